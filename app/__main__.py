@@ -1,0 +1,4 @@
+"""``python -m app`` opens the desktop window."""
+from app.desktop import main
+
+raise SystemExit(main())

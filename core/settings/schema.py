@@ -1,0 +1,130 @@
+"""The one settings schema: sections with titles, descriptions and bounds.
+
+The settings pane and ``mnemo settings`` are rendered from it; nothing else defines a knob.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelSettings(_Section):
+    """Which GGUF chat model runs and how llama.cpp runs it."""
+
+    path: str = Field("", title="Chat model file", description="Path to a GGUF model. Empty = the embedded SmolLM2-135M-Instruct.")
+    n_gpu_layers: int = Field(-1, ge=-1, le=1000, title="GPU layers", description="Layers offloaded to the GPU (-1 = all, 0 = CPU only). Ignored by CPU-only builds.")
+    n_ctx: int = Field(4096, ge=512, le=131072, title="Context length", description="Tokens of context the model keeps.")
+    n_threads: int = Field(0, ge=0, le=256, title="CPU threads", description="Threads for generation (0 = all cores).")
+    n_batch: int = Field(512, ge=16, le=8192, title="Batch size", description="Prompt tokens evaluated per batch.")
+    flash_attn: bool = Field(False, title="Flash attention", description="Use flash attention where the build supports it.")
+    seed: int = Field(-1, ge=-1, le=2**31 - 1, title="Seed", description="Sampling seed (-1 = random).")
+    embedder_path: str = Field("", title="Embedding model", description="A sentence-transformers model folder. Empty = the embedded all-MiniLM-L6-v2.")
+    embedder_device: Literal["auto", "cpu", "cuda"] = Field("cpu", title="Embedder device", description="Where embeddings are computed.")
+
+
+class GenerationSettings(_Section):
+    """How answers are sampled."""
+
+    temperature: float = Field(0.7, ge=0.0, le=2.0, title="Temperature", description="Higher is more varied, 0 is greedy.")
+    top_p: float = Field(0.9, ge=0.0, le=1.0, title="Top-p", description="Nucleus sampling mass.")
+    top_k: int = Field(40, ge=0, le=1000, title="Top-k", description="Sample among this many likeliest tokens (0 = all).")
+    repeat_penalty: float = Field(1.1, ge=1.0, le=2.0, title="Repeat penalty", description="Penalty on repeated tokens.")
+    max_tokens: int = Field(512, ge=1, le=8192, title="Maximum answer length", description="Tokens per answer at most.")
+    system_prompt: str = Field(
+        "You are Mnemo, a private assistant that runs on the user's own computer and remembers them. Answer helpfully and concisely.",
+        title="System prompt", description="The assistant's standing instructions; the profile and memories are added after it.")
+
+
+class RetrievalSettings(_Section):
+    """How memories and passages are found for an answer (RMM retrospective reflection)."""
+
+    top_k: int = Field(20, ge=1, le=200, title="Candidates (K)", description="Memories and passages retrieved before reranking.")
+    top_m: int = Field(5, ge=1, le=50, title="Shown to the model (M)", description="Memories shown to the model after reranking.")
+    gumbel_tau: float = Field(0.5, ge=0.01, le=10.0, title="Gumbel temperature", description="Sampling temperature of the top-M selection (lower = closer to greedy).")
+    rrf_k: int = Field(60, ge=1, le=1000, title="RRF constant", description="Reciprocal-rank-fusion constant for hybrid search.")
+    learn_from_citations: bool = Field(True, title="Learn from citations", description="Update the reranker from what the model cites.")
+    reranker_lr: float = Field(1e-3, ge=1e-6, le=1.0, title="Reranker learning rate", description="REINFORCE step size.")
+    reinforce_baseline: float = Field(0.5, ge=-1.0, le=1.0, title="REINFORCE baseline", description="Subtracted from the citation reward.")
+    chunk_chars: int = Field(1200, ge=200, le=20000, title="Chunk size", description="Characters per imported chunk.")
+    chunk_overlap: int = Field(150, ge=0, le=5000, title="Chunk overlap", description="Characters shared by consecutive chunks.")
+
+
+class ReflectionSettings(_Section):
+    """When and how conversations become memories (RMM prospective reflection)."""
+
+    enabled: bool = Field(True, title="Reflect on conversations", description="Extract memories from conversations when they go idle or end.")
+    idle_minutes: float = Field(5.0, ge=0.1, le=1440.0, title="Idle time", description="Minutes without a message after which a conversation is reflected on.")
+    merge_candidates: int = Field(5, ge=1, le=50, title="Merge candidates", description="Nearest stored memories compared with each new one (ADD or MERGE).")
+
+
+class DecoderSettings(_Section):
+    """The memory decoder (parametric memory) and its kNN-LM teacher."""
+
+    enabled: bool = Field(False, title="Use the memory decoder", description="Mix the trained decoder into every answer.")
+    alpha: float = Field(0.6, ge=0.0, le=1.0, title="Mixing weight (α)", description="p = α·p_mem + (1−α)·p_base.")
+    knn_k: int = Field(256, ge=1, le=1024, title="Neighbours (k)", description="Nearest datastore keys behind each kNN target.")
+    knn_tau_scale: float = Field(0.3, ge=0.001, le=100.0, title="kNN temperature", description="τ as a multiple of the median nearest-neighbour distance.")
+    beta: float = Field(0.5, ge=0.0, le=1.0, title="KL weight (β)", description="Loss = β·KL(p_kNN‖p_mem) + (1−β)·CE.")
+    epochs: int = Field(3, ge=1, le=1000, title="Training epochs", description="Passes over the datastore.")
+    learning_rate: float = Field(1e-3, ge=1e-6, le=1.0, title="Learning rate", description="AdamW step size.")
+    window: int = Field(256, ge=16, le=8192, title="Window", description="Tokens per training window.")
+    ivfpq_threshold: int = Field(200_000, ge=1000, le=10**9, title="Approximate index above", description="Datastore size above which FAISS IVF-PQ replaces exact search.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", title="Training device", description="Where the decoder trains and runs.")
+
+
+class AutofillSettings(_Section):
+    """Filling forms from what Mnemo knows."""
+
+    fill_sensitive: bool = Field(False, title="Propose sensitive values", description="Offer identity, bank and health facts for forms (always marked).")
+    overwrite_existing: bool = Field(False, title="Overwrite filled fields", description="Replace values a form already has.")
+    min_confidence: float = Field(0.5, ge=0.0, le=1.0, title="Minimum confidence", description="Proposals below this are left empty.")
+    api_enabled: bool = Field(False, title="Local prefill API", description="Serve POST /v1/prefill on 127.0.0.1 for a browser extension.")
+    api_port: int = Field(8765, ge=1024, le=65535, title="API port", description="Loopback port of the prefill API.")
+    api_allowed_origins: list[str] = Field(default_factory=list, title="Allowed origins", description="Origins allowed by CORS (e.g. an extension's origin).")
+
+
+class PrivacySettings(_Section):
+    """What may reach the model and the disk."""
+
+    sensitive_in_prompt: bool = Field(False, title="Sensitive facts in prompts", description="Allow encrypted (sensitive) facts in the model's prompt.")
+    log_prompts: bool = Field(False, title="Log prompts", description="Write full prompts to the log (off keeps personal data out of logs).")
+
+
+class DocumentSettings(_Section):
+    """Importing personal documents."""
+
+    watched_folders: list[str] = Field(default_factory=list, title="Watched folders", description="Folders re-imported at start and while running.")
+    max_file_mb: float = Field(50.0, ge=0.01, le=4096.0, title="Largest file (MB)", description="Files over this size are skipped.")
+    include_hidden: bool = Field(False, title="Import hidden files", description="Also import files and folders whose names start with a dot.")
+
+
+class InterfaceSettings(_Section):
+    """How the desktop app looks."""
+
+    theme: Literal["system", "light", "dark"] = Field("system", title="Theme", description="Colour scheme of the window.")
+    font_size: int = Field(11, ge=7, le=32, title="Font size", description="Base font size in points.")
+    show_sources: bool = Field(True, title="Show sources", description="Show cited sources under answers.")
+    confirm_delete: bool = Field(True, title="Confirm deletions", description="Ask before deleting conversations, documents or facts.")
+
+
+class Settings(BaseModel):
+    """All of Mnemo's settings, by section."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    model: ModelSettings = Field(default_factory=ModelSettings, title="Model")
+    generation: GenerationSettings = Field(default_factory=GenerationSettings, title="Generation")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, title="Retrieval")
+    reflection: ReflectionSettings = Field(default_factory=ReflectionSettings, title="Reflection")
+    decoder: DecoderSettings = Field(default_factory=DecoderSettings, title="Memory decoder")
+    autofill: AutofillSettings = Field(default_factory=AutofillSettings, title="Autofill")
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings, title="Privacy")
+    documents: DocumentSettings = Field(default_factory=DocumentSettings, title="Documents")
+    interface: InterfaceSettings = Field(default_factory=InterfaceSettings, title="Interface")

@@ -1,0 +1,1 @@
+"""Storage: SQLite (the source of truth, via SQLModel + alembic), Chroma vectors, the folder lock."""
