@@ -15,6 +15,7 @@ COMMANDS: list[str] = [
     "app.cli.chat_cmd",
     "app.cli.settings_cmd",
     "app.cli.doctor_cmd",
+    "app.cli.eval_cmd",
 ]
 
 
