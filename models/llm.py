@@ -233,13 +233,14 @@ class LlamaRuntime:
         q: queue.Queue = queue.Queue()
         sentinel = object()
 
-        def work(llm: Any) -> None:
+        def work() -> None:
             import time
 
             n = 0
             t0 = time.perf_counter()
             finish = "stop"
             try:
+                llm = self._ensure_loaded()
                 kwargs = dict(messages=list(messages), stream=True, temperature=sampling.temperature,
                               top_p=sampling.top_p, top_k=sampling.top_k, repeat_penalty=sampling.repeat_penalty,
                               max_tokens=sampling.max_tokens, logits_processor=logits_processor)
@@ -266,7 +267,9 @@ class LlamaRuntime:
             finally:
                 q.put(sentinel)
 
-        self.submit(work)
+        if self._closed:
+            raise LLMError("The model runtime is closed.")
+        self._executor.submit(work)
         while True:
             item = q.get()
             if item is sentinel:

@@ -16,6 +16,12 @@ COMMANDS: list[str] = [
     "app.cli.settings_cmd",
     "app.cli.doctor_cmd",
     "app.cli.eval_cmd",
+    "app.cli.backup_cmd",
+    "app.cli.fill_cmd",
+    "app.cli.import_cmd",
+    "app.cli.search_cmd",
+    "app.cli.docs_cmd",
+    "app.cli.persona_cmd",
 ]
 
 
@@ -52,6 +58,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nmnemo: stopped.", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if _is_model_error(exc):
+            print(f"mnemo: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _is_model_error(exc: Exception) -> bool:
+    """Errors of the model layer that are the user's to fix (a bad model file, a failed load)."""
+    from models.embedder import EmbedderError
+    from models.gguf_check import ModelFileError
+    from models.llm import LLMError
+
+    return isinstance(exc, (ModelFileError, LLMError, EmbedderError))
 
 
 if __name__ == "__main__":
