@@ -56,6 +56,49 @@ class Services:
     def _build_features(self) -> None:
         """Build the services of each feature (documents, memory, persona, decoder, autofill)."""
         # Each feature adds its service here, in dependency order.
+        self._build_documents()
+        self._build_persona()
+        self._build_decoder()
+        self._build_autofill()  # autofill: keep last (it reads persona, documents and memory when present)
+
+    def _build_persona(self) -> None:
+        """Persona memory (L1): facts, topics, biography; its profile goes into every chat's system prompt."""
+        from core.persona.service import PersonaService
+
+        self.persona = PersonaService(
+            self.db, self.vectors, self.secrets, self.settings_store, conversations=self.conversations,
+            documents=lambda: getattr(self, "documents", None), llm=lambda: self.llm, embedder=lambda: self.embedder,
+            llm_ready=lambda: self._llm is not None and bool(getattr(self._llm, "loaded", True)),
+            memories=lambda: getattr(self, "memory", None))
+        self.persona.attach()
+        self.chat.add_provider(self.persona.provider)
+
+    def _build_decoder(self) -> None:
+        """Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the
+        checkpoint's tokenizer matches the chat model's (checked when the model is loaded, at the first answer)."""
+        from core.decoder.service import DecoderService
+
+        self.decoder = DecoderService(self.paths.models / "decoder", self.settings_store, self.conversations,
+                                      lambda: self.llm, documents_provider=lambda: getattr(self, "documents", None))
+        self.chat.set_logits_processor(self.decoder.processor_factory)
+
+    def _build_autofill(self) -> None:
+        from core.autofill import AutofillService
+        from core.autofill.sources import memory_search, persona_facts
+
+        self.autofill = AutofillService(
+            settings=lambda: self.settings.autofill, facts=lambda: persona_facts(self),
+            embed=lambda texts: self.embedder.embed(texts), llm=lambda: self.llm, search=lambda: memory_search(self))
+
+    def _build_documents(self) -> None:
+        """Imported documents (L0 memory) and their passages in chat answers."""
+        from core.documents import DocumentService
+        from core.documents.context import PassageContextProvider
+
+        self.documents = DocumentService(self.db, self.vectors, lambda: self.embedder, self.settings_store)
+        self.passage_context = PassageContextProvider(self.documents, self.settings_store)
+        self.chat.add_provider(self.passage_context)  # RMM folds passages into its own provider later
+        self.rebuild_vectors = self.documents.rebuild_vectors
 
     # ---- settings --------------------------------------------------------------------------
     @property
@@ -112,6 +155,8 @@ class Services:
 
     # ---- life cycle ------------------------------------------------------------------------
     def close(self) -> None:
+        if getattr(self, "persona", None) is not None:
+            self.persona.close()  # stop its background worker before the database closes
         if self._llm is not None:
             self._llm.close()
             self._llm = None

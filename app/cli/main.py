@@ -22,6 +22,7 @@ COMMANDS: list[str] = [
     "app.cli.search_cmd",
     "app.cli.docs_cmd",
     "app.cli.persona_cmd",
+    "app.cli.decoder_cmd",
 ]
 
 

@@ -56,14 +56,22 @@ class Database:
         from alembic.runtime.migration import MigrationContext
 
         self._check_integrity()
+        # pysqlite runs DDL outside any transaction by default, so a crash mid-migration left a half-made
+        # schema that never migrated again ("table ... already exists"). This engine issues BEGIN itself:
+        # all of an upgrade commits at once or not at all (SQLite's DDL is transactional).
+        engine = create_engine(f"sqlite:///{self.path}", connect_args={"timeout": 30, "isolation_level": None})
+        event.listen(engine, "connect", _on_connect)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         try:
-            with self.engine.begin() as conn:
+            with engine.begin() as conn:
                 command.upgrade(_alembic_config(conn), "heads")
                 heads = list(MigrationContext.configure(conn).get_current_heads())
         except Exception as exc:  # sqlalchemy / alembic errors of any kind
             raise StorageError(
                 f"The database {self.path} could not be migrated: {exc}.",
                 "Restore it from a backup (mnemo restore) or move it aside to start empty.") from exc
+        finally:
+            engine.dispose()
         return heads
 
     def _check_integrity(self) -> None:

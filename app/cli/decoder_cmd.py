@@ -1,0 +1,117 @@
+"""``mnemo decoder build|train|status|enable|disable``: the memory decoder from the command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from core.jobs import CancelToken, Progress
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("decoder", help="the memory decoder (parametric memory of your corpus)",
+                       description="Build the kNN datastore from your conversations and documents, train the memory "
+                                   "decoder on it, and mix it into answers.")
+    ds = p.add_subparsers(dest="decoder_cmd", metavar="ACTION", required=True)
+    b = ds.add_parser("build", help="run the chat model over your corpus and build the kNN datastore")
+    b.set_defaults(func=_build)
+    t = ds.add_parser("train", help="train the decoder on the datastore (CUDA when present)")
+    t.add_argument("--resume", action="store_true", help="continue a cancelled training run")
+    t.set_defaults(func=_train)
+    ds.add_parser("status", help="what is built, trained and enabled").set_defaults(func=_status)
+    ds.add_parser("enable", help="mix the decoder into answers (checks the tokenizer)").set_defaults(func=_enable)
+    ds.add_parser("disable", help="answer without the decoder").set_defaults(func=_disable)
+
+
+class _Bar:
+    """One overwritten status line on a terminal, a line every few seconds otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, p: Progress) -> None:
+        now = time.monotonic()
+        if now - self.last < (0.2 if self.tty else 5.0) and p.done != p.total:
+            return
+        self.last = now
+        pct = f"{100 * p.fraction:5.1f}% " if p.total else ""
+        if self.tty:
+            sys.stderr.write(f"\r{pct}{p.message[:100]:<100}")
+        else:
+            sys.stderr.write(f"{pct}{p.message}\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.tty:
+            sys.stderr.write("\n")
+
+
+def _run(job, *args, **kwargs):  # type: ignore[no-untyped-def]
+    cancel = CancelToken()
+    bar = _Bar()
+    try:
+        return job(*args, progress=bar, cancel=cancel, **kwargs)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        raise
+    finally:
+        bar.done()
+
+
+def _build(args: argparse.Namespace, services) -> int:
+    r = _run(services.decoder.build)
+    print(f"Datastore: {r.n_keys} keys from {r.n_tokens} tokens of {r.n_texts} texts ({r.n_out} distinct tokens), "
+          f"{r.index}, k={r.k}, τ={r.tau:.4g}; {r.seconds:.0f} s (hidden states {r.seconds_hidden:.0f} s, kNN {r.seconds_knn:.0f} s).")
+    print(f"Alignment check: the nearest neighbour's next token is right {r.nn_accuracy:.1%} of the time on a held-out "
+          f"slice (chance {r.chance:.1%}).")
+    if r.nn_accuracy < 3 * r.chance:
+        print("Warning: that is close to chance; keys and next tokens may be misaligned.", file=sys.stderr)
+    print("Next: mnemo decoder train")
+    return 0
+
+
+def _train(args: argparse.Namespace, services) -> int:
+    r = _run(services.decoder.train, resume=args.resume)
+    print(f"Trained {r.n_params} parameters for {r.epochs} epochs ({r.steps} steps) on {r.device} in {r.seconds:.0f} s.")
+    h = r.heldout
+    if h:
+        mixed = ", ".join(f"α={a}: {v:.2f}" for a, v in h["mixed_ppl"].items())
+        print(f"Held-out perplexity ({h['positions']} positions): base {h['base_ppl']:.2f}; base+decoder {mixed}.")
+    print("Use it with: mnemo decoder enable")
+    return 0
+
+
+def _status(args: argparse.Namespace, services) -> int:
+    s = services.decoder.status()
+    print(f"enabled: {'yes' if s.enabled else 'no'}{' (active)' if s.active else ''}; α = {services.settings.decoder.alpha}")
+    if s.datastore:
+        d = s.datastore
+        print(f"datastore: {d['n_keys']} keys, {d['n_tokens']} tokens, {d['index']}, nearest-neighbour accuracy "
+              f"{d['nn_accuracy']:.1%} (chance {d['chance']:.1%})")
+    else:
+        print("datastore: none (mnemo decoder build)")
+    if s.checkpoint:
+        c = s.checkpoint
+        h = c.get("heldout") or {}
+        extra = f", held-out base {h['base_ppl']:.2f} -> {min(h['mixed_ppl'].values()):.2f}" if h.get("mixed_ppl") else ""
+        print(f"checkpoint: {c.get('created')}, for {c.get('model_name', '?')} (tokenizer {c['tokenizer_hash']}){extra}")
+    else:
+        print("checkpoint: none (mnemo decoder train)")
+    if s.extra.get("resumable_training"):
+        print("a cancelled training run can be resumed: mnemo decoder train --resume")
+    if s.notice:
+        print(f"note: {s.notice}")
+    return 0
+
+
+def _enable(args: argparse.Namespace, services) -> int:
+    services.decoder.enable()
+    print("The memory decoder is on: answers mix it in with α = %s." % services.settings.decoder.alpha)
+    return 0
+
+
+def _disable(args: argparse.Namespace, services) -> int:
+    services.decoder.disable()
+    print("The memory decoder is off.")
+    return 0

@@ -1,0 +1,139 @@
+"""Which profile key a field asks for: autocomplete token, then synonyms, then input type, then embeddings.
+
+Each rule returns a ``KeyMatch`` with a score used as the proposal's confidence. A field
+that speaks of someone else (an emergency contact, a spouse) gets no synonym match.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from core.autofill.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
+                                   normalize)
+from core.autofill.model import FormField
+
+EmbedFn = Callable[[Sequence[str]], np.ndarray]
+
+_KIND_KEYS = {"email": "email", "tel": "tel", "url": "url"}
+_QUALIFIERS = {"shipping", "billing", "home", "work", "mobile", "pager", "webauthn"}
+
+
+@dataclass
+class KeyMatch:
+    key: str
+    how: str  # autocomplete, synonym, type, embedding
+    score: float
+
+
+def autocomplete_tokens(field: FormField) -> list[str]:
+    return [t for t in field.autocomplete.lower().split() if not t.startswith("section-")]
+
+
+def refusal(field: FormField) -> str:
+    """Why this field is never filled, or ""."""
+    texts = [field.label, field.aria_label, field.placeholder, field.html_name, field.html_id]
+    return is_never_filled(field.kind, autocomplete_tokens(field), texts)
+
+
+def _texts(field: FormField) -> list[str]:
+    out: list[str] = []
+    for t in (field.label, field.aria_label, field.placeholder, field.html_name, field.html_id, field.name):
+        n = normalize(t)
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+_PHRASES = [(key, normalize(p).split()) for key, phrases in SYNONYMS.items() for p in phrases]
+
+
+def synonym_match(text: str) -> KeyMatch | None:
+    """The key whose longest phrase occurs in ``text`` (normalised); None when absent or tied."""
+    words = text.split()
+    best: dict[str, tuple[int, bool]] = {}
+    for key, phrase in _PHRASES:
+        if contains_phrase(words, phrase):
+            exact = phrase == words
+            cur = best.get(key)
+            cand = (len(phrase), exact)
+            if cur is None or cand > cur:
+                best[key] = cand
+    if not best:
+        return None
+    ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+    (key, (n, exact)) = ranked[0]
+    if len(ranked) > 1 and ranked[1][1][0] == n and not exact:
+        return None  # two keys with equally long phrases: ambiguous
+    cover = n / max(len(words), 1)
+    return KeyMatch(key, "synonym", 0.97 if exact else 0.8 + 0.15 * cover)
+
+
+class Matcher:
+    """Find the profile key of each field; embeddings are computed lazily and cached."""
+
+    def __init__(self, embed: EmbedFn | None = None, threshold: float = 0.72, margin: float = 0.03) -> None:
+        self.embed = embed
+        self.threshold = threshold
+        self.margin = margin
+        self._ref: tuple[list[str], np.ndarray] | None = None
+
+    def match(self, field: FormField) -> KeyMatch | None:
+        tokens = autocomplete_tokens(field)
+        named = [t for t in tokens if t in FIELD_TOKENS and t not in ("on", "off")]
+        if named:
+            if "fax" in tokens or "pager" in tokens:
+                return None
+            return KeyMatch(named[-1], "autocomplete", 0.99)
+        texts = _texts(field)
+        if any(about_someone_else(t) for t in texts[:3]):
+            return None
+        for t in texts:
+            m = synonym_match(t)
+            if m is not None:
+                if t not in texts[:3]:  # only the name/id said it
+                    m.score = min(m.score, 0.9)
+                return m
+        if field.kind in _KIND_KEYS:
+            return KeyMatch(_KIND_KEYS[field.kind], "type", 0.9)
+        return self.embedding_match(field)
+
+    def _reference(self) -> tuple[list[str], np.ndarray]:
+        if self._ref is None:
+            assert self.embed is not None
+            keys, phrases = [], []
+            for key, ps in SYNONYMS.items():
+                for p in ps:
+                    keys.append(key)
+                    phrases.append(p)
+            self._ref = (keys, self.embed(phrases))
+        return self._ref
+
+    def embedding_match(self, field: FormField) -> KeyMatch | None:
+        if self.embed is None:
+            return None
+        text = field.label or field.aria_label or field.placeholder or normalize(field.html_name or field.name)
+        if not text.strip():
+            return None
+        keys, ref = self._reference()
+        q = self.embed([text])[0]
+        sims = ref @ q
+        per_key: dict[str, float] = {}
+        for k, s in zip(keys, sims):
+            per_key[k] = max(per_key.get(k, -1.0), float(s))
+        ranked = sorted(per_key.items(), key=lambda kv: kv[1], reverse=True)
+        (key, s1) = ranked[0]
+        s2 = ranked[1][1] if len(ranked) > 1 else -1.0
+        if s1 < self.threshold or s1 - s2 < self.margin:
+            return None
+        return KeyMatch(key, "embedding", min(0.9, s1))
+
+
+def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -> None:
+    """Form-wide fixes: "Name" beside a given-name field means the family name (German/French forms)."""
+    keys = {m.key for m in matches.values() if m}
+    if "given-name" in keys and "family-name" not in keys:
+        for name, m in matches.items():
+            if m and m.key == "name" and m.how != "autocomplete":
+                m.key = "family-name"

@@ -1,0 +1,187 @@
+"""AutofillService: propose a value for every field of a form, with its source, and learn from corrections.
+
+Order of rules for one field: never-filled types are refused; a value already there is
+kept (unless overwrite); the matcher finds the profile key; the fact (or a value derived
+from facts) is formatted for the field and, for selects and radios, mapped onto one of
+their options; sensitive facts need ``autofill.fill_sensitive``; what is left may be
+answered by the model from memory with a citation, or stays "unknown".
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Callable, Sequence
+
+from core.autofill.ask import SearchFn, ask_model
+from core.autofill.forms import read_form, write_form
+from core.autofill.lexicon import SENSITIVE_KEYS, normalize
+from core.autofill.matcher import EmbedFn, KeyMatch, Matcher, refusal, resolve_form
+from core.autofill.model import FactSource, Form, FormField, Proposal
+from core.autofill.values import choose_option, derive, format_date, parse_date
+from core.errors import Cancelled, MnemoError
+
+log = logging.getLogger(__name__)
+
+_CHOICE_KINDS = {"select", "radio", "checkbox"}
+_DATE_KEYS = {"bday"}
+
+
+class AutofillService:
+    """Reads forms, proposes values, writes filled copies, and turns corrections into pinned facts."""
+
+    def __init__(self, settings: Callable[[], Any], facts: Callable[[], FactSource | None],
+                 embed: EmbedFn | None = None, llm: Callable[[], Any] | None = None,
+                 search: Callable[[], SearchFn | None] | None = None) -> None:
+        self._settings = settings  # -> AutofillSettings
+        self._facts = facts
+        self._llm = llm
+        self._search = search
+        self.matcher = Matcher(embed)
+
+    # ---- reading and writing ---------------------------------------------------------------
+    read = staticmethod(read_form)
+    write = staticmethod(write_form)
+
+    def facts_source(self) -> FactSource | None:
+        return self._facts()
+
+    # ---- proposing ---------------------------------------------------------------------------
+    def _fact_table(self, fill_sensitive: bool) -> dict[str, Any]:
+        src = self._facts()
+        if src is None:
+            return {}
+        table: dict[str, Any] = {}
+        for rec in src.all(reveal=False):
+            if getattr(rec, "sensitive", False) and fill_sensitive:
+                rec = src.get(rec.key, reveal=True) or rec
+            table[str(rec.key)] = rec
+        return table
+
+    def propose(self, fields: Sequence[FormField], overwrite: bool | None = None, use_model: bool = True,
+                cancel: Any = None) -> list[Proposal]:
+        """One proposal per field, in order."""
+        cfg = self._settings()
+        overwrite = cfg.overwrite_existing if overwrite is None else overwrite
+        facts = self._fact_table(cfg.fill_sensitive)
+        values = {k: str(getattr(r, "value", "") or "") for k, r in facts.items()}
+        out: dict[str, Proposal] = {}
+        matches: dict[str, KeyMatch | None] = {}
+        for f in fields:
+            p = Proposal(field=f.name, label=f.label or f.aria_label or f.placeholder or f.name)
+            out[f.name] = p
+            why = refusal(f)
+            if why:
+                p.status, p.note = "refused", why
+                continue
+            if f.value.strip() and not overwrite:
+                p.status, p.note = "kept", "the form already has a value"
+                continue
+            if f.kind == "checkbox" and len(f.options) <= 1:
+                p.status, p.note = "unknown", "single checkboxes (consents) are left to you"
+                continue
+            matches[f.name] = self.matcher.match(f)
+        resolve_form(list(fields), matches)
+        llm = search = None
+        for f in fields:
+            if cancel is not None and getattr(cancel, "cancelled", False):
+                raise Cancelled()
+            if f.name not in matches:
+                continue
+            p, m = out[f.name], matches[f.name]
+            if m is not None:
+                p.key, p.match = m.key, m.how
+                self._from_facts(f, p, m, facts, values, cfg)
+            if p.status == "unknown" and use_model and not p.note:
+                if llm is None and self._llm is not None and self._search is not None:
+                    search = self._search()
+                    llm = self._llm() if search is not None else None
+                if llm is not None and search is not None:
+                    self._from_memory(f, p, llm, search, cfg)
+        return [out[f.name] for f in fields]
+
+    def _from_facts(self, f: FormField, p: Proposal, m: KeyMatch, facts: dict[str, Any],
+                    values: dict[str, str], cfg: Any) -> None:
+        got = derive(m.key, values)
+        if got is None:
+            return
+        value, src_key = got
+        rec = facts.get(src_key)
+        sensitive = bool(getattr(rec, "sensitive", False)) or m.key in SENSITIVE_KEYS
+        if sensitive and not cfg.fill_sensitive:
+            p.status, p.sensitive, p.note = "sensitive", True, "sensitive fact: allow autofill.fill_sensitive to propose it"
+            return
+        if m.key in _DATE_KEYS:
+            d = parse_date(value)
+            if d is not None:
+                value = format_date(d, f)
+        if f.kind in _CHOICE_KINDS and f.options:
+            opt = choose_option(value, f.options)
+            if opt is None:
+                p.status, p.note = "no-option", f"no option fits '{value}'"
+                return
+            value = opt.value
+        if f.max_length and len(value) > f.max_length:
+            p.status, p.note = "unknown", f"the value is longer than the field's {f.max_length} characters"
+            return
+        conf = m.score * float(getattr(rec, "confidence", 1.0) or 1.0)
+        if conf < cfg.min_confidence:
+            p.status, p.note = "unknown", f"confidence {conf:.2f} below autofill.min_confidence"
+            return
+        p.value, p.status, p.source, p.confidence, p.sensitive = value, "filled", "fact", conf, sensitive
+        p.source_ref = f"fact:{getattr(rec, 'id', '')} {src_key}".strip()
+
+    def _from_memory(self, f: FormField, p: Proposal, llm: Any, search: SearchFn, cfg: Any) -> None:
+        ans = ask_model(llm, search, f)
+        if ans is None:
+            return
+        value = ans.value
+        if f.kind in _CHOICE_KINDS and f.options:
+            opt = choose_option(value, f.options)
+            if opt is None:
+                return
+            value = opt.value
+        conf = 0.6
+        if conf < cfg.min_confidence:
+            return
+        source = "document" if ans.citation.startswith(("doc", "file", "document")) else "memory"
+        p.value, p.status, p.source, p.source_ref, p.confidence, p.match = value, "filled", source, ans.citation, conf, p.match or "model"
+
+    # ---- whole forms ---------------------------------------------------------------------------
+    def fill(self, path: str, out: str | None = None, overwrite: bool | None = None,
+             use_model: bool = True) -> tuple[Form, list[Proposal]]:
+        form = read_form(path)
+        proposals = self.propose(form.fields, overwrite=overwrite, use_model=use_model)
+        if out:
+            write_form(form, proposals, out)
+        return form, proposals
+
+    # ---- corrections ---------------------------------------------------------------------------
+    def accept(self, rows: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+        """Store the user's corrections (rows of the review JSON) as pinned facts; returns (key, value) set."""
+        src = self._facts()
+        if src is None:
+            raise MnemoError("There is no profile to store corrections in yet.", "Import documents or add facts first.")
+        changed: list[tuple[str, str]] = []
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            value = str(row.get("value", "") or "").strip()
+            proposed = str(row.get("proposed", "") or "").strip()
+            if not value or value == proposed:
+                continue
+            f = FormField.from_dict({**row, "value": ""})
+            if refusal(f):
+                continue  # passwords and card numbers are never stored
+            for o in f.options:  # store what the option means, not its code
+                if o.value == value and o.label:
+                    value = o.label
+            key = str(row.get("key") or "") or _free_key(f.label or f.name)
+            if not key:
+                continue
+            src.set(key, value, source="user", pinned=True, confidence=1.0)
+            changed.append((key, value))
+        return changed
+
+
+def _free_key(label: str) -> str:
+    return re.sub(r"-+", "-", normalize(label).replace(" ", "-")).strip("-")[:60]

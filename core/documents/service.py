@@ -1,0 +1,263 @@
+"""DocumentService: import personal documents into L0 memory and find passages again.
+
+Pipeline per file: read once -> content hash (unchanged / moved / duplicate) -> parse ->
+chunk -> one SQLite transaction (document + chunks, vectors 'pending') -> listeners. Chunk
+vectors are embedded in batches across documents, written to Chroma, then marked stored;
+a run killed in between leaves 'pending' rows that the next run embeds first.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import numpy as np
+
+from core.documents import importers
+from core.documents.chunker import chunk_sections
+from core.documents.model import ChunkView, DocumentInfo, ImportReport, PassageHit
+from core.documents.scan import Candidate, scan
+from core.documents.search import COLLECTION, HybridSearch
+from core.documents.store import DocumentStore
+from core.documents.watch import FolderPoller
+from core.errors import Cancelled, ImportFailed, MnemoError
+from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, int], None]
+EMBED_BATCH = 128
+
+
+class DocumentService:
+    """Imports, updates, forgets and searches the user's documents."""
+
+    def __init__(self, db: Any, vectors: Any, embedder: Callable[[], Any], settings_store: Any) -> None:
+        self.store = DocumentStore(db)
+        self.vectors = vectors
+        self._embedder = embedder
+        self.settings_store = settings_store
+        self._listeners: list[Listener] = []
+        self._search = HybridSearch(self.store, vectors, embedder,
+                                    lambda: settings_store.settings.retrieval.rrf_k)
+        self._poller: FolderPoller | None = None
+
+    # ---- listeners -------------------------------------------------------------------------
+    def add_listener(self, fn: Listener) -> None:
+        """Call ``fn(event, document_id)`` after each commit; events: imported, updated, forgotten."""
+        self._listeners.append(fn)
+
+    def _emit(self, event: str, document_id: int) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(event, document_id)
+            except Exception:  # a listener's bug must not break the import
+                log.exception("document listener %r failed on %s %s", fn, event, document_id)
+
+    # ---- reading ---------------------------------------------------------------------------
+    def search(self, query: str, k: int = 20) -> list[PassageHit]:
+        return self._search.search(query, k)
+
+    def iter_chunks(self, document_ids: list[int] | None = None) -> Iterator[ChunkView]:
+        return self.store.iter_chunks(document_ids)
+
+    def list_documents(self, status: str | None = None) -> list[DocumentInfo]:
+        return self.store.list(status)
+
+    def get_document(self, document_id: int) -> DocumentInfo:
+        doc = self.store.get(document_id)
+        if doc is None:
+            raise MnemoError(f"There is no document {document_id}.", "List them with 'mnemo docs list'.")
+        return doc
+
+    def forget(self, document_id: int) -> int:
+        """Remove a document from SQLite and Chroma; return the number of chunks removed."""
+        self.get_document(document_id)
+        ids = self.store.delete(document_id)
+        self._delete_vectors(ids)
+        self._emit("forgotten", document_id)
+        return len(ids)
+
+    # ---- importing -------------------------------------------------------------------------
+    def import_paths(self, paths: list[str | Path], progress: Optional[ProgressFn] = None,
+                     cancel: Optional[CancelToken] = None, owner_self: bool = False) -> ImportReport:
+        """Import files and folders (recursively); see ``ImportReport`` for what happened to each."""
+        progress = progress or no_progress
+        cancel = token_or_new(cancel)
+        t0 = time.perf_counter()
+        report = ImportReport()
+        docs = self.settings_store.settings.documents
+        found = scan(paths, include_hidden=docs.include_hidden, max_bytes=int(docs.max_file_mb * 1e6))
+        report.skipped.extend(found.skipped)
+        state = {"t0": t0, "bytes": 0, "total_bytes": found.total_bytes, "files": 0, "n_files": len(found.files)}
+        pending: list[tuple[int, int, str]] = []
+        try:
+            self.embed_pending(cancel=cancel)  # finish what a killed run left behind
+            for cand in found.files:
+                cancel.raise_if_cancelled()
+                self._tick(progress, report, state, str(cand.path))
+                pending.extend(self._import_one(cand, report, owner_self))
+                state["files"] += 1
+                state["bytes"] += cand.size
+                while len(pending) >= EMBED_BATCH:
+                    batch, pending = pending[:EMBED_BATCH], pending[EMBED_BATCH:]
+                    self._embed(batch, report)
+                    self._tick(progress, report, state, str(cand.path))
+                    cancel.raise_if_cancelled()
+            if pending:
+                self._embed(pending, report)
+        except (Cancelled, KeyboardInterrupt):
+            report.cancelled = True  # committed documents stay; their pending vectors are embedded next run
+        report.seconds = time.perf_counter() - t0
+        self._tick(progress, report, state, "done")
+        return report
+
+    def _tick(self, progress: ProgressFn, report: ImportReport, state: dict, message: str) -> None:
+        elapsed = max(1e-6, time.perf_counter() - state["t0"])
+        frac = state["bytes"] / state["total_bytes"] if state["total_bytes"] else 0.0
+        eta = elapsed * (1 - frac) / frac if frac > 0 else None
+        progress(Progress(state["files"], state["n_files"], message, {
+            "chunks": report.chunks, "embedded": report.embedded, "chunks_per_s": report.embedded / elapsed,
+            "bytes": state["bytes"], "total_bytes": state["total_bytes"], "eta_s": eta}))
+
+    def _import_one(self, cand: Candidate, report: ImportReport, owner_self: bool) -> list[tuple[int, int, str]]:
+        path = str(cand.path)
+        name = cand.path.name
+        try:
+            data = cand.path.read_bytes()
+        except OSError as exc:
+            report.skipped.append((path, f"cannot read ({exc.strerror or exc})"))
+            return []
+        digest = hashlib.sha256(data).hexdigest()
+        existing = self.store.by_path(path)
+        if existing is not None and existing.content_hash == digest and existing.status != "error":
+            if existing.status != "ok":
+                self.store.set_status(existing.id, "ok")
+            if owner_self and existing.meta.get("owner") != "self":
+                return self._store(cand, report, data, digest, owner_self, existing)
+            report.unchanged.append(path)
+            return []
+        twin = self.store.by_hash(digest, exclude_path=path)
+        if twin is not None and existing is None:
+            if not os.path.exists(twin.path):  # the file moved: follow it instead of duplicating it
+                self.store.set_status(twin.id, "ok", path=path)
+                report.updated.append(path)
+                self._emit("updated", twin.id)
+                return []
+            report.skipped.append((path, f"same content as {twin.path} (already imported)"))
+            return []
+        return self._store(cand, report, data, digest, owner_self, existing)
+
+    def _store(self, cand: Candidate, report: ImportReport, data: bytes, digest: str, owner_self: bool,
+               existing: DocumentInfo | None) -> list[tuple[int, int, str]]:
+        path, name = str(cand.path), cand.path.name
+        fmt = importers.extension(name).lstrip(".")
+        try:
+            fmt, parsed = importers.parse_bytes(data, name)
+            r = self.settings_store.settings.retrieval
+            chunks = chunk_sections(parsed.sections, r.chunk_chars, r.chunk_overlap)
+            if not chunks:
+                raise ImportFailed("no text found", "Nothing to import.")
+        except ImportFailed as exc:
+            report.skipped.append((path, str(exc)))
+            self.store.record_error(path=path, name=name, fmt=fmt, content_hash=digest, size=cand.size,
+                                    mtime=cand.mtime, error=str(exc))
+            return []
+        meta = dict(parsed.meta)
+        if owner_self or (existing is not None and existing.meta.get("owner") == "self"):
+            meta["owner"] = "self"
+        doc_id, new_ids, old_ids, existed = self.store.save(
+            path=path, name=name, fmt=fmt, content_hash=digest, size=cand.size, mtime=cand.mtime, meta=meta,
+            chunks=chunks)
+        self._delete_vectors(old_ids)
+        updated = existed and existing is not None and existing.status != "error"
+        (report.updated if updated else report.imported).append(path)
+        report.document_ids.append(doc_id)
+        report.chunks += len(chunks)
+        self._emit("updated" if updated else "imported", doc_id)
+        return [(cid, doc_id, c.text) for cid, c in zip(new_ids, chunks)]
+
+    # ---- vectors ---------------------------------------------------------------------------
+    def _embed(self, batch: list[tuple[int, int, str]], report: ImportReport | None = None) -> None:
+        vecs = np.asarray(self._embedder().embed([t for _, _, t in batch]), dtype=np.float32)
+        ids = [cid for cid, _, _ in batch]
+        self.vectors.upsert(COLLECTION, ids, vecs, [{"document_id": d} for _, d, _ in batch])
+        self.store.mark_embedded(ids, vecs)
+        if report is not None:
+            report.embedded += len(ids)
+
+    def _delete_vectors(self, ids: list[int]) -> None:
+        try:
+            self.vectors.delete(COLLECTION, ids)
+        except Exception:  # orphans are filtered at search time and dropped by a rebuild
+            log.exception("could not delete %d vectors from Chroma", len(ids))
+
+    def embed_pending(self, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> int:
+        """Embed chunks whose vectors never reached Chroma (a killed import); return how many."""
+        cancel = token_or_new(cancel)
+        total = self.store.count_pending()
+        done = 0
+        while done < total:
+            cancel.raise_if_cancelled()
+            batch = self.store.pending(EMBED_BATCH)
+            if not batch:
+                break
+            self._embed(batch)
+            done += len(batch)
+            if progress:
+                progress(Progress(done, total, "embedding passages left from an earlier import"))
+        return done
+
+    def rebuild_vectors(self, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> int:
+        """Rebuild the Chroma collection from SQLite (stored float16 vectors; re-embed the rest)."""
+        rows = ((cid, np.frombuffer(blob, dtype=np.float16).astype(np.float32), {"document_id": doc_id})
+                for cid, doc_id, blob in self.store.stored_vectors() if blob)
+        n = self.vectors.rebuild(COLLECTION, rows)
+        return n + self.embed_pending(progress, cancel)  # chunks without a stored vector are still pending
+
+    # ---- watched folders -------------------------------------------------------------------
+    def watched(self) -> list[str]:
+        return list(self.settings_store.settings.documents.watched_folders)
+
+    def watch(self, path: str | Path) -> str:
+        folder = os.path.abspath(os.path.expanduser(str(path)))
+        if not os.path.isdir(folder):
+            raise MnemoError(f"{folder} is not a folder.", "Watch a folder that exists.")
+        folders = self.watched()
+        if folder not in folders:
+            self.settings_store.set("documents.watched_folders", folders + [folder])
+        return folder
+
+    def unwatch(self, path: str | Path) -> bool:
+        folder = os.path.abspath(os.path.expanduser(str(path)))
+        folders = self.watched()
+        if folder not in folders:
+            return False
+        self.settings_store.set("documents.watched_folders", [f for f in folders if f != folder])
+        return True
+
+    def scan_watched(self, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> ImportReport:
+        """Import new and changed files of every watched folder; mark deleted ones 'missing'."""
+        folders = [f for f in self.watched() if os.path.isdir(f)]
+        report = self.import_paths(folders, progress, cancel) if folders else ImportReport()
+        for folder in folders:
+            for doc in self.store.paths_under(folder):
+                if doc.status == "ok" and not os.path.exists(doc.path):
+                    self.store.set_status(doc.id, "missing")
+                    report.missing.append(doc.path)
+                    self._emit("updated", doc.id)
+        return report
+
+    def start_watching(self, interval_s: float = 30.0) -> None:
+        """Scan the watched folders now and again whenever their files change (background thread)."""
+        if self._poller is None:
+            self._poller = FolderPoller(self.watched, lambda: self.settings_store.settings.documents.include_hidden,
+                                        lambda: self.scan_watched(), interval_s)
+        self._poller.start()
+
+    def stop_watching(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()

@@ -1,0 +1,209 @@
+"""SQL for documents and chunks: one transaction per document, raw SQL for speed.
+
+The ``chunk`` table is the source of truth for passages; ``chunk_fts`` (FTS5, kept by
+triggers) indexes their text; ``vector_state`` says whether a chunk's vector reached Chroma,
+so an import killed between the SQLite commit and the Chroma write is finished next time.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Iterator, Optional, Sequence
+
+import numpy as np
+
+from core.documents.model import ChunkDraft, ChunkView, DocumentInfo
+from core.store.db import Database
+from core.store.tables import utcnow
+
+_DOC_COLS = "id, path, name, format, status, error, n_chunks, size, content_hash, meta, imported_at, updated_at"
+
+
+def _now() -> str:
+    return utcnow().isoformat(timespec="seconds")
+
+
+def _doc(row: Sequence[Any]) -> DocumentInfo:
+    return DocumentInfo(id=row[0], path=row[1], name=row[2], format=row[3], status=row[4], error=row[5],
+                        n_chunks=row[6], size=row[7], content_hash=row[8], meta=json.loads(row[9] or "{}"),
+                        imported_at=row[10], updated_at=row[11])
+
+
+class DocumentStore:
+    """Reads and writes the ``document`` and ``chunk`` tables of one database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ---- documents -------------------------------------------------------------------------
+    def _one(self, where: str, params: tuple) -> Optional[DocumentInfo]:
+        with self.db.engine.connect() as conn:
+            row = conn.exec_driver_sql(f"SELECT {_DOC_COLS} FROM document WHERE {where} LIMIT 1", params).fetchone()
+        return _doc(row) if row else None
+
+    def get(self, document_id: int) -> Optional[DocumentInfo]:
+        return self._one("id = ?", (document_id,))
+
+    def by_path(self, path: str) -> Optional[DocumentInfo]:
+        return self._one("path = ?", (path,))
+
+    def by_hash(self, content_hash: str, exclude_path: str) -> Optional[DocumentInfo]:
+        return self._one("content_hash = ? AND path != ? AND status != 'error'", (content_hash, exclude_path))
+
+    def list(self, status: str | None = None) -> list[DocumentInfo]:
+        sql = f"SELECT {_DOC_COLS} FROM document" + (" WHERE status = ?" if status else "") + " ORDER BY path"
+        with self.db.engine.connect() as conn:
+            return [_doc(r) for r in conn.exec_driver_sql(sql, (status,) if status else ())]
+
+    def paths_under(self, folder: str) -> list[DocumentInfo]:
+        prefix = folder.rstrip("/\\") + "/"
+        with self.db.engine.connect() as conn:
+            rows = conn.exec_driver_sql(f"SELECT {_DOC_COLS} FROM document WHERE substr(path, 1, ?) = ?",
+                                        (len(prefix), prefix)).fetchall()
+        return [_doc(r) for r in rows]
+
+    def save(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
+             meta: dict[str, Any], chunks: Sequence[ChunkDraft]) -> tuple[int, list[int], list[int], bool]:
+        """Insert or replace the document at ``path`` with ``chunks`` in one transaction.
+
+        Returns (document id, new chunk ids, old chunk ids now gone, whether it existed).
+        """
+        now = _now()
+        with self.db.engine.begin() as conn:
+            row = conn.exec_driver_sql("SELECT id FROM document WHERE path = ?", (path,)).fetchone()
+            old_ids: list[int] = []
+            if row:
+                doc_id = row[0]
+                old_ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM chunk WHERE document_id = ?", (doc_id,))]
+                conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ?", (doc_id,))
+                conn.exec_driver_sql(
+                    "UPDATE document SET name=?, format=?, content_hash=?, size=?, mtime=?, status='ok', error='', "
+                    "n_chunks=?, meta=?, updated_at=? WHERE id=?",
+                    (name, fmt, content_hash, size, mtime, len(chunks), json.dumps(meta), now, doc_id))
+            else:
+                doc_id = conn.exec_driver_sql(
+                    "INSERT INTO document (path, name, format, content_hash, size, mtime, status, error, n_chunks, "
+                    "meta, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'ok', '', ?, ?, ?, ?)",
+                    (path, name, fmt, content_hash, size, mtime, len(chunks), json.dumps(meta), now, now)).lastrowid
+            conn.exec_driver_sql(
+                "INSERT INTO chunk (document_id, ordinal, text, source, meta, vector_state) VALUES (?, ?, ?, ?, ?, 0)",
+                [(doc_id, i, c.text, c.source, json.dumps(c.meta, ensure_ascii=False)) for i, c in enumerate(chunks)])
+            new_ids = [r[0] for r in conn.exec_driver_sql(
+                "SELECT id FROM chunk WHERE document_id = ? ORDER BY ordinal", (doc_id,))]
+        return int(doc_id), new_ids, old_ids, bool(row)
+
+    def record_error(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
+                     error: str) -> None:
+        """Remember a file that could not be imported (only when nothing good is stored for it)."""
+        now = _now()
+        with self.db.engine.begin() as conn:
+            row = conn.exec_driver_sql("SELECT id, status FROM document WHERE path = ?", (path,)).fetchone()
+            if row and row[1] != "error":
+                conn.exec_driver_sql("UPDATE document SET error = ?, updated_at = ? WHERE id = ?",
+                                     (f"last import failed: {error}", now, row[0]))
+            elif row:
+                conn.exec_driver_sql("UPDATE document SET error=?, content_hash=?, size=?, mtime=?, updated_at=? "
+                                     "WHERE id=?", (error, content_hash, size, mtime, now, row[0]))
+            else:
+                conn.exec_driver_sql(
+                    "INSERT INTO document (path, name, format, content_hash, size, mtime, status, error, n_chunks, "
+                    "meta, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'error', ?, 0, '{}', ?, ?)",
+                    (path, name, fmt, content_hash, size, mtime, error, now, now))
+
+    def set_status(self, document_id: int, status: str, path: str | None = None) -> None:
+        with self.db.engine.begin() as conn:
+            if path is not None:
+                conn.exec_driver_sql("UPDATE document SET status=?, path=?, updated_at=? WHERE id=?",
+                                     (status, path, _now(), document_id))
+            else:
+                conn.exec_driver_sql("UPDATE document SET status=?, updated_at=? WHERE id=?",
+                                     (status, _now(), document_id))
+
+    def delete(self, document_id: int) -> list[int]:
+        """Delete a document and its chunks in one transaction; return the chunk ids removed."""
+        with self.db.engine.begin() as conn:
+            ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM chunk WHERE document_id = ?", (document_id,))]
+            conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ?", (document_id,))
+            conn.exec_driver_sql("DELETE FROM document WHERE id = ?", (document_id,))
+        return ids
+
+    # ---- chunks ----------------------------------------------------------------------------
+    def iter_chunks(self, document_ids: Iterable[int] | None = None, batch: int = 500) -> Iterator[ChunkView]:
+        ids = list(document_ids) if document_ids is not None else None
+        sql = ("SELECT c.id, c.document_id, c.text, c.source, c.meta, d.format, c.ordinal, d.path FROM chunk c "
+               "JOIN document d ON d.id = c.document_id WHERE c.id > ?")
+        if ids is not None:
+            if not ids:
+                return
+            sql += f" AND c.document_id IN ({','.join('?' * len(ids))})"
+        sql += " ORDER BY c.id LIMIT ?"
+        last = 0
+        while True:
+            with self.db.engine.connect() as conn:
+                rows = conn.exec_driver_sql(sql, (last, *(ids or ()), batch)).fetchall()
+            for r in rows:
+                meta = json.loads(r[4] or "{}")
+                meta.setdefault("path", r[7])
+                yield ChunkView(id=r[0], document_id=r[1], text=r[2], source=r[3], meta=meta, format=r[5], ordinal=r[6])
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]
+
+    def rows(self, chunk_ids: Sequence[int]) -> dict[int, tuple]:
+        """chunk id -> (document_id, text, source, meta json, path, format, status) for existing chunks."""
+        if not chunk_ids:
+            return {}
+        sql = ("SELECT c.id, c.document_id, c.text, c.source, c.meta, d.path, d.format, d.status FROM chunk c "
+               f"JOIN document d ON d.id = c.document_id WHERE c.id IN ({','.join('?' * len(chunk_ids))})")
+        with self.db.engine.connect() as conn:
+            return {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
+
+    def fts(self, match: str, n: int) -> list[int]:
+        if not match:
+            return []
+        with self.db.engine.connect() as conn:
+            return [r[0] for r in conn.exec_driver_sql(
+                "SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rank LIMIT ?", (match, n))]
+
+    def term_doc_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many chunks contain each of ``terms`` (index terms: lower case, no diacritics)."""
+        if not terms:
+            return {}
+        with self.db.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT term, doc FROM chunk_fts_vocab WHERE term IN ({','.join('?' * len(terms))})", tuple(terms))
+            return {r[0]: int(r[1]) for r in rows}
+
+    def pending(self, limit: int) -> list[tuple[int, int, str]]:
+        """(chunk id, document id, text) of chunks whose vectors are not in Chroma yet."""
+        with self.db.engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT id, document_id, text FROM chunk WHERE vector_state = 0 ORDER BY id LIMIT ?", (limit,))]
+
+    def count_pending(self) -> int:
+        with self.db.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM chunk WHERE vector_state = 0").scalar() or 0)
+
+    def mark_embedded(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        half = np.asarray(vectors, dtype=np.float16)
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE chunk SET vector_state = 1, vector = ? WHERE id = ?",
+                                 [(half[i].tobytes(), cid) for i, cid in enumerate(ids)])
+
+    def mark_all_pending(self) -> None:
+        with self.db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE chunk SET vector_state = 0")
+
+    def stored_vectors(self, batch: int = 2000) -> Iterator[tuple[int, int, Optional[bytes]]]:
+        last = 0
+        while True:
+            with self.db.engine.connect() as conn:
+                rows = conn.exec_driver_sql("SELECT id, document_id, vector FROM chunk WHERE id > ? ORDER BY id LIMIT ?",
+                                            (last, batch)).fetchall()
+            yield from ((r[0], r[1], r[2]) for r in rows)
+            if len(rows) < batch:
+                return
+            last = rows[-1][0]
+
+    def count_chunks(self) -> int:
+        with self.db.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM chunk").scalar() or 0)

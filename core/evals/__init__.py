@@ -1,0 +1,1 @@
+"""Evaluations of Mnemo on public benchmarks (LoCoMo, ...)."""

@@ -1,0 +1,1 @@
+"""Reflective memory management (RMM): topic memories from conversations, retrieved and reranked for answers."""

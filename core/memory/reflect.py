@@ -1,0 +1,261 @@
+"""Prospective reflection (RMM): a finished session becomes topic memories, each ADDed or MERGEd.
+
+Cost is what matters on a small CPU, so a session costs at most two model calls:
+1. the session is cut into topic segments by embedding similarity of consecutive turns
+   (cheap, and every memory's source turn ids are exact, never invented by the model);
+   ONE JSON-schema-constrained call writes a short note per segment (clipped turns in,
+   a fixed-length array out). Notes that do not look grounded fall back to an extractive one.
+2. new memories whose nearest stored memory is similar enough go into ONE batched
+   ADD/MERGE call; the rest are added without asking. A merge keeps the old text as a revision.
+Model answers are cached by prompt hash, so re-reflecting the same session is free.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from core.errors import Cancelled
+from core.jobs import CancelToken
+from core.memory.store import MEMORIES, MemoryStore, TurnIn
+from core.search.fusion import STOPWORDS
+
+log = logging.getLogger(__name__)
+
+NOTE_CHARS = 90          # longest note the model may write
+CLIP_WORDS = 18          # words of each turn shown to the model
+MAX_SOURCES = 12         # a merge that would exceed this adds instead
+
+NOTE_SYSTEM = ("You write short memory notes about people from their conversations. For each numbered part, "
+               "write one sentence saying what it tells about the people, with their names.")
+DECIDE_SYSTEM = ("You maintain a memory. For each new note decide: ADD if it is new information, or MERGE with the "
+                 "number of the stored note that is about the same thing.")
+
+
+@dataclass
+class ReflectionStats:
+    """What one reflection did and where its time went."""
+
+    sessions: int = 0
+    turns: int = 0
+    added: int = 0
+    merged: int = 0
+    model_calls: int = 0
+    cached_calls: int = 0
+    fallback_notes: int = 0
+    seconds_model: float = 0.0
+    seconds_embed: float = 0.0
+    seconds_total: float = 0.0
+    memory_ids: list[int] = field(default_factory=list)
+
+    def add(self, other: "ReflectionStats") -> None:
+        for k in ("sessions", "turns", "added", "merged", "model_calls", "cached_calls", "fallback_notes",
+                  "seconds_model", "seconds_embed", "seconds_total"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.memory_ids += other.memory_ids
+
+
+def segment(vecs: np.ndarray, max_len: int = 4, min_len: int = 2, theta: float = 0.3) -> list[list[int]]:
+    """Cut consecutive turns into topic segments: a new one starts when a turn drifts from the current one."""
+    segs: list[list[int]] = []
+    cur: list[int] = []
+    for i in range(len(vecs)):
+        if cur:
+            centroid = vecs[cur].mean(0)
+            sim = float(vecs[i] @ centroid / (np.linalg.norm(centroid) + 1e-9))
+            if len(cur) >= max_len or (len(cur) >= min_len and sim < theta):
+                segs.append(cur)
+                cur = []
+        cur.append(i)
+    if cur:
+        if segs and len(cur) < min_len and len(segs[-1]) < max_len:
+            segs[-1].extend(cur)
+        else:
+            segs.append(cur)
+    return segs
+
+
+_WORDS = re.compile(r"[A-Za-z][A-Za-z']+")
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in _WORDS.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
+
+
+def grounded(note: str, source_text: str) -> bool:
+    """A usable note has real words and shares content words with its turns (135M models ramble)."""
+    words = _content_words(note)
+    if len(words) < 2 or len(note) < 12:
+        return False
+    src = _content_words(source_text)
+    return len(words & src) >= max(1, min(3, len(words) // 3))
+
+
+def extractive_note(turns: Sequence[TurnIn]) -> str:
+    """A note without the model: the most informative turn's first sentence, with its speaker."""
+    best = max(turns, key=lambda t: len(_content_words(t.text)))
+    first = re.split(r"(?<=[.!?])\s+", " ".join(best.text.split()))[0]
+    return f"{best.speaker}: {first}"[:200] if best.speaker else first[:200]
+
+
+def _clip(text: str, n: int = CLIP_WORDS) -> str:
+    words = text.split()
+    return " ".join(words[:n]) + (" ..." if len(words) > n else "")
+
+
+class Reflector:
+    """Turns sessions into memories with the model (``llm()``: anything with ``complete_json``)."""
+
+    def __init__(self, store: MemoryStore, llm: Callable[[], Any] | None, merge_candidates: Callable[[], int] = lambda: 5,
+                 merge_threshold: float = 0.85) -> None:
+        self.store = store
+        self._llm = llm
+        self._merge_candidates = merge_candidates
+        self.merge_threshold = merge_threshold
+
+    # ---- the model, cached ----------------------------------------------------------------------
+    def _ask(self, messages: list[dict[str, str]], schema: dict[str, Any], max_tokens: int,
+             stats: ReflectionStats) -> Any:
+        key = hashlib.sha256(json.dumps([messages, schema], sort_keys=True).encode()).hexdigest()
+        hit = self.store.cache_get(key)
+        if hit is not None:
+            stats.cached_calls += 1
+            return json.loads(hit)
+        if self._llm is None:
+            return None
+        from models.llm import Sampling
+
+        t0 = time.perf_counter()
+        try:
+            out = self._llm().complete_json(messages, schema, Sampling(temperature=0.0, max_tokens=max_tokens))
+        except Exception as exc:  # a cut-off or invalid answer: fall back, never lose the session
+            log.warning("reflection: the model's answer was unusable (%s); falling back", exc)
+            out = None
+        finally:
+            stats.seconds_model += time.perf_counter() - t0
+            stats.model_calls += 1
+        if out is not None:
+            self.store.cache_put(key, json.dumps(out))
+        return out
+
+    def write_notes(self, segs: list[list[TurnIn]], names: str, session_date: str, stats: ReflectionStats) -> list[str]:
+        """One call: a note per segment; ungrounded notes are replaced by extractive ones."""
+        n = len(segs)
+        parts = []
+        for j, seg in enumerate(segs, 1):
+            lines = "\n".join(f"{t.speaker or 'User'}: {_clip(t.text)}" for t in seg)
+            parts.append(f"Part {j}:\n{lines}")
+        user = (f"Conversation{' between ' + names if names else ''}{' on ' + session_date if session_date else ''}.\n\n"
+                + "\n\n".join(parts) + f"\n\nReturn JSON with exactly {n} notes, one per part, in order.")
+        schema = {"type": "object", "required": ["notes"], "properties": {"notes": {
+            "type": "array", "minItems": n, "maxItems": n, "items": {"type": "string", "maxLength": NOTE_CHARS}}}}
+        out = self._ask([{"role": "system", "content": NOTE_SYSTEM}, {"role": "user", "content": user}], schema,
+                        max_tokens=28 * n + 16, stats=stats)
+        raw = out.get("notes", []) if isinstance(out, dict) else []
+        notes = []
+        for j, seg in enumerate(segs):
+            note = " ".join(str(raw[j]).split()) if j < len(raw) else ""
+            if not grounded(note, " ".join(t.line for t in seg)):
+                note = extractive_note(seg)
+                stats.fallback_notes += 1
+            notes.append(note)
+        return notes
+
+    def decide(self, new: list[str], candidates: list[list[tuple[int, str]]], stats: ReflectionStats) -> list[int | None]:
+        """One batched call: for each new note, the stored memory id to merge into, or None to add."""
+        stored: list[tuple[int, str]] = []
+        for cands in candidates:
+            for mid, summ in cands:
+                if mid not in [s[0] for s in stored]:
+                    stored.append((mid, summ))
+        lines = ["Stored notes:"] + [f"S{i}: {summ[:160]}" for i, (_, summ) in enumerate(stored, 1)]
+        lines += ["", "New notes:"] + [f"N{i}: {note[:160]}" for i, note in enumerate(new, 1)]
+        lines += ["", f"Return JSON with {len(new)} decisions, one per new note: action ADD, or MERGE with the stored note number."]
+        schema = {"type": "object", "required": ["decisions"], "properties": {"decisions": {
+            "type": "array", "minItems": len(new), "maxItems": len(new), "items": {
+                "type": "object", "required": ["action", "stored"],
+                "properties": {"action": {"type": "string", "enum": ["ADD", "MERGE"]},
+                               "stored": {"type": "integer", "minimum": 0, "maximum": len(stored)}}}}}}
+        out = self._ask([{"role": "system", "content": DECIDE_SYSTEM}, {"role": "user", "content": "\n".join(lines)}],
+                        schema, max_tokens=14 * len(new) + 16, stats=stats)
+        raw = out.get("decisions", []) if isinstance(out, dict) else []
+        result: list[int | None] = []
+        for j, cands in enumerate(candidates):
+            d = raw[j] if j < len(raw) and isinstance(raw[j], dict) else {}
+            k = d.get("stored")
+            allowed = {mid for mid, _ in cands}
+            if d.get("action") == "MERGE" and isinstance(k, int) and 1 <= k <= len(stored) and stored[k - 1][0] in allowed:
+                result.append(stored[k - 1][0])
+            else:
+                result.append(None)
+        return result
+
+    # ---- one session ------------------------------------------------------------------------------
+    def reflect_session(self, conversation_id: int, turns: Sequence[TurnIn], session_date: str = "",
+                        cancel: CancelToken | None = None) -> ReflectionStats:
+        """Store the session's turns (L0) and turn them into topic memories (ADD or MERGE)."""
+        stats = ReflectionStats(sessions=1, turns=len(turns))
+        t_start = time.perf_counter()
+        turns = [t for t in turns if t.text.strip()]
+        if not turns:
+            return stats
+        t0 = time.perf_counter()
+        vecs = self.store.embed([self.store.turn_index_text(t) for t in turns])
+        self.store.add_turns(conversation_id, turns, vecs)
+        stats.seconds_embed += time.perf_counter() - t0
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("Reflection stopped.")
+        segs_idx = segment(vecs)
+        segs = [[turns[i] for i in g] for g in segs_idx]
+        names = " and ".join(dict.fromkeys(t.speaker for t in turns if t.speaker))
+        notes = self.write_notes(segs, names, session_date, stats)
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("Reflection stopped.")
+
+        # New memories as items; their vectors decide which need an ADD/MERGE question.
+        items = [(note, [t.ref for t in seg], [t.line for t in seg], conversation_id, session_date,
+                  {"origin": "reflection"}) for note, seg in zip(notes, segs)]
+        t0 = time.perf_counter()
+        note_vecs = self.store.embed(notes)
+        new_vecs = np.stack([self.store.memory_vector(nv, vecs[g]) for nv, g in zip(note_vecs, segs_idx)])
+        stats.seconds_embed += time.perf_counter() - t0
+        ask: list[int] = []
+        cands: list[list[tuple[int, str]]] = []
+        for j, v in enumerate(new_vecs):
+            near = [(mid, s) for mid, s in self.store.dense(MEMORIES, v, self._merge_candidates()) if s >= self.merge_threshold]
+            if near:
+                stored = self.store.many([mid for mid, _ in near])
+                ask.append(j)
+                cands.append([(mid, stored[mid].summary) for mid, _ in near if mid in stored])
+        targets: dict[int, int | None] = {}
+        if ask:
+            for j, tgt in zip(ask, self.decide([notes[j] for j in ask], cands, stats)):
+                targets[j] = tgt
+        to_add: list = []
+        add_idx: list[int] = []
+        for j, item in enumerate(items):
+            tgt = targets.get(j)
+            if tgt is not None:
+                old = self.store.get(tgt)
+                sources = list(dict.fromkeys([*old.sources, *item[1]]))
+                if len(sources) <= MAX_SOURCES:
+                    merged = old.summary if item[0] in old.summary else f"{old.summary}; {item[0]}"
+                    self.store.update(tgt, merged[:600], sources, reason="merge")
+                    stats.merged += 1
+                    stats.memory_ids.append(tgt)
+                    continue
+            to_add.append(item)
+            add_idx.append(j)
+        t0 = time.perf_counter()
+        added = self.store.add_many(to_add, new_vecs[add_idx] if add_idx else None)
+        stats.seconds_embed += time.perf_counter() - t0
+        stats.added += len(added)
+        stats.memory_ids += [m.id for m in added]  # type: ignore[misc]
+        stats.seconds_total = time.perf_counter() - t_start
+        return stats

@@ -1,0 +1,129 @@
+"""The learnable reranker of RMM's retrospective reflection, trained by REINFORCE from citations.
+
+    q' = q + W_q q,  m' = m + W_m m,  s = q'·m' + β·p + b_kind
+
+p is the retriever's fused score scaled to [0, 1] over the K candidates (our retriever is
+hybrid, so the paper's "reranker starts as the retriever" needs it), b_kind a bias per
+candidate kind (memory, raw turn, passage). W_q and W_m start at zero, β at ``beta0``. Top-M are sampled with Gumbel noise (τ); after an answer,
+cited items get reward +1 and shown-but-uncited −1, and one REINFORCE step with a baseline
+ascends Σ (r − b)·∇ log softmax(s/τ)_i. Plain numpy: the model is two matrices. Weights
+persist as safetensors.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+KINDS = ("memory", "turn", "passage")
+
+
+def kind_index(kinds: list[str]) -> np.ndarray:
+    return np.array([KINDS.index(k) if k in KINDS else 0 for k in kinds], dtype=np.int64)
+
+
+class Reranker:
+    """Scores K candidates for one query; learns from which shown ones were cited."""
+
+    def __init__(self, dim: int = 384, path: Path | None = None, beta0: float = 1.0) -> None:
+        self.dim = dim
+        self.path = Path(path) if path else None
+        self.W_q = np.zeros((dim, dim), np.float32)
+        self.W_m = np.zeros((dim, dim), np.float32)
+        self.beta = float(beta0)
+        self.bias = np.zeros(len(KINDS), np.float32)
+        self.updates = 0
+        self._lock = threading.Lock()
+        if self.path is not None and self.path.exists():
+            self.load()
+
+    # ---- scoring --------------------------------------------------------------------------------
+    def scores(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None = None,
+               kinds: np.ndarray | None = None) -> np.ndarray:
+        """q [d], M [K, d], prior [K], kinds [K] (indices into KINDS) -> scores [K]."""
+        if len(M) == 0:
+            return np.zeros(0, np.float32)
+        with self._lock:
+            return self._scores(q, M, prior, kinds)[0]
+
+    def _scores(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None,
+                kinds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        qp = q + self.W_q @ q                          # [d]
+        mp = M + M @ self.W_m.T                        # [K, d]
+        s = mp @ qp                                    # [K]
+        if prior is not None:
+            s = s + self.beta * prior
+        if kinds is not None:
+            s = s + self.bias[kinds]
+        return s.astype(np.float32), qp, mp
+
+    @staticmethod
+    def sample(scores: np.ndarray, m: int, tau: float, rng: np.random.Generator | None = None) -> list[int]:
+        """Top-m without replacement by Gumbel-top-k on scores/τ (τ → 0 is greedy)."""
+        rng = rng or np.random.default_rng()
+        g = rng.gumbel(size=len(scores))
+        return [int(i) for i in np.argsort(-(scores / max(tau, 1e-6) + g))[:m]]
+
+    # ---- learning ---------------------------------------------------------------------------------
+    def update(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None, shown: list[int], rewards: list[float],
+               lr: float = 1e-3, baseline: float = 0.5, tau: float = 0.5, kinds: np.ndarray | None = None) -> float:
+        """One REINFORCE step; returns the mean advantage. ``shown`` index rows of M."""
+        if not shown or len(M) == 0:
+            return 0.0
+        with self._lock:
+            s, qp, mp = self._scores(q, M, prior, kinds)
+            z = s / tau
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            # d/ds_j of Σ_i A_i log p_i = (A_j − p_j Σ_i A_i) / τ
+            adv = np.zeros(len(M), np.float32)
+            for i, r in zip(shown, rewards):
+                adv[i] += r - baseline
+            g_s = (adv - p * adv.sum()) / tau          # [K]
+            # s_j = m'_j·q' : ds/dW_q = m'_j ⊗ q ; ds/dW_m = q' ⊗ m_j
+            self.W_q += lr * np.outer(g_s @ mp, q).astype(np.float32)
+            self.W_m += lr * np.outer(qp, g_s @ M).astype(np.float32)
+            if prior is not None:
+                self.beta += lr * float(g_s @ prior)
+            if kinds is not None:
+                np.add.at(self.bias, kinds, lr * g_s)
+            self.updates += 1
+        return float(adv[shown].mean())
+
+    # ---- persistence ------------------------------------------------------------------------------
+    def save(self) -> None:
+        if self.path is None:
+            return
+        from safetensors.numpy import save_file
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with self._lock:
+            save_file({"W_q": self.W_q, "W_m": self.W_m, "beta": np.array([self.beta], np.float32),
+                       "bias": self.bias}, str(tmp),
+                      metadata={"dim": str(self.dim), "updates": str(self.updates)})
+        tmp.replace(self.path)
+
+    def load(self) -> None:
+        from safetensors import safe_open
+
+        assert self.path is not None
+        try:
+            with safe_open(str(self.path), framework="numpy") as f:
+                meta = f.metadata() or {}
+                W_q, W_m, beta = f.get_tensor("W_q"), f.get_tensor("W_m"), f.get_tensor("beta")
+                bias = f.get_tensor("bias") if "bias" in f.keys() else np.zeros(len(KINDS), np.float32)
+        except Exception as exc:  # a damaged file: start fresh, keep the file for inspection
+            log.warning("reranker weights %s unreadable (%s); starting from scratch", self.path, exc)
+            return
+        if W_q.shape != (self.dim, self.dim):
+            log.warning("reranker weights %s are for dimension %s, not %s; starting from scratch",
+                        self.path, W_q.shape[0], self.dim)
+            return
+        self.W_q, self.W_m, self.beta = W_q.astype(np.float32), W_m.astype(np.float32), float(beta[0])
+        self.bias = bias.astype(np.float32)
+        self.updates = int(meta.get("updates", 0))

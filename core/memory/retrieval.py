@@ -1,0 +1,173 @@
+"""Retrieval for RMM: top-K candidates by hybrid search, then the learnable reranker orders them.
+
+Candidates come from three places, fused by weighted reciprocal rank: topic memories
+(dense + BM25 over date, note and source turns), raw turns (L0 memory: dense + BM25, so
+nothing said is lost if a note is poor) and, when the documents feature is there, document
+passages. A raw turn already behind a better-ranked memory is dropped (it adds nothing).
+The fused score becomes the reranker's prior p in [0, 1].
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from core.memory.reranker import Reranker, kind_index
+from core.memory.store import MEMORIES, TURNS, MemoryStore
+from core.search.fusion import rrf
+
+_THREADS = threading.Lock()
+
+# Weights of the rankings in the fusion (BM25 is the stronger signal on conversations; MiniLM
+# misses names and rare words): memory-bm25, memory-dense, turn-bm25, turn-dense, passages.
+DEFAULT_WEIGHTS = {"mem_kw": 1.0, "mem_dense": 0.6, "turn_kw": 0.5, "turn_dense": 0.3, "passage": 1.0}
+
+
+@dataclass
+class Candidate:
+    """One memory, raw turn or passage that may be shown to the model."""
+
+    kind: str                      # "memory" | "turn" | "passage"
+    id: int
+    text: str
+    source: str
+    turn_refs: list[str]
+    prior: float = 0.0
+    vec: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{'chunk' if self.kind == 'passage' else self.kind}:{self.id}"
+
+
+@dataclass
+class Retrieved:
+    query_vec: np.ndarray
+    candidates: list[Candidate]
+    scores: np.ndarray             # reranker scores, aligned with candidates
+    seconds: float = 0.0
+
+    def order(self) -> list[int]:
+        return [int(i) for i in np.argsort(-self.scores, kind="stable")]
+
+
+def embed_query(embedder: Any, text: str) -> np.ndarray:
+    """Embed one short query on one CPU thread (threads cost more than they save for a few tokens)."""
+    if getattr(embedder, "device", "cpu") != "cpu":
+        return embedder.embed([text])[0]
+    import torch
+
+    with _THREADS:
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return embedder.embed([text])[0]
+        finally:
+            torch.set_num_threads(before)
+
+
+def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reranker's inputs for candidates: vectors [K, d], priors [K], kind indices [K]."""
+    return (np.stack([c.vec for c in cands]), np.array([c.prior for c in cands], np.float32),  # type: ignore[misc]
+            kind_index([c.kind for c in cands]))
+
+
+class Retriever:
+    """Hybrid top-K + reranking over one store (and documents, when given)."""
+
+    def __init__(self, store: MemoryStore, embedder: Callable[[], Any], reranker: Reranker,
+                 documents: Callable[[], Any] | None = None, weights: dict[str, float] | None = None,
+                 rrf_k: Callable[[], int] = lambda: 60) -> None:
+        self.store = store
+        self._embedder = embedder
+        self.reranker = reranker
+        self._documents = documents or (lambda: None)
+        self.weights = dict(DEFAULT_WEIGHTS, **(weights or {}))
+        self._rrf_k = rrf_k
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        v = self._qcache.get(query)
+        if v is None:
+            v = embed_query(self._embedder(), query)
+            self._qcache[query] = v
+            while len(self._qcache) > 256:
+                self._qcache.popitem(last=False)
+        return v
+
+    def retrieve(self, query: str, k: int = 20, use_turns: bool = True, use_memories: bool = True,
+                 qvec: np.ndarray | None = None) -> Retrieved:
+        """Top-``k`` candidates with their reranker scores (best first after ``order()``)."""
+        t0 = time.perf_counter()
+        q = self.query_vector(query) if qvec is None else qvec
+        n = max(2 * k, 40)
+        rankings: list[list[tuple[str, int]]] = []
+        weights: list[float] = []
+        w = self.weights
+        if use_memories:
+            rankings += [[("memory", i) for i, _ in self.store.keyword(MEMORIES, query, n)],
+                         [("memory", i) for i, _ in self.store.dense(MEMORIES, q, n)]]
+            weights += [w["mem_kw"], w["mem_dense"]]
+        if use_turns:
+            rankings += [[("turn", i) for i, _ in self.store.keyword(TURNS, query, n)],
+                         [("turn", i) for i, _ in self.store.dense(TURNS, q, n)]]
+            weights += [w["turn_kw"], w["turn_dense"]]
+        passages: dict[int, Any] = {}
+        docs = self._documents()
+        if docs is not None and hasattr(docs, "search"):
+            hits = docs.search(query, k)
+            passages = {int(h.chunk_id): h for h in hits}
+            rankings.append([("passage", int(h.chunk_id)) for h in hits])
+            weights.append(w["passage"])
+        fused = rrf(rankings, k=self._rrf_k(), weights=weights)
+        cands = self._materialise(fused, k, passages)
+        if cands:
+            hi, lo = max(c.prior for c in cands), min(c.prior for c in cands)
+            for c in cands:
+                c.prior = (c.prior - lo) / (hi - lo) if hi > lo else 1.0
+            scores = self.reranker.scores(q, *features(cands))
+        else:
+            scores = np.zeros(0, np.float32)
+        return Retrieved(q, cands, scores, time.perf_counter() - t0)
+
+    def _materialise(self, fused: list[tuple[Any, float]], k: int, passages: dict[int, Any]) -> list[Candidate]:
+        head = fused[: 3 * k]
+        mem_ids = [i for (kind, i), _ in head if kind == "memory"]
+        turn_ids = [i for (kind, i), _ in head if kind == "turn"]
+        mems = self.store.many(mem_ids)
+        turns = self.store.turns(turn_ids)
+        mvecs = dict(zip(mem_ids, self.store.vectors_of(MEMORIES, mem_ids)))
+        tvecs = dict(zip(turn_ids, self.store.vectors_of(TURNS, turn_ids)))
+        covered: set[str] = set()
+        out: list[Candidate] = []
+        pending_passages: list[Candidate] = []
+        for (kind, i), score in head:
+            if len(out) >= k:
+                break
+            if kind == "memory" and i in mems:
+                m = mems[i]
+                covered.update(m.sources)
+                out.append(Candidate("memory", i, m.text, f"memory of {m.session_date}" if m.session_date else "memory",
+                                     list(m.sources), score, mvecs[i], {"summary": m.summary}))
+            elif kind == "turn" and i in turns:
+                t = turns[i]
+                if t.ref in covered:
+                    continue
+                covered.add(t.ref)
+                out.append(Candidate("turn", i, t.text, f"chat of {t.session_date}" if t.session_date else "chat",
+                                     [t.ref], score, tvecs[i]))
+            elif kind == "passage" and i in passages:
+                h = passages[i]
+                c = Candidate("passage", i, h.text, h.source, [], score, None, dict(h.meta or {}))
+                out.append(c)
+                pending_passages.append(c)
+        if pending_passages:
+            vecs = self._embedder().embed([c.text[:1000] for c in pending_passages])
+            for c, v in zip(pending_passages, vecs):
+                c.vec = v
+        return out

@@ -1,0 +1,306 @@
+"""The memory store: turns and topic memories in SQLite (the truth), FTS5 for words, Chroma for vectors.
+
+Every write goes to SQLite first (one transaction, with a float32 copy of the vector so
+Chroma can be rebuilt), then to Chroma. Searches return ``(id, score)`` rankings that the
+retrieval pipeline fuses.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import text as sql
+from sqlmodel import select
+
+from core.errors import MnemoError
+from core.memory.tables import Memory, MemoryRevision, MemoryTurn
+from core.search.fusion import fts5_query
+from core.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+
+MEMORIES = "memories"
+TURNS = "memory_turns"
+MAX_TEXT_TURNS = 12        # source turns written into a memory's indexed text
+EXACT_MAX = 50_000         # up to this many vectors, dense search is an exact matrix product in memory
+
+
+@dataclass
+class TurnIn:
+    """A turn to remember: its ref (``msg:<id>``), who said it, what, and the session's date."""
+
+    ref: str
+    speaker: str
+    text: str
+    session_date: str = ""
+
+    @property
+    def line(self) -> str:
+        return f"{self.speaker}: {' '.join(self.text.split())}" if self.speaker else " ".join(self.text.split())
+
+
+def memory_text(summary: str, session_date: str, turn_lines: Sequence[str]) -> str:
+    """The text a memory is indexed by: its date, its summary and the turns behind it."""
+    head = f"({session_date}) {summary}" if session_date else summary
+    return "\n".join([head, *turn_lines[:MAX_TEXT_TURNS]])
+
+
+def _blob(vec: np.ndarray) -> bytes:
+    return np.asarray(vec, dtype=np.float32).tobytes()
+
+
+def _unblob(b: bytes | None) -> np.ndarray | None:
+    return None if b is None else np.frombuffer(b, dtype=np.float32).copy()
+
+
+class MemoryNotFound(MnemoError):
+    """No memory has this id."""
+
+
+class MemoryStore:
+    """CRUD and search over turns and memories of one data folder."""
+
+    def __init__(self, db: Any, vectors: Any, embedder: Callable[[], Any]) -> None:
+        self.db = db
+        self.vectors = vectors
+        self._embedder = embedder
+        self._vec: dict[tuple[str, int], np.ndarray] = {}   # (collection, id) -> unit vector
+        self._mat: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}  # collection -> (ids, matrix) for exact search
+
+    # ---- embedding ----------------------------------------------------------------------------
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder().embed(list(texts))
+
+    # ---- turns ----------------------------------------------------------------------------------
+    def add_turns(self, conversation_id: int, turns: Sequence[TurnIn], vecs: np.ndarray | None = None) -> list[MemoryTurn]:
+        """Store turns not stored yet (by ref) with their vectors; return all of them, in order."""
+        if not turns:
+            return []
+        with self.db.session() as s:
+            known = {t.ref: t for t in s.exec(select(MemoryTurn).where(MemoryTurn.ref.in_([t.ref for t in turns])))}
+        new = [t for t in turns if t.ref not in known]
+        if new:
+            if vecs is None or len(vecs) != len(turns):
+                new_vecs = self.embed([self.turn_index_text(t) for t in new])
+            else:
+                pos = {t.ref: i for i, t in enumerate(turns)}
+                new_vecs = np.stack([vecs[pos[t.ref]] for t in new])
+            rows = [MemoryTurn(ref=t.ref, conversation_id=conversation_id, speaker=t.speaker, text=t.line,
+                               session_date=t.session_date, vector=_blob(v)) for t, v in zip(new, new_vecs)]
+            with self.db.session() as s:
+                s.add_all(rows)
+                s.flush()
+                for r in rows:
+                    s.refresh(r)
+            self.vectors.upsert(TURNS, [r.id for r in rows], new_vecs, [{"c": conversation_id} for _ in rows])
+            self._mat[TURNS] = None
+            for r, v in zip(rows, new_vecs):
+                self._vec[(TURNS, r.id)] = v  # type: ignore[index]
+                known[r.ref] = r
+        return [known[t.ref] for t in turns]
+
+    @staticmethod
+    def turn_index_text(t: TurnIn) -> str:
+        return f"({t.session_date}) {t.line}" if t.session_date else t.line
+
+    def turns_by_ref(self, refs: Iterable[str]) -> dict[str, MemoryTurn]:
+        refs = list(refs)
+        if not refs:
+            return {}
+        with self.db.session() as s:
+            return {t.ref: t for t in s.exec(select(MemoryTurn).where(MemoryTurn.ref.in_(refs)))}
+
+    def turns(self, ids: Sequence[int]) -> dict[int, MemoryTurn]:
+        if not ids:
+            return {}
+        with self.db.session() as s:
+            return {t.id: t for t in s.exec(select(MemoryTurn).where(MemoryTurn.id.in_(list(ids))))}  # type: ignore[misc]
+
+    # ---- memories -------------------------------------------------------------------------------
+    def add(self, summary: str, sources: Sequence[str], turn_lines: Sequence[str], conversation_id: int | None,
+            session_date: str = "", meta: dict | None = None, vec: np.ndarray | None = None) -> Memory:
+        text = memory_text(summary, session_date, turn_lines)
+        v = self.embed([text])[0] if vec is None else vec
+        m = Memory(summary=summary, text=text, sources=list(sources), conversation_id=conversation_id,
+                   session_date=session_date, meta=meta or {}, vector=_blob(v))
+        with self.db.session() as s:
+            s.add(m)
+            s.flush()
+            s.refresh(m)
+        self.vectors.upsert(MEMORIES, [m.id], v[None, :], [{"c": conversation_id or 0}])  # type: ignore[list-item]
+        self._mat[MEMORIES] = None
+        self._vec[(MEMORIES, m.id)] = v  # type: ignore[index]
+        return m
+
+    def add_many(self, items: Sequence[tuple[str, list[str], list[str], int | None, str, dict]],
+                 vecs: np.ndarray | None = None) -> list[Memory]:
+        """Add several memories (summary, sources, turn lines, conversation id, date, meta) with one embedding batch."""
+        if not items:
+            return []
+        texts = [memory_text(su, d, lines) for su, _, lines, _, d, _ in items]
+        if vecs is None or len(vecs) != len(items):
+            vecs = self.embed(texts)
+        rows = [Memory(summary=su, text=t, sources=list(src), conversation_id=cid, session_date=d, meta=meta or {},
+                       vector=_blob(v)) for (su, src, _, cid, d, meta), t, v in zip(items, texts, vecs)]
+        with self.db.session() as s:
+            s.add_all(rows)
+            s.flush()
+            for r in rows:
+                s.refresh(r)
+        self.vectors.upsert(MEMORIES, [r.id for r in rows], vecs, [{"c": r.conversation_id or 0} for r in rows])
+        self._mat[MEMORIES] = None
+        for r, v in zip(rows, vecs):
+            self._vec[(MEMORIES, r.id)] = v  # type: ignore[index]
+        return rows
+
+    def get(self, memory_id: int) -> Memory:
+        with self.db.session() as s:
+            m = s.get(Memory, memory_id)
+        if m is None:
+            raise MemoryNotFound(f"There is no memory {memory_id}.", "List them with 'mnemo memory list'.")
+        return m
+
+    def many(self, ids: Sequence[int]) -> dict[int, Memory]:
+        if not ids:
+            return {}
+        with self.db.session() as s:
+            return {m.id: m for m in s.exec(select(Memory).where(Memory.id.in_(list(ids))))}  # type: ignore[misc]
+
+    def list(self, query: str = "", limit: int = 100, offset: int = 0) -> list[Memory]:
+        with self.db.session() as s:
+            stmt = select(Memory).order_by(Memory.updated_at.desc()).offset(offset).limit(limit)  # type: ignore[attr-defined]
+            if query:
+                stmt = stmt.where(Memory.text.contains(query))  # type: ignore[attr-defined]
+            return list(s.exec(stmt))
+
+    def count(self) -> int:
+        with self.db.session() as s:
+            return int(s.exec(sql("SELECT count(*) FROM memory")).one()[0])  # type: ignore[call-overload]
+
+    def revisions(self, memory_id: int) -> list[MemoryRevision]:
+        with self.db.session() as s:
+            return list(s.exec(select(MemoryRevision).where(MemoryRevision.memory_id == memory_id)
+                               .order_by(MemoryRevision.id)))  # type: ignore[arg-type]
+
+    def memory_vector(self, summary_vec: np.ndarray, turn_vecs: np.ndarray) -> np.ndarray:
+        """A memory's vector: its note and the mean of its turns, equally weighted (no long text to embed)."""
+        if len(turn_vecs) == 0:
+            return summary_vec
+        mean = turn_vecs.mean(0)
+        v = summary_vec + mean / (np.linalg.norm(mean) + 1e-9)
+        return (v / (np.linalg.norm(v) + 1e-9)).astype(np.float32)
+
+    def update(self, memory_id: int, summary: str, sources: Sequence[str] | None = None, reason: str = "edit") -> Memory:
+        """Change a memory's summary (and sources), keeping the previous text as a revision."""
+        summary = " ".join(summary.split())
+        if not summary:
+            raise MnemoError("A memory cannot be empty.", "Use 'mnemo memory forget ID' to delete it instead.")
+        old = self.get(memory_id)
+        new_sources = list(sources) if sources is not None else list(old.sources)
+        turns = self._ordered_turns(new_sources)
+        text = memory_text(summary, old.session_date, [t.text for t in turns])
+        v = self.memory_vector(self.embed([summary])[0], self.vectors_of(TURNS, [t.id for t in turns]))  # type: ignore[misc]
+        with self.db.session() as s:
+            m = s.get(Memory, memory_id)
+            assert m is not None
+            s.add(MemoryRevision(memory_id=memory_id, summary=m.summary, sources=list(m.sources), reason=reason))
+            m.summary, m.text, m.sources, m.updated_at, m.vector = summary, text, new_sources, utcnow(), _blob(v)
+            s.add(m)
+            s.flush()
+            s.refresh(m)
+        self.vectors.upsert(MEMORIES, [memory_id], v[None, :], [{"c": m.conversation_id or 0}])
+        self._mat[MEMORIES] = None
+        self._vec[(MEMORIES, memory_id)] = v
+        return m
+
+    def _ordered_turns(self, refs: Sequence[str]) -> list[MemoryTurn]:
+        by = self.turns_by_ref(refs)
+        return [by[r] for r in refs if r in by]
+
+    def forget(self, memory_id: int) -> None:
+        """Delete a memory and its revisions from SQLite and its vector from Chroma."""
+        self.get(memory_id)
+        with self.db.session() as s:
+            s.exec(sql("DELETE FROM memory_revision WHERE memory_id = :i").bindparams(i=memory_id))  # type: ignore[call-overload]
+            s.exec(sql("DELETE FROM memory WHERE id = :i").bindparams(i=memory_id))  # type: ignore[call-overload]
+        self.vectors.delete(MEMORIES, [memory_id])
+        self._mat[MEMORIES] = None
+        self._vec.pop((MEMORIES, memory_id), None)
+
+    # ---- vectors ---------------------------------------------------------------------------------
+    def vectors_of(self, collection: str, ids: Sequence[int]) -> np.ndarray:
+        """Unit vectors of memories or turns, from the cache or SQLite (never re-embedded)."""
+        missing = [i for i in ids if (collection, i) not in self._vec]
+        if missing:
+            table = "memory" if collection == MEMORIES else "memory_turn"
+            with self.db.engine.connect() as conn:
+                q = sql(f"SELECT id, vector FROM {table} WHERE id IN ({','.join(str(int(i)) for i in missing)})")
+                for rid, blob in conn.execute(q):
+                    v = _unblob(blob)
+                    if v is not None:
+                        self._vec[(collection, rid)] = v
+        dim = next(iter(self._vec.values())).shape[0] if self._vec else 384
+        return np.stack([self._vec.get((collection, i), np.zeros(dim, np.float32)) for i in ids]) if ids else \
+            np.zeros((0, dim), np.float32)
+
+    def rebuild_vectors(self) -> int:
+        """Rebuild both Chroma collections from the vectors kept in SQLite."""
+        total = 0
+        for collection, table in ((MEMORIES, "memory"), (TURNS, "memory_turn")):
+            with self.db.engine.connect() as conn:
+                rows = [(rid, _unblob(b), {"c": c or 0}) for rid, b, c in
+                        conn.execute(sql(f"SELECT id, vector, conversation_id FROM {table} WHERE vector IS NOT NULL"))]
+            total += self.vectors.rebuild(collection, rows)
+        return total
+
+    # ---- search ----------------------------------------------------------------------------------
+    def dense(self, collection: str, qvec: np.ndarray, n: int) -> list[tuple[int, float]]:
+        """Nearest vectors: exact search over an in-memory copy up to EXACT_MAX rows, Chroma above."""
+        mat = self._matrix(collection)
+        if mat is None:
+            hits = self.vectors.query(collection, qvec, n)
+            return [(int(h.id), 1.0 - h.distance) for h in hits]
+        ids, M = mat
+        if len(ids) == 0:
+            return []
+        sims = M @ np.asarray(qvec, np.float32)
+        top = np.argpartition(-sims, min(n, len(ids)) - 1)[:n] if len(ids) > n else np.arange(len(ids))
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(ids[i]), float(sims[i])) for i in top]
+
+    def _matrix(self, collection: str) -> tuple[np.ndarray, np.ndarray] | None:
+        cached = self._mat.get(collection)
+        if cached is not None:
+            return cached
+        table = "memory" if collection == MEMORIES else "memory_turn"
+        with self.db.engine.connect() as conn:
+            n = conn.execute(sql(f"SELECT count(*) FROM {table}")).scalar_one()
+            if n > EXACT_MAX:
+                return None
+            rows = conn.execute(sql(f"SELECT id, vector FROM {table} WHERE vector IS NOT NULL ORDER BY id")).fetchall()
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        M = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 384), np.float32)
+        self._mat[collection] = (ids, M)
+        return ids, M
+
+    def keyword(self, collection: str, query: str, n: int) -> list[tuple[int, float]]:
+        q = fts5_query(query)
+        if not q:
+            return []
+        table = "memory_fts" if collection == MEMORIES else "memory_turn_fts"
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(sql(f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH :q "
+                                    f"ORDER BY bm25({table}) LIMIT :n"), {"q": q, "n": n}).fetchall()
+        return [(int(r), -float(s)) for r, s in rows]
+
+    # ---- cache of model outputs ------------------------------------------------------------------
+    def cache_get(self, key: str) -> str | None:
+        with self.db.engine.connect() as conn:
+            row = conn.execute(sql("SELECT value FROM memory_llm_cache WHERE key = :k"), {"k": key}).fetchone()
+        return row[0] if row else None
+
+    def cache_put(self, key: str, value: str) -> None:
+        with self.db.engine.begin() as conn:
+            conn.execute(sql("INSERT OR REPLACE INTO memory_llm_cache(key, value) VALUES (:k, :v)"), {"k": key, "v": value})

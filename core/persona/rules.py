@@ -1,0 +1,468 @@
+"""High-precision rule extractors: e-mail, phone, URL, dates, postal codes, addresses, IBAN,
+card numbers, labelled fields (``Name: ...``), vCards, and first-person statements.
+
+Rules run on every imported chunk and every user message; they are fast (regex only) and
+find what a small model gets wrong. Each hit is a ``Candidate`` with a confidence; the
+fact store combines candidates from many sources (see ``facts.resolve``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], 1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS.update({"sept": 9, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
+               "oktober": 10, "dezember": 12, "janvier": 1, "février": 2, "mars": 3, "avril": 4, "juin": 6,
+               "juillet": 7, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12})
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+
+COUNTRIES = {
+    "germany", "deutschland", "austria", "österreich", "switzerland", "schweiz", "suisse", "france", "italy",
+    "italia", "spain", "españa", "portugal", "netherlands", "the netherlands", "nederland", "belgium", "luxembourg",
+    "denmark", "sweden", "norway", "finland", "iceland", "ireland", "united kingdom", "uk", "england", "scotland",
+    "wales", "poland", "czech republic", "czechia", "slovakia", "hungary", "romania", "bulgaria", "greece",
+    "croatia", "slovenia", "serbia", "turkey", "ukraine", "russia", "estonia", "latvia", "lithuania",
+    "united states", "united states of america", "usa", "us", "canada", "mexico", "brazil", "argentina", "chile",
+    "colombia", "peru", "japan", "china", "india", "south korea", "korea", "taiwan", "singapore", "australia",
+    "new zealand", "south africa", "egypt", "nigeria", "kenya", "morocco", "israel", "vietnam", "thailand",
+    "indonesia", "philippines", "malaysia",
+}
+
+EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,24}(?![\w-])")
+PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[\s./-]?)?(?:\(\d{1,5}\)[\s./-]?)?\d[\d\s./-]{5,16}\d(?!\w)")
+URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?]", re.I)
+IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+CARD_RE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+POSTAL_PATTERNS = [
+    re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"),        # UK
+    re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b"),                 # Canada
+    re.compile(r"\b\d{4} ?[A-Z]{2}\b"),                          # Netherlands
+    re.compile(r"\b\d{5}(?:-\d{4})?\b"),                         # US, DE, FR, IT, ES
+    re.compile(r"\b\d{3}-\d{4}\b|\b\d{2}-\d{3}\b|\b\d{3} \d{2}\b"),  # JP, PL, SE/CZ
+    re.compile(r"\b\d{4}\b"),                                    # AT, CH, BE, DK, AU, NO
+]
+
+
+NAME_LIKE = {"partner-name", "pet-name", "birthplace", "nickname", "given-name", "family-name", "address-level2",
+             "organization"}
+PROFESSIONS = {
+    "nurse", "doctor", "physician", "surgeon", "dentist", "pharmacist", "therapist", "psychologist", "teacher",
+    "professor", "lecturer", "researcher", "scientist", "engineer", "developer", "programmer", "designer",
+    "architect", "editor", "writer", "journalist", "translator", "lawyer", "attorney", "accountant", "consultant",
+    "manager", "analyst", "student", "chef", "cook", "baker", "carpenter", "electrician", "plumber", "mechanic",
+    "pilot", "driver", "farmer", "artist", "musician", "photographer", "librarian", "officer", "paramedic",
+    "firefighter", "veterinarian", "economist", "entrepreneur", "founder", "administrator", "technician",
+    "secretary", "assistant", "salesperson", "marketer", "recruiter", "actor", "dancer", "midwife", "tailor",
+}
+
+
+@dataclass
+class Candidate:
+    """One value for one key found in one piece of text."""
+
+    key: str
+    value: str
+    confidence: float
+    rule: str = ""
+    change: bool = False   # the text says the value changed ("I moved to ...")
+
+
+# ---- value parsers ----------------------------------------------------------------------------------------------
+def parse_date(text: str) -> str | None:
+    """ISO ``YYYY-MM-DD`` of the first date in ``text`` (ISO, ``12 March 1988``, ``March 12, 1988``,
+    ``12.03.1988``, ``03/12/1988`` as US month/day unless the first number is above 12)."""
+    t = text.strip().lower()
+    m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t)
+    if m:
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*", t)   # vCard 4 basic format
+    if m:
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t)
+    if m:
+        return _iso(int(m[3]), MONTHS[m[2]], int(m[1]))
+    m = re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t)
+    if m:
+        return _iso(int(m[3]), MONTHS[m[1]], int(m[2]))
+    m = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", t)
+    if m:
+        return _iso(int(m[3]), int(m[2]), int(m[1]))
+    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", t)
+    if m:
+        a, b = int(m[1]), int(m[2])
+        return _iso(int(m[3]), b, a) if a > 12 else _iso(int(m[3]), a, b)
+    return None
+
+
+def _iso(y: int, mo: int, d: int) -> str | None:
+    import datetime as _dt
+
+    try:
+        return _dt.date(y, mo, d).isoformat()
+    except ValueError:
+        return None
+
+
+def looks_like_card(value: str) -> bool:
+    digits = re.sub(r"[ -]", "", value.strip())
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n * 2 > 9 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def looks_like_iban(value: str) -> bool:
+    v = re.sub(r"\s", "", value.strip()).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", v):
+        return False
+    num = "".join(str(int(c, 36)) for c in v[4:] + v[:4])
+    return int(num) % 97 == 1
+
+
+def clean_phone(value: str) -> str | None:
+    digits = re.sub(r"\D", "", value)
+    if not 7 <= len(digits) <= 15 or parse_date(value) or re.fullmatch(r"\d{4}-\d{4}", value.strip()):
+        return None
+    return re.sub(r"\s+", " ", value.strip(" .-/"))
+
+
+def split_name(name: str) -> list[Candidate]:
+    words = [w for w in re.split(r"\s+", name.strip()) if w]
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return []
+    given, family = words[0], words[-1]
+    if given.rstrip(".").lower() in ("dr", "mr", "mrs", "ms", "prof"):
+        if len(words) < 3:
+            return []
+        given = words[1]
+    return [Candidate("given-name", given, 0, "name-split"), Candidate("family-name", family, 0, "name-split")]
+
+
+def parse_address(text: str) -> list[Candidate]:
+    """Split a one- or multi-line postal address into street, postal code, city, region and country."""
+    parts = [p.strip(" .") for p in re.split(r"[,\n;]+", text) if p.strip(" .")]
+    out: list[Candidate] = []
+    if not parts:
+        return out
+    if parts[-1].lower() in COUNTRIES:
+        out.append(Candidate("country-name", parts.pop(), 0, "address"))
+    street_idx = next((i for i, p in enumerate(parts) if re.search(r"\d", p) and re.search(r"[A-Za-zÀ-ž]{3}", p)
+                       and not _postal_city(p)), None)
+    for i, p in enumerate(parts):
+        if i == street_idx:
+            continue
+        pc = _postal_city(p)
+        if pc:
+            postal, city = pc
+            out.append(Candidate("postal-code", postal, 0, "address"))
+            if city and re.fullmatch(r"[A-Z]{2}", city):
+                out.append(Candidate("address-level1", city, 0, "address"))
+            elif city:
+                out.append(Candidate("address-level2", city, 0, "address"))
+        elif street_idx is not None and i > street_idx and not re.search(r"\d", p) and len(p.split()) <= 4:
+            if not any(c.key == "address-level2" for c in out):
+                out.append(Candidate("address-level2", p, 0, "address"))
+    if street_idx is not None:
+        out.append(Candidate("street-address", parts[street_idx], 0, "address"))
+    # "Springfield, IL 62704": the city is the part before "IL 62704"
+    if any(c.key == "address-level1" for c in out) and not any(c.key == "address-level2" for c in out):
+        for p in parts:
+            if p != (parts[street_idx] if street_idx is not None else None) and not re.search(r"\d", p):
+                out.append(Candidate("address-level2", p, 0, "address"))
+                break
+    return out
+
+
+def _postal_city(part: str) -> tuple[str, str] | None:
+    part = part.strip()
+    for pat in POSTAL_PATTERNS:
+        m = pat.search(part)
+        if not m:
+            continue
+        rest = (part[:m.start()] + " " + part[m.end():]).strip(" ,-")
+        if re.search(r"\d", rest) or len(rest.split()) > 4:
+            continue
+        return m.group(0), rest
+    return None
+
+
+# ---- extractors -------------------------------------------------------------------------------------------------
+LABEL_SKIP = {"subject", "date", "to", "cc", "bcc", "sent", "re", "fw", "fwd", "message-id", "reply-to",
+              "received", "time", "tags", "tag", "category", "author", "organization-title", "note", "notes",
+              "id", "type", "status", "version", "from", "attendees", "location", "language", "summary", "source"}
+KNOWN_KEYS = set(AUTOCOMPLETE_TOKENS) | set(ALIASES) | set(SENSITIVE_KEYS) | {"iban", "ssn", "birthplace"}
+LABEL_TITLES = {"job-title", "job", "occupation", "profession", "position"}
+_LABEL_RE = re.compile(r"^[ \t>*\-•]*([A-Za-zÀ-ž][A-Za-zÀ-ž .'/()-]{0,38}?)[ \t]*[:=][ \t]*(\S.{0,200}?)[ \t]*$", re.M)
+
+
+def labelled_fields(text: str, confidence: float) -> list[Candidate]:
+    """``Label: value`` lines whose label names a profile key."""
+    out: list[Candidate] = []
+    for m in _LABEL_RE.finditer(text):
+        label, value = m.group(1).strip(), m.group(2).strip()
+        if "http" in label.lower() or len(label.split()) > 4:
+            continue
+        raw = normalize_key(label)
+        key = "organization-title" if raw in LABEL_TITLES else raw
+        if raw in LABEL_SKIP or not key:
+            continue
+        if "-" not in key and key not in KNOWN_KEYS:
+            continue  # "Amara: see you at 8" is a chat line, not a profile field
+        out.extend(_typed(key, value, confidence, "label"))
+    return out
+
+
+def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -> list[Candidate]:
+    """Validate and split one value for ``key`` (addresses into parts, names into given/family)."""
+    value = value.strip().strip("\"'").rstrip(".;,")
+    if not value or len(value) > 160:
+        return []
+    if key == "email":
+        m = EMAIL_RE.search(value)
+        return [Candidate("email", m.group(0), conf, rule, change)] if m else []
+    if key == "tel":
+        v = clean_phone(value)
+        return [Candidate("tel", v, conf, rule, change)] if v else []
+    if key == "url":
+        m = URL_RE.search(value) or re.search(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/\S*)?", value, re.I)
+        return [Candidate("url", m.group(0).rstrip("."), conf, rule, change)] if m else []
+    if key == "bday":
+        d = parse_date(value)
+        return [Candidate("bday", d, conf, rule, change)] if d else []
+    if key == "street-address":
+        parts = parse_address(value)
+        for c in parts:
+            c.confidence, c.rule, c.change = conf, rule, change
+        return parts
+    if key == "name":
+        if not re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value):
+            return []
+        out = [Candidate("name", value, conf, rule, change)]
+        for c in split_name(value):
+            c.confidence, c.rule = conf * 0.9, rule
+            out.append(c)
+        return out
+    if key in NAME_LIKE and not re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value):
+        return []
+    if key == "iban":
+        return [Candidate("iban", value, conf, rule, change)] if looks_like_iban(value) else []
+    if key == "cc-number":
+        return [Candidate("cc-number", value, conf, rule, change)] if looks_like_card(value) else []
+    if key == "postal-code":
+        pc = _postal_city(value)
+        return [Candidate("postal-code", pc[0], conf, rule, change)] if pc else []
+    if key.endswith("-number") or key in ("ssn", "tax-id", "national-id", "driver-license"):
+        m = re.match(r"[A-Z0-9][A-Z0-9 -]{3,30}[A-Z0-9]", value.upper())
+        if not m or not re.search(r"\d", m.group(0)):
+            return []
+        value = value[:m.end()]
+    if len(value.split()) > 8:
+        return []
+    return [Candidate(key, value, conf, rule, change)]
+
+
+_NAME = r"([A-ZÀ-Ž][\w'-]+(?:\s+[A-ZÀ-Ž][\w'-]+){0,3})"
+_PHRASE = r"([^\n.;!?]{2,80}?)"
+_END = r"(?=\s*(?:[.;!?\n(]|,\s|\s+(?:and|but|since|because|which|where|so)\b|$))"
+FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
+    (re.compile(rf"\b(?i:my) (?:full )?name is {_NAME}"), "name", 0.9, False),
+    (re.compile(rf"\b(?:I'm|I am) called {_NAME}|\b(?i:call me) {_NAME}"), "nickname", 0.6, False),
+    (re.compile(rf"\b(?:I was born|born) on {_PHRASE}{_END}", re.I), "bday", 0.9, False),
+    (re.compile(rf"\b(?i:my) (?:birthday|date of birth) is {_PHRASE}{_END}", re.I), "bday", 0.9, False),
+    (re.compile(rf"\bI was born in {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\bI (?:have )?(?:just |recently )?(?:moved|relocated) to {_NAME}"), "address-level2", 0.9, True),
+    (re.compile(rf"\bI (?:now )?live in {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\bI (?:now )?live at {_PHRASE}(?=\s*(?:[.;!?\n]|$))"), "street-address", 0.8, False),
+    (re.compile(rf"\b(?i:my) (?:home |postal )?address is {_PHRASE}(?=\s*(?:[.;!?\n]|$))", re.I), "street-address", 0.9, False),
+    (re.compile(rf"\b(?i:my) new address is {_PHRASE}(?=\s*(?:[.;!?\n]|$))", re.I), "street-address", 0.95, True),
+    (re.compile(rf"\bI (?:now )?work (?:at|for) {_NAME}"), "organization", 0.8, False),
+    (re.compile(rf"\bI(?: have|'ve)? (?:just )?(?:joined|started (?:a new job )?at) {_NAME}"), "organization", 0.85, True),
+    (re.compile(rf"\b(?i:my) (?:new )?(?:employer|company) is {_NAME}"), "organization", 0.85, False),
+    (re.compile(rf"\bI (?:work|am working) as an? {_PHRASE}(?=\s+(?:at|for|in)\b|{_END})"), "organization-title", 0.8, False),
+    (re.compile(rf"\b(?:I'm|I am) an? ([a-z][\w -]{{2,40}}?) (?:at|for) [A-Z]"), "organization-title", 0.75, False),
+    (re.compile(rf"\b(?:I'm|I am|I work as|I'm working as) an? ((?:[a-z]+ )?(?:{'|'.join(sorted(PROFESSIONS))}))\b"), "organization-title", 0.7, False),
+    (re.compile(rf"\b(?:I'm|I am|I work as) an? [a-z][\w -]{{2,40}}? (?:at|for) {_NAME}"), "organization", 0.75, False),
+    (re.compile(rf"\b(?i:my) (?:job title|position|role) is {_PHRASE}{_END}", re.I), "organization-title", 0.85, False),
+    (re.compile(rf"\b(?i:my) (?:wife|husband|partner|spouse|girlfriend|boyfriend)(?:'s name is|,| is called| is)? {_NAME}"), "partner-name", 0.8, False),
+    (re.compile(rf"\b(?i:my) (?:dog|cat|pet|horse|rabbit|parrot)(?:'s name is| is called| is named) {_NAME}"), "pet-name", 0.8, False),
+    (re.compile(rf"\bI was born (?:on |in )?[^.\n]{{0,30}}?\d{{4}} in {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\bI(?:'m| am) allergic to {_PHRASE}{_END}", re.I), "allergy", 0.8, False),
+    (re.compile(rf"\b(?i:my) passport (?:number|no\.?) is {_PHRASE}{_END}", re.I), "passport-number", 0.95, False),
+]
+_MY_GENERIC = re.compile(rf"\b(?i:my) ((?:favou?rite |new )?[a-z][a-z -]{{1,30}}?) (?:is|are) {_PHRASE}{_END}")
+GENERIC_SKIP = {"name", "point", "guess", "question", "problem", "idea", "plan", "bad", "fault", "pleasure", "goal",
+                "concern", "issue", "answer", "opinion", "view", "feeling", "sense", "hope", "worry", "advice",
+                "understanding", "impression", "suggestion", "main", "only", "day", "week", "life", "head",
+                "computer", "phone", "laptop", "car", "code", "test", "favorite", "favourite", "job", "work",
+                "new", "dream", "mind", "heart", "time", "turn", "bet", "take", "reason", "experience", "team"}
+_CONTACT_CTX = re.compile(r"\b(?:my|reach me|contact me|write to me|call me|text me)\b[^\n.]{0,40}$", re.I)
+
+
+def first_person(text: str, confidence_scale: float = 1.0) -> list[Candidate]:
+    """Statements the writer makes about themselves ("my name is", "I live in", "my X is Y")."""
+    out: list[Candidate] = []
+    taken: set[str] = set()
+    for pat, key, conf, change in FIRST_PERSON:
+        for m in pat.finditer(text):
+            value = next(g for g in m.groups() if g)
+            hits = _typed(key, value, conf * confidence_scale, "first-person", change)
+            if key == "name":
+                hits = [c for c in hits if c.key != "name" or len(c.value.split()) >= 2] or hits
+            out.extend(hits)
+            taken.update(c.key for c in hits)
+    for m in _MY_GENERIC.finditer(text):
+        label, value = m.group(1).strip(), m.group(2).strip()
+        key = normalize_key(re.sub(r"^new ", "", label.lower()))
+        head = label.lower().split()[-1]
+        if head in GENERIC_SKIP and not label.lower().startswith(("favorite ", "favourite ")) or key in taken:
+            continue
+        if key in ("email", "tel", "url", "street-address", "bday", "name", "organization", "iban", "cc-number",
+                   "passport-number", "postal-code", "partner-name", "address-level2", "organization-title"):
+            out.extend(_typed(key, value, 0.85 * confidence_scale, "first-person", label.lower().startswith("new ")))
+        elif len(value.split()) <= 5:
+            out.append(Candidate(key, value, 0.6 * confidence_scale, "my-x-is-y", label.lower().startswith("new ")))
+    for m in EMAIL_RE.finditer(text):
+        if _CONTACT_CTX.search(text[max(0, m.start() - 60):m.start()]):
+            out.append(Candidate("email", m.group(0), 0.85 * confidence_scale, "contact"))
+    return out
+
+
+def bare_patterns(text: str, confidence: float) -> list[Candidate]:
+    """E-mails, phones, IBANs and card numbers anywhere in the user's own documents (weak evidence alone;
+    the fact store adds it up across documents)."""
+    out = [Candidate("email", m.group(0), confidence, "bare") for m in EMAIL_RE.finditer(text)]
+    numbers = [m.span() for m in IBAN_RE.finditer(text)] + [m.span() for m in CARD_RE.finditer(text)]
+    for m in PHONE_RE.finditer(text):
+        if any(a <= m.start() < b or a < m.end() <= b for a, b in numbers):
+            continue
+        v = clean_phone(m.group(0))
+        if v and ("+" in v or " " in v or "-" in v or "/" in v) and not looks_like_card(v):
+            out.append(Candidate("tel", v, confidence * 0.8, "bare"))
+    for line in text.splitlines():
+        if EMAIL_RE.search(line) and len(line) < 160:   # a contact line: "(503) 555-0182 | me@x.com | me.dev"
+            rest = EMAIL_RE.sub(" ", line)
+            for m in re.finditer(r"(?:https?://)?(?:www\.)?\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,12}\b(?:/[^\s|,;]*)?", rest, re.I):
+                out.append(Candidate("url", m.group(0), 0.5, "contact-line"))
+    for m in IBAN_RE.finditer(text):
+        if looks_like_iban(m.group(0)):
+            out.append(Candidate("iban", m.group(0), max(confidence, 0.6), "bare"))
+    for m in CARD_RE.finditer(text):
+        if looks_like_card(m.group(0)):
+            out.append(Candidate("cc-number", m.group(0).strip(), max(confidence, 0.6), "bare"))
+    return out
+
+
+def mail_headers(text: str, confidence: float) -> list[Candidate]:
+    """``From: Jane Doe <jane@example.org>`` in mail the user sent."""
+    out: list[Candidate] = []
+    m = re.search(r"^From:\s*\"?([^\"<\n]*?)\"?\s*<([^>\n]+)>", text, re.M)
+    if m:
+        out.extend(_typed("email", m.group(2), confidence, "mail-from"))
+        if m.group(1).strip():
+            out.extend(_typed("name", m.group(1).strip(), confidence * 0.8, "mail-from"))
+    return out
+
+
+def from_vcard(card: dict[str, Any], confidence: float) -> list[Candidate]:
+    """The fields of the user's own vCard (``meta["vcard"]`` from the importer, or ``parse_vcard``)."""
+    out: list[Candidate] = []
+
+    def first(v: Any) -> str:
+        if isinstance(v, (list, tuple)):
+            v = v[0] if v else ""
+        if isinstance(v, dict):
+            v = v.get("value") or next(iter(v.values()), "")
+        return str(v or "").strip()
+
+    if first(card.get("fn")):
+        out.extend(_typed("name", first(card.get("fn")), confidence, "vcard"))
+    n = card.get("n")
+    if isinstance(n, str) and ";" in n:
+        fam, given = (n.split(";") + [""])[:2]
+        n = {"family": fam, "given": given}
+    if isinstance(n, dict):
+        if n.get("given"):
+            out.append(Candidate("given-name", str(n["given"]).strip(), confidence, "vcard"))
+        if n.get("family"):
+            out.append(Candidate("family-name", str(n["family"]).strip(), confidence, "vcard"))
+    simple = {"email": "email", "tel": "tel", "url": "url", "bday": "bday", "title": "organization-title"}
+    for field, key in simple.items():
+        if first(card.get(field)):
+            out.extend(_typed(key, first(card.get(field)), confidence, "vcard"))
+    org = first(card.get("org"))
+    if org:
+        out.append(Candidate("organization", org.split(";")[0].strip(), confidence, "vcard"))
+    adr = card.get("adr")
+    adr = adr[0] if isinstance(adr, (list, tuple)) and adr else adr
+    if isinstance(adr, str) and ";" in adr:
+        f = (adr.split(";") + [""] * 7)[:7]
+        adr = {"street": f[2], "locality": f[3], "region": f[4], "code": f[5], "country": f[6]}
+    if isinstance(adr, dict):
+        names = {"street": "street-address", "locality": "address-level2", "city": "address-level2",
+                 "region": "address-level1", "code": "postal-code", "postal_code": "postal-code",
+                 "country": "country-name"}
+        for field, key in names.items():
+            if str(adr.get(field) or "").strip():
+                out.append(Candidate(key, str(adr[field]).strip(), confidence, "vcard"))
+    elif isinstance(adr, str) and adr.strip():
+        out.extend(_typed("street-address", adr, confidence, "vcard"))
+    return [c for c in out if c.value]
+
+
+def parse_vcard(text: str) -> list[dict[str, Any]]:
+    """Minimal vCard 3/4 reader for raw text (the importer's parse is used when it exists)."""
+    cards: list[dict[str, Any]] = []
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    for block in re.findall(r"BEGIN:VCARD(.*?)END:VCARD", unfolded, re.S | re.I):
+        card: dict[str, Any] = {}
+        for line in block.splitlines():
+            if ":" not in line:
+                continue
+            head, value = line.split(":", 1)
+            name = head.split(";")[0].split(".")[-1].lower()
+            value = value.replace("\\,", ",").replace("\\n", "\n").strip()
+            if name in ("email", "tel", "adr", "url"):
+                card.setdefault(name, []).append(value)
+            elif name in ("fn", "n", "org", "title", "bday"):
+                card[name] = value
+        cards.append(card)
+    return cards
+
+
+def extract_rules(text: str, is_self: bool, is_mail: bool = False) -> list[Candidate]:
+    """Every rule's candidates for one text. ``is_self``: the user wrote it or marked it as theirs."""
+    out: list[Candidate] = []
+    if "BEGIN:VCARD" in text.upper() and is_self:
+        for card in parse_vcard(text)[:1]:
+            out.extend(from_vcard(card, 0.95))
+        return out
+    scale = 1.0 if (is_self or not is_mail) else 0.3
+    out.extend(first_person(text, scale))
+    if is_self:
+        out.extend(labelled_fields(text, 0.8))
+        out.extend(mail_headers(text, 0.6))
+        out.extend(bare_patterns(text, 0.25))
+    return out
+
+
+def dedupe(cands: Iterable[Candidate]) -> list[Candidate]:
+    """One candidate per (key, value), keeping the most confident and any change flag."""
+    best: dict[tuple[str, str], Candidate] = {}
+    for c in cands:
+        k = (c.key, c.value.casefold())
+        if k not in best or c.confidence > best[k].confidence:
+            best[k] = Candidate(c.key, c.value, c.confidence, c.rule, c.change or (k in best and best[k].change))
+        elif c.change:
+            best[k].change = True
+    return list(best.values())

@@ -1,0 +1,411 @@
+"""The persona service (Second Me's L1): keeps facts, topics and biography in step with L0.
+
+Imported documents are read by the rules at once (regex only, milliseconds); the model
+pass, topic placement and the biography run on one background worker, so neither an
+import nor a chat ever waits for them. Conversations are read after each answer (the
+user's messages only). ``refresh`` catches up with everything synchronously (CLI, eval).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from sqlmodel import select
+
+from core.errors import Cancelled
+from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
+from core.persona.bio import BioStore
+from core.persona.crypto import FactCipher
+from core.persona.extract import model_candidates, worth_asking
+from core.persona.facts import FactStore
+from core.persona.keys import label, mask
+from core.persona.provider import PersonaContextProvider
+from core.persona.rules import Candidate, dedupe, extract_rules, from_vcard
+from core.persona.tables import PersonaSeen, now_s
+from core.persona.topics import TopicStore
+
+log = logging.getLogger(__name__)
+
+MAIL_FORMATS = {"email", "eml", "mbox", "mail", "msg"}
+
+
+def _meta_of(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    meta = obj.get("meta") if isinstance(obj, dict) else getattr(obj, "meta", None)
+    return dict(meta or {})
+
+
+def _time_of(obj: Any) -> float | None:
+    for name in ("modified_at", "mtime", "created_at", "imported_at"):
+        v = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+        if isinstance(v, (int, float)) and v > 0:
+            return float(v)
+        if isinstance(v, datetime):
+            return v.timestamp()
+    return None
+
+
+class PersonaService:
+    """Facts, topics, biography and the chat provider that puts them into the prompt."""
+
+    def __init__(self, db: Any, vectors: Any, secrets: Any, settings: Any, conversations: Any = None,
+                 documents: Callable[[], Any] | None = None, llm: Callable[[], Any] | None = None,
+                 embedder: Callable[[], Any] | None = None, model_extraction: bool = True,
+                 llm_ready: Callable[[], bool] | None = None, memories: Callable[[], Any] | None = None) -> None:
+        self.db = db
+        self.settings = settings
+        self.conversations = conversations
+        self._documents = documents or (lambda: None)
+        self._memories = memories or (lambda: None)   # RMM's memory service, when built: its summaries join topics
+        self._llm = llm
+        self._llm_ready = llm_ready or (lambda: True)
+        self._in_refresh = False
+        self._embedder = embedder
+        self.model_extraction = model_extraction and llm is not None
+        self.cipher = FactCipher(secrets.get_or_create_fernet_key)
+        self.facts = FactStore(db, self.cipher)
+        self.topics = TopicStore(db, vectors, embedder or (lambda: None), self._model if llm else None, redact=self.redact)
+        self.bio = BioStore(db, self._model if llm else None, redact=self.redact)
+        self.provider = PersonaContextProvider(self)
+        self._sensitive: list[str] | None = None
+        self._profile_cache: dict[bool, str] = {}
+        self._jobs: "OrderedDict[str, Callable[[CancelToken], None]]" = OrderedDict()
+        self._cond = threading.Condition()
+        self._busy = False
+        self._stop = False
+        self._cancel = CancelToken()
+        self._thread: threading.Thread | None = None
+        self.facts.on_change(self._facts_changed)
+        self.facts.on_forget(self._forgotten)
+
+    def _model(self) -> Any:
+        """The chat model, but only when it is loaded already (background work never loads it) or during
+        an explicit ``refresh``; None otherwise (the caller falls back to rules, keywords, a template)."""
+        if self._llm is None or not (self._in_refresh or self._llm_ready()):
+            return None
+        return self._llm()
+
+    def set_model_use(self, extraction: bool, writing: bool = True) -> None:
+        """Turn model extraction (facts) and model writing (topic names, biography) on or off."""
+        self.model_extraction = extraction and self._llm is not None
+        self.topics._llm = self._model if (writing and self._llm) else None
+        self.bio._llm = self._model if (writing and self._llm) else None
+
+    # ---- wiring -----------------------------------------------------------------------------------------------
+    def attach(self) -> None:
+        """Listen to imports and conversations."""
+        docs = self._documents()
+        if docs is not None and hasattr(docs, "add_listener"):
+            docs.add_listener(self._on_document)
+        if self.conversations is not None and hasattr(self.conversations, "on_message"):
+            self.conversations.on_message(self._on_message)
+
+    def _on_document(self, event: str, document_id: int) -> None:
+        try:
+            if event in ("updated", "forgotten"):
+                self.facts.remove_sources(document_id=document_id)
+                self.topics.remove(document_id=document_id)
+            if event in ("imported", "updated"):
+                self.extract_document(document_id, use_model=False)
+                self.schedule(f"doc:{document_id}", lambda c: self._document_background(document_id, c))
+            else:
+                self.schedule("bio", lambda c: self.update_bio())
+        except Exception:  # the import itself must not fail because of the persona
+            log.exception("persona could not process document %s (%s)", document_id, event)
+
+    def _on_message(self, conversation_id: int, message: Any) -> None:
+        if getattr(message, "role", "") == "assistant":  # the answer is done: the model is free again
+            self.schedule(f"conv:{conversation_id}", lambda c: self.extract_conversation(conversation_id))
+
+    def _facts_changed(self, keys: set[str]) -> None:
+        self._sensitive = None
+        self._profile_cache.clear()
+        if self._thread is not None:
+            self.schedule("bio", lambda c: self.update_bio())
+
+    def _forgotten(self, key: str, values: list[str]) -> None:
+        self._sensitive = None
+        self._profile_cache.clear()
+        self.bio.scrub(values)
+        self.topics.scrub(values)
+        self.facts.checkpoint()
+
+    # ---- background worker ------------------------------------------------------------------------------------
+    def schedule(self, name: str, job: Callable[[CancelToken], None]) -> None:
+        """Run ``job`` on the persona worker (a job already waiting under ``name`` is replaced)."""
+        with self._cond:
+            if self._stop:
+                return
+            self._jobs.pop(name, None)
+            self._jobs[name] = job
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="persona-worker", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs and not self._stop:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                name, job = self._jobs.popitem(last=False)
+                self._busy = True
+            try:
+                job(self._cancel)
+            except Cancelled:
+                pass
+            except Exception:
+                log.exception("persona job %s failed", name)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def flush(self, timeout: float = 300.0) -> bool:
+        """Wait until the worker has nothing left to do; return whether it finished in time."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._jobs and not self._busy, timeout)
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._jobs.clear()
+            self._cancel.cancel()
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    # ---- extraction -------------------------------------------------------------------------------------------
+    def extract_text(self, text: str, source_ref: str, source: str, document_id: int | None = None,
+                     is_self: bool = True, is_mail: bool = False, observed_at: float | None = None,
+                     use_model: bool | None = None, vcard: dict | None = None) -> set[str]:
+        """Extract from one chunk or message; return the fact keys that changed."""
+        use_model = self.model_extraction if use_model is None else use_model
+        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:24]
+        with self.db.session() as s:
+            seen = s.get(PersonaSeen, source_ref)
+        if seen is not None and seen.content_hash == digest and (seen.model_done or not use_model):
+            return set()
+        cands: list[Candidate] = []
+        if vcard:
+            cands = from_vcard(vcard, self._vcard_confidence(vcard, document_id)) if is_self else []
+        elif is_mail:
+            cands, text = self._mail_candidates(text, is_self)
+        else:
+            cands = extract_rules(text, is_self=is_self, is_mail=False)
+        model_done = False
+        llm = self._model() if (use_model and not vcard and worth_asking(text) and (is_self or not is_mail)) else None
+        if llm is not None:
+            strong = {c.key for c in cands if c.confidence >= 0.5}
+            cands += model_candidates(llm, text, strong)
+            model_done = True
+        changed = self.facts.add_evidence(dedupe(cands), source_ref, source, document_id, observed_at)
+        with self.db.session() as s:
+            row = s.get(PersonaSeen, source_ref) or PersonaSeen(ref=source_ref)
+            row.document_id, row.content_hash = document_id, digest
+            row.model_done = model_done or (row.model_done and seen is not None and seen.content_hash == digest)
+            row.processed_at = now_s()
+            s.add(row)
+        return changed
+
+    def _vcard_confidence(self, card: dict, document_id: int | None) -> float:
+        """A file with one card marked as the user's is their card; in an address book only the card that
+        matches the name or e-mail already known is."""
+        docs = self._documents()
+        n_cards = 1
+        if docs is not None and document_id is not None:
+            n_cards = sum(1 for c in docs.iter_chunks([document_id]) if (getattr(c, "meta", None) or {}).get("vcard"))
+        if n_cards <= 1:
+            return 0.95
+        name, email = self.facts.get("name"), self.facts.get("email")
+        emails = {str(e).casefold() for e in card.get("email", [])} if isinstance(card.get("email"), list) else set()
+        if (name and str(card.get("fn", "")).casefold() == name.value.casefold()) or (email and email.value.casefold() in emails):
+            return 0.9
+        return 0.0
+
+    def _mail_candidates(self, text: str, is_self: bool) -> tuple[list[Candidate], str]:
+        """Header addresses are weak evidence that add up over a mailbox; the body counts as the user's own
+        words only when the mail is from the user's known address. Quoted replies are dropped."""
+        head, _, body = text.partition("\n\n")
+        if not re.search(r"^From:", head, re.M):
+            head, body = "", text
+        body_lines = []
+        for line in body.splitlines():
+            if re.match(r"\s*(On .{5,120} wrote:|-----Original Message-----|Am .{5,80} schrieb)", line):
+                break
+            if not line.lstrip().startswith(">"):
+                body_lines.append(line)
+        body = "\n".join(body_lines)
+        from core.persona.rules import EMAIL_RE
+
+        cands: list[Candidate] = []
+        sender = ""
+        for field in ("From", "To", "Cc"):
+            m = re.search(rf"^{field}:(.*)$", head, re.M)
+            if m:
+                found = EMAIL_RE.findall(m.group(1))
+                if field == "From" and found:
+                    sender = found[0].casefold()
+                if is_self:
+                    cands += [Candidate("email", e, 0.2, "mail-header") for e in found]
+        known = self.facts.get("email")
+        by_user = bool(sender) and known is not None and known.value.casefold() == sender
+        if by_user:
+            cands += extract_rules(head + "\n\n" + body if head else body, is_self=True)
+        else:
+            cands += extract_rules(body, is_self=False, is_mail=True)
+        return cands, body if by_user else ""
+
+    def extract_document(self, document_id: int, use_model: bool | None = None, cancel: CancelToken | None = None) -> int:
+        docs = self._documents()
+        if docs is None:
+            return 0
+        doc = docs.get_document(document_id) if hasattr(docs, "get_document") else None
+        meta = _meta_of(doc)
+        is_self = meta.get("owner") == "self"
+        when = _time_of(doc)
+        n = 0
+        for ch in docs.iter_chunks([document_id]):
+            if cancel is not None:
+                cancel.raise_if_cancelled("Extraction stopped.")
+            cmeta = dict(getattr(ch, "meta", None) or {})
+            is_mail = str(getattr(ch, "format", "")).lower() in MAIL_FORMATS or "from" in cmeta
+            self.extract_text(ch.text, f"chunk:{ch.id}", getattr(ch, "source", "") or f"document {document_id}",
+                              document_id, is_self, is_mail, when, use_model, cmeta.get("vcard"))
+            n += 1
+        return n
+
+    def extract_conversation(self, conversation_id: int, use_model: bool | None = None) -> int:
+        if self.conversations is None:
+            return 0
+        n = 0
+        for m in self.conversations.messages(conversation_id):
+            if m.role != "user":
+                continue
+            when = m.created_at.timestamp() if getattr(m, "created_at", None) else None
+            self.extract_text(m.content, f"message:{m.id}", f"chat {conversation_id}", None, True, False, when, use_model)
+            n += 1
+        return n
+
+    def _document_background(self, document_id: int, cancel: CancelToken) -> None:
+        if self.model_extraction:
+            self.extract_document(document_id, use_model=True, cancel=cancel)
+        docs = self._documents()
+        if docs is not None and self._embedder is not None:
+            self.topics.add_items([(f"chunk:{c.id}", c.text, document_id) for c in docs.iter_chunks([document_id])
+                                   if not (_meta_of(c).get("vcard"))])
+            self.topics.update(cancel=cancel)
+        self.update_bio()
+
+    def refresh(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+                use_model: bool | None = None, topics: bool = True, bio: bool = True) -> dict[str, int]:
+        """Catch up with every document and conversation now; rebuild topics and the biography."""
+        self._in_refresh = True
+        try:
+            return self._refresh(progress, token_or_new(cancel), use_model, topics, bio)
+        finally:
+            self._in_refresh = False
+
+    def _refresh(self, progress: ProgressFn, cancel: CancelToken, use_model: bool | None, topics: bool,
+                 bio: bool) -> dict[str, int]:
+        stats = {"chunks": 0, "messages": 0, "topics": 0}
+        docs = self._documents()
+        items: list[tuple[str, str, int | None]] = []
+        if docs is not None:
+            chunks = list(docs.iter_chunks())
+            cache: dict[int, Any] = {}
+            for i, ch in enumerate(chunks):
+                cancel.raise_if_cancelled("Extraction stopped.")
+                progress(Progress(i, len(chunks), "reading documents"))
+                if ch.document_id not in cache:
+                    cache[ch.document_id] = docs.get_document(ch.document_id) if hasattr(docs, "get_document") else None
+                doc = cache[ch.document_id]
+                cmeta = dict(getattr(ch, "meta", None) or {})
+                is_mail = str(getattr(ch, "format", "")).lower() in MAIL_FORMATS or "from" in cmeta
+                self.extract_text(ch.text, f"chunk:{ch.id}", getattr(ch, "source", "") or f"document {ch.document_id}",
+                                  ch.document_id, _meta_of(doc).get("owner") == "self", is_mail, _time_of(doc),
+                                  use_model, cmeta.get("vcard"))
+                if not cmeta.get("vcard"):
+                    items.append((f"chunk:{ch.id}", ch.text, ch.document_id))
+                stats["chunks"] += 1
+        if self.conversations is not None:
+            for conv in self.conversations.list(limit=1_000_000):
+                cancel.raise_if_cancelled("Extraction stopped.")
+                for m in self.conversations.messages(conv.id):
+                    if m.role == "user":
+                        when = m.created_at.timestamp() if m.created_at else None
+                        self.extract_text(m.content, f"message:{m.id}", f"chat {conv.id}", None, True, False, when,
+                                          use_model)
+                        if len(m.content) >= 40:
+                            items.append((f"message:{m.id}", m.content, None))
+                        stats["messages"] += 1
+        mem = self._memories()
+        if mem is not None and hasattr(mem, "list"):
+            offset = 0
+            while True:
+                page = mem.list(limit=500, offset=offset)
+                items += [(f"memory:{m.id}", str(getattr(m, "summary", "")), None) for m in page]
+                if len(page) < 500:
+                    break
+                offset += 500
+        if topics and self._embedder is not None and items:
+            progress(Progress(0, 0, "grouping topics"))
+            self.topics.add_items(items)
+            stats["topics"] = len(self.topics.update(progress, cancel))
+        if bio:
+            progress(Progress(0, 0, "writing the biography"))
+            self.update_bio()
+        return stats
+
+    def add_material(self, items: Iterable[tuple[str, str, int | None]]) -> None:
+        """Other memories (e.g. reflective memories) join the topics: ``(ref, text, document_id)``."""
+        self.topics.add_items(list(items))
+
+    # ---- biography, profile, redaction -----------------------------------------------------------------------
+    def update_bio(self, force: bool = False) -> bool:
+        done = self.bio.regenerate(self.facts.all(), [t.name for t in self.topics.list() if t.name], force)
+        self._profile_cache.clear()
+        return done
+
+    def sensitive_values(self) -> list[str]:
+        if self._sensitive is None:
+            self._sensitive = sorted(self.facts.sensitive_values(), key=len, reverse=True)
+        return self._sensitive
+
+    def redact(self, text: str) -> str:
+        """Replace every known sensitive value in ``text`` by its mask."""
+        for v in self.sensitive_values():
+            if v in text:
+                text = text.replace(v, mask(v))
+            elif len(v) >= 6:
+                text = re.sub(re.escape(v).replace(r"\ ", r"\s*"), mask(v), text, flags=re.I)
+        return text
+
+    def profile_text(self, include_sensitive: bool | None = None, max_facts: int = 40) -> str:
+        """The profile and biography as the assistant sees them."""
+        if include_sensitive is None:
+            include_sensitive = bool(self.settings.settings.privacy.sensitive_in_prompt)
+        if include_sensitive in self._profile_cache:
+            return self._profile_cache[include_sensitive]
+        facts = [f for f in self.facts.all(reveal=include_sensitive) if include_sensitive or not f.sensitive]
+        facts.sort(key=lambda f: (not f.pinned, -f.confidence))
+        parts = []
+        if facts:
+            lines = [f"- {label(f.key)}: {f.value}" for f in facts[:max_facts]]
+            parts.append("What you know about the user (from their own documents and conversations):\n" + "\n".join(lines))
+        bio = self.bio.get().for_prompt
+        if bio:
+            if not include_sensitive:
+                bio = self.redact(bio)
+            parts.append("About the user: " + bio)
+        text = "\n\n".join(parts)
+        self._profile_cache[include_sensitive] = text
+        return text

@@ -1,0 +1,120 @@
+"""Mixing the decoder into generation: p = α·p_mem + (1−α)·p_base, in log space, as a
+llama-cpp-python logits processor with the decoder's own incremental KV cache.
+
+llama-cpp-python swallows exceptions raised inside a processor (it runs as a C callback) and
+then samples unmixed: the processor catches everything itself, turns itself off, keeps the
+error and calls ``on_error`` so the application can tell the user.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from models.decoder.vocab import CompactVocab
+
+log = logging.getLogger(__name__)
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    m = float(x.max())
+    return x - (m + math.log(float(np.exp(x - m).sum())))
+
+
+def mix_logprobs(base_logits: np.ndarray, mem_logp: np.ndarray, vocab_ids: np.ndarray, alpha: float) -> np.ndarray:
+    """Full-vocabulary log p of the mixture. base_logits (V,), mem_logp (n_out,) over ``vocab_ids``."""
+    base = log_softmax(base_logits)                                          # (V,)
+    if alpha <= 0.0:
+        return base
+    out = np.full_like(base, -np.inf) if alpha >= 1.0 else base + np.float32(math.log1p(-alpha))
+    out[vocab_ids] = np.logaddexp(out[vocab_ids], np.asarray(mem_logp, dtype=np.float32) + np.float32(math.log(alpha)))
+    return out
+
+
+class DecoderStream:
+    """Runs the decoder incrementally over a growing token list, keeping its KV cache.
+
+    When the list stops being an extension of what was fed (a new prompt), or would overflow
+    the decoder's ``block_size``, it restarts on the last ``block_size // 2`` tokens.
+    """
+
+    def __init__(self, model: Any, vocab: CompactVocab, device: str = "cpu") -> None:
+        self.model = model
+        self.vocab = vocab
+        self.device = device
+        self.block = int(model.cfg.block_size)
+        self.reset()
+
+    def reset(self) -> None:
+        self._seen = np.zeros(0, dtype=np.int64)   # full ids the caller has passed
+        self._past: Any = None
+        self._pos = 0
+        self._last: Any = None
+
+    def _feed(self, full_ids: np.ndarray) -> None:
+        import torch
+
+        x = torch.as_tensor(self.vocab.to_compact(full_ids), device=self.device)[None]
+        logits, self._past = self.model(x, past=self._past, pos0=self._pos)
+        self._pos += x.shape[1]
+        self._last = logits[0, -1]
+
+    def next_logprobs(self, input_ids: np.ndarray) -> np.ndarray:
+        """log p_mem (n_out,) of the token after ``input_ids`` (full ids)."""
+        import torch
+
+        ids = np.asarray(input_ids, dtype=np.int64)
+        n = len(self._seen)
+        with torch.inference_mode():
+            if n and len(ids) == n and self._last is not None and np.array_equal(ids, self._seen):
+                return torch.log_softmax(self._last.float(), dim=-1).cpu().numpy()
+            if n == 0 or len(ids) < n or not np.array_equal(ids[:n], self._seen):
+                self.reset()
+                n = 0
+            new = ids[n:]
+            if self._pos + len(new) > self.block:
+                self.reset()
+                new = ids[-min(len(ids), self.block // 2):]
+            if len(new):
+                self._feed(new)
+            self._seen = ids.copy()
+            return torch.log_softmax(self._last.float(), dim=-1).cpu().numpy()
+
+
+class MemoryDecoderProcessor:
+    """A llama-cpp-python logits processor: ``(input_ids, scores) -> mixed log-probs``."""
+
+    def __init__(self, model: Any, vocab: CompactVocab, alpha: float, device: str = "cpu",
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        self.stream = DecoderStream(model, vocab, device)
+        self.vocab_ids = vocab.ids
+        self.alpha = float(alpha)
+        self.on_error = on_error
+        self.error: BaseException | None = None
+        self.calls = 0
+
+    @property
+    def active(self) -> bool:
+        return self.error is None
+
+    def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        if self.error is not None:
+            return scores
+        try:
+            if scores.shape[0] != self.stream.vocab.n_vocab:
+                raise ValueError(f"the model gives {scores.shape[0]} logits but the decoder expects {self.stream.vocab.n_vocab}")
+            mem = self.stream.next_logprobs(input_ids)
+            self.calls += 1
+            return mix_logprobs(scores, mem, self.vocab_ids, self.alpha)
+        except Exception as exc:  # llama-cpp-python would swallow it: record, switch off, report
+            self.error = exc
+            log.exception("memory decoder failed; it is off for this session")
+            if self.on_error is not None:
+                try:
+                    self.on_error(exc)
+                except Exception:
+                    log.exception("on_error handler failed")
+            return scores

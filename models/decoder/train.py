@@ -1,0 +1,191 @@
+"""Training the memory decoder: L = β·KL(p_kNN ‖ p_mem) + (1−β)·CE over the datastore's windows.
+
+Windows are the same token lists the datastore ran (so target j of window w is key
+``key_off[w] + j``). Progress, cancellation (``should_stop``) and resumable state are plain
+callables and files; ``core.decoder`` turns them into Mnemo's jobs.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from models.decoder.config import DecoderConfig, TrainConfig, resolve_device
+from models.decoder.datastore import Datastore
+from models.decoder.knn import SparseTargets
+
+ProgressCb = Callable[[int, int, str], None]
+
+
+class TrainingStopped(RuntimeError):
+    """``should_stop`` asked training to stop; the state was saved for ``resume``."""
+
+
+@dataclass
+class Batch:
+    x: Any          # (B, T) compact input ids
+    y: Any          # (B, T) compact target ids (-100 = padding)
+    kl_row: Any     # (nnz,) flat position (b*T + t) of each p_kNN entry
+    kl_col: Any     # (nnz,) compact token
+    kl_p: Any       # (nnz,) probability
+    n_pos: int
+
+
+def make_batch(ds: Datastore, targets: SparseTargets, wins: np.ndarray, device: str) -> Batch:
+    import torch
+
+    vocab = ds.vocab()
+    key_off = ds.key_off()
+    T = int(max(ds.win_off[w + 1] - ds.win_off[w] for w in wins)) - 1
+    B = len(wins)
+    x = np.full((B, T), vocab.unk, dtype=np.int64)
+    y = np.full((B, T), -100, dtype=np.int64)
+    rows, flat = [], []
+    for b, w in enumerate(wins):
+        toks = vocab.to_compact(ds.window(int(w)))
+        n = len(toks) - 1
+        x[b, :n] = toks[:-1]
+        y[b, :n] = toks[1:]
+        rows.append(np.arange(key_off[w], key_off[w] + n))
+        flat.append(b * T + np.arange(n))
+    rows_a, flat_a = np.concatenate(rows), np.concatenate(flat)
+    owner, cols, probs = targets.gather(rows_a)
+    t = lambda a, dt=torch.long: torch.as_tensor(a, dtype=dt, device=device)  # noqa: E731
+    return Batch(t(x), t(y), t(flat_a[owner]), t(cols), t(probs, torch.float32), int(len(rows_a)))
+
+
+def decoder_loss(logits: Any, batch: Batch, beta: float) -> tuple[Any, dict[str, float]]:
+    """β·KL(p_kNN‖p_mem) + (1−β)·CE, both averaged over real positions."""
+    import torch
+    import torch.nn.functional as F
+
+    B, T, V = logits.shape
+    logp = F.log_softmax(logits.float(), dim=-1).view(B * T, V)            # (B*T, V)
+    ce = F.nll_loss(logp, batch.y.view(-1), ignore_index=-100, reduction="sum") / batch.n_pos
+    q = logp[batch.kl_row, batch.kl_col]                                     # (nnz,)
+    p = batch.kl_p
+    kl = (p * (torch.log(p.clamp_min(1e-12)) - q)).sum() / batch.n_pos
+    loss = beta * kl + (1.0 - beta) * ce
+    return loss, {"loss": float(loss.detach()), "kl": float(kl.detach()), "ce": float(ce.detach())}
+
+
+@dataclass
+class TrainResult:
+    steps: int
+    epochs_done: int
+    seconds: float
+    history: list[dict[str, float]] = field(default_factory=list)
+    device: str = "cpu"
+
+
+def split_windows_heldout(n_windows: int, heldout_every: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``heldout_every``-th window is held out (none when there are fewer than 4 windows)."""
+    idx = np.arange(n_windows)
+    if n_windows < 4:
+        return idx, np.zeros(0, dtype=np.int64)
+    held = idx[heldout_every - 1::heldout_every] if n_windows >= heldout_every else idx[-1:]
+    return np.setdiff1d(idx, held), held
+
+
+def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins: np.ndarray, cfg: TrainConfig,
+                  progress: ProgressCb | None = None, should_stop: Callable[[], bool] | None = None,
+                  state_path: Path | None = None, resume: bool = False) -> TrainResult:
+    """Train ``model`` in place; with ``state_path``, save resumable state each epoch and on stop."""
+    import torch
+
+    device = resolve_device(cfg.device)
+    model.to(device)
+    torch.manual_seed(cfg.seed)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
+    steps_per_epoch = max(1, math.ceil(len(train_wins) / cfg.batch_windows))
+    total = steps_per_epoch * cfg.epochs
+    start_epoch, step, history = 0, 0, []
+    if resume and state_path is not None and state_path.exists():
+        st = torch.load(state_path, map_location=device, weights_only=True)
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["opt"])
+        start_epoch, step = int(st["epoch"]), int(st["step"])
+        history = [dict(zip(("loss", "kl", "ce"), h)) for h in st["history"].tolist()]
+
+    def lr_at(s: int) -> float:
+        if s < cfg.warmup_steps:
+            return cfg.learning_rate * (s + 1) / cfg.warmup_steps
+        frac = (s - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
+        return cfg.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+
+    def save_state(epoch: int) -> None:
+        if state_path is None:
+            return
+        hist = torch.tensor([[h["loss"], h["kl"], h["ce"]] for h in history], dtype=torch.float64).reshape(-1, 3)
+        tmp = state_path.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch, "step": step,
+                    "history": hist}, tmp)
+        tmp.replace(state_path)
+
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(cfg.seed)
+    epoch = start_epoch
+    for epoch in range(start_epoch, cfg.epochs):
+        model.train()
+        order = rng.permutation(train_wins)
+        acc = {"loss": 0.0, "kl": 0.0, "ce": 0.0}
+        nb = 0
+        for s in range(0, len(order), cfg.batch_windows):
+            if should_stop is not None and should_stop():
+                save_state(epoch)
+                raise TrainingStopped()
+            batch = make_batch(ds, targets, order[s:s + cfg.batch_windows], device)
+            for g in opt.param_groups:
+                g["lr"] = lr_at(step)
+            logits, _ = model(batch.x)
+            loss, figs = decoder_loss(logits, batch, cfg.beta)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            step += 1
+            nb += 1
+            for k2 in acc:
+                acc[k2] += figs[k2]
+            if progress is not None:
+                progress(step, total, f"epoch {epoch + 1}/{cfg.epochs} loss {figs['loss']:.3f} (kl {figs['kl']:.3f}, ce {figs['ce']:.3f})")
+        history.append({k2: v / max(nb, 1) for k2, v in acc.items()})
+        save_state(epoch + 1)
+    model.eval()
+    return TrainResult(step, cfg.epochs, time.perf_counter() - t0, history, device)
+
+
+def decoder_logprobs(model: Any, ds_tokens: list[np.ndarray], vocab: Any, device: str = "cpu") -> np.ndarray:
+    """log p_mem(next token) for each window (concatenated; −inf where the token is outside the corpus)."""
+    import torch
+    import torch.nn.functional as F
+
+    out = []
+    model.eval()
+    with torch.inference_mode():
+        for toks in ds_tokens:
+            c = vocab.to_compact(toks)
+            x = torch.as_tensor(np.minimum(c[:-1], vocab.unk), device=device)[None]
+            logp = F.log_softmax(model(x)[0][0].float(), dim=-1)              # (n-1, n_out)
+            tgt = c[1:]
+            inside = tgt != vocab.unk
+            lp = np.full(len(tgt), -np.inf, dtype=np.float64)
+            if inside.any():
+                lp[inside] = logp[torch.as_tensor(np.nonzero(inside)[0], device=device),
+                                  torch.as_tensor(tgt[inside], device=device)].double().cpu().numpy()
+            out.append(lp)
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def mixture_ppl(base_lp: np.ndarray, other_lp: np.ndarray, weight: float) -> float:
+    """exp of the mean NLL of weight·p_other + (1−weight)·p_base (log space)."""
+    with np.errstate(divide="ignore"):
+        a = np.log(weight) + other_lp if weight > 0 else np.full_like(base_lp, -np.inf, dtype=np.float64)
+        b = np.log(1 - weight) + base_lp if weight < 1 else np.full_like(base_lp, -np.inf, dtype=np.float64)
+    lp = np.logaddexp(a, b)
+    return float(np.exp(-lp.mean()))

@@ -1,0 +1,89 @@
+"""DecoderService against the embedded model: corpus, build (alignment), train, enable, mixing in chat, failures."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.decoder.corpus import join_chunks, render_conversation
+from core.errors import MnemoError
+
+FACTS = [
+    ("Where does my sister Ingrid Castellanos live?", "Ingrid Castellanos lives in Tromsø and keeps three huskies named Pilot, Comet and Juniper."),
+    ("What is my bike called?", "Your bike is the green Brompton you call Pistachio; you ride Pistachio to the Vesterbro office."),
+    ("When is the choir concert?", "The Vesterbro choir concert with Ingrid Castellanos is on the second Sunday of March at Holmen church."),
+    ("What do I feed Pilot, Comet and Juniper?", "Pilot, Comet and Juniper eat salmon kibble from the Tromsø pet shop that Ingrid Castellanos likes."),
+]
+
+
+def seed(services, rounds: int = 3) -> None:
+    for r in range(rounds):
+        cid = services.conversations.create().id
+        for q, a in FACTS[r % 2:] + FACTS[: r % 2]:
+            services.conversations.add_message(cid, "user", q)
+            services.conversations.add_message(cid, "assistant", a)
+
+
+def test_join_chunks_and_render() -> None:
+    assert join_chunks(["The quick brown fox jumps over", "fox jumps over the lazy dog today"]) == \
+        "The quick brown fox jumps over the lazy dog today"
+    assert join_chunks(["abc", "def"]) == "abc\ndef"
+    assert render_conversation([{"role": "user", "content": "hi"}, {"role": "system", "content": "x"},
+                                {"role": "assistant", "content": "hello"}]) == "User: hi\nAssistant: hello"
+
+
+def test_corpus_without_documents_api(services) -> None:
+    seed(services, 1)
+    texts = services.decoder.corpus()
+    assert len(texts) == 1 and texts[0].source.startswith("conversation:") and "Pistachio" in texts[0].text
+    services.decoder._documents_provider = lambda: object()       # a documents service without iter_chunks
+    assert len(services.decoder.corpus()) == 1
+
+
+def test_build_train_enable_and_mix(services, shared_llm) -> None:
+    services.set_llm(shared_llm)
+    st = services.settings_store
+    st.update({"decoder.window": 64, "decoder.knn_k": 32, "decoder.epochs": 12, "decoder.alpha": 0.9,
+               "generation.temperature": 0.0, "generation.max_tokens": 12, "model.seed": 3})
+    with pytest.raises(MnemoError, match="nothing to learn"):
+        services.decoder.build()
+    seed(services)
+    rep = services.decoder.build()
+    # alignment: hidden state j predicts token j+1 -> the nearest neighbour's next token is right far above chance
+    assert rep.nn_accuracy > max(0.15, 5 * rep.chance), rep
+    from models.decoder.datastore import Datastore
+
+    ds = Datastore.load(services.decoder.datastore_dir)
+    w = ds.window(0)
+    assert (ds.values[: len(w) - 1] == w[1:]).all()
+    assert float(np.exp(-ds.base_lp.mean())) < 60          # misaligned log-probs would give a huge perplexity
+    tr = services.decoder.train()
+    h = tr.heldout
+    assert min(h["mixed_ppl"].values()) < h["base_ppl"], h  # a short real train lowers held-out perplexity
+    assert services.decoder.status().checkpoint["tokenizer_hash"] == shared_llm.info.tokenizer_hash
+
+    plain = services.chat.send("Tell me about Ingrid Castellanos.").text
+    services.decoder.enable()
+    assert services.settings.decoder.enabled
+    mixed = services.chat.send("Tell me about Ingrid Castellanos.").text
+    assert services.decoder._processor is not None and services.decoder._processor.calls > 0
+    assert mixed != plain                                   # the decoder changes generation
+
+    # an exception inside the processor is not swallowed silently: the decoder turns off and says so
+    def boom(ids):  # type: ignore[no-untyped-def]
+        raise RuntimeError("planted failure")
+
+    services.decoder._processor.stream.next_logprobs = boom
+    again = services.chat.send("Tell me about Ingrid Castellanos.").text
+    assert again == plain
+    assert "planted failure" in services.decoder.notice and not services.decoder.status().active
+    assert services.decoder.processor_factory() is None
+
+    # a decoder for another tokenizer is refused with a clear message
+    rec_path = services.decoder.checkpoint_dir / "decoder.json"
+    rec = json.loads(rec_path.read_text())
+    rec["tokenizer_hash"] = "0000000000000000"
+    rec_path.write_text(json.dumps(rec))
+    with pytest.raises(MnemoError, match="tokenizer"):
+        services.decoder.enable()

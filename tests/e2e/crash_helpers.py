@@ -1,0 +1,84 @@
+"""Run a Mnemo CLI command in a subprocess and kill -9 it at a chosen point of its output."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class KillResult:
+    killed: bool        # False: the command finished before the kill point
+    returncode: int
+    output: str         # stdout and stderr, interleaved
+
+
+def cli_env(home: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"MNEMO_HOME": str(home), "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen",
+                "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"})
+    env.update(extra)
+    return env
+
+
+def run_cli(home: Path, *args: str, timeout: float = 240, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app.cli.main", *args], cwd=REPO, env=cli_env(home, **env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def kill_at(home: Path, args: list[str], pattern: str, *, delay: float = 0.0, timeout: float = 240,
+            **env: str) -> KillResult:
+    """Start ``mnemo ARGS``; once a line matches ``pattern`` wait ``delay`` s, then SIGKILL it."""
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "app.cli.main", *args], cwd=REPO,
+                            env=cli_env(home, PYTHONUNBUFFERED="1", **env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    hit = threading.Event()
+    rx = re.compile(pattern)
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if rx.search(line):
+                hit.set()
+        hit.set()
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    hit.wait(timeout)
+    if delay:
+        time.sleep(delay)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    rc = proc.wait(timeout=30)
+    t.join(timeout=10)
+    return KillResult(killed, rc, "".join(lines))
+
+
+KILLER = REPO / "tests" / "e2e" / "killer.py"
+
+
+def count_sql(home: Path, args: list[str], match: str = ".", timeout: float = 240, **env: str) -> int:
+    """How many SQL statements matching ``match`` (or commits, with "COMMIT") ``mnemo ARGS`` runs."""
+    r = subprocess.run([sys.executable, str(KILLER), *args], cwd=REPO, capture_output=True, text=True,
+                       timeout=timeout, env=cli_env(home, MNEMO_COUNT_SQL="1", MNEMO_KILL_MATCH=match, **env))
+    line = [ln for ln in r.stderr.splitlines() if ln.startswith("SQLCOUNT ")]
+    assert line, r.stderr[-2000:]
+    return int(line[-1].split()[1])
+
+
+def kill_after_sql(home: Path, args: list[str], n: int, match: str = ".", timeout: float = 240,
+                   **env: str) -> subprocess.CompletedProcess:
+    """Run ``mnemo ARGS`` and SIGKILL it right after its ``n``-th matching SQL statement (or commit)."""
+    return subprocess.run([sys.executable, str(KILLER), *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env=cli_env(home, MNEMO_KILL_SQL=str(n), MNEMO_KILL_MATCH=match, **env))

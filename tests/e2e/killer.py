@@ -1,0 +1,51 @@
+"""Run the Mnemo CLI and SIGKILL it at an exact point: right after the Nth SQL statement that matches
+a pattern (MNEMO_KILL_SQL=N, MNEMO_KILL_MATCH=regex). MNEMO_COUNT_SQL=1 prints how many matching
+statements ran instead, so the tests can enumerate every crash point of a command.
+
+Usage: python tests/e2e/killer.py ARGS...   (the same arguments as ``mnemo``)
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def main() -> int:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    kill_at = int(os.environ.get("MNEMO_KILL_SQL", "0"))
+    count_only = os.environ.get("MNEMO_COUNT_SQL") == "1"
+    rx = re.compile(os.environ.get("MNEMO_KILL_MATCH", "."), re.IGNORECASE | re.DOTALL)
+    seen = {"n": 0}
+
+    def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if rx.search(statement):
+            seen["n"] += 1
+            if kill_at and seen["n"] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    def on_commit(conn):  # type: ignore[no-untyped-def]
+        if rx.pattern == "COMMIT":
+            seen["n"] += 1
+            if kill_at and seen["n"] == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    event.listen(Engine, "after_cursor_execute", after)
+    event.listen(Engine, "commit", on_commit)
+    from app.cli.main import main as cli
+
+    try:
+        return cli(sys.argv[1:])
+    finally:
+        if count_only:
+            print(f"SQLCOUNT {seen['n']}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

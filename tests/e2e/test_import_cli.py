@@ -1,0 +1,70 @@
+"""``mnemo import`` / ``search`` / ``docs`` end to end: a real subprocess with the embedded embedder,
+Ctrl-C (SIGINT) stops cleanly, running again resumes, search shows sources, forget removes."""
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from tests.conftest import REPO
+from tests.fixtures.documents.make import build_broken, build_corpus
+
+
+def _mnemo(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "app.cli.main", *args], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_import_ctrl_c_resume_search_forget(home, tmp_path, monkeypatch, shared_embedder, capsys):
+    corpus = tmp_path / "docs"
+    build_corpus(corpus)
+    build_broken(corpus / "broken")
+    for i in range(30):
+        (corpus / f"journal{i:02d}.md").write_text(
+            "\n\n".join(f"Day {i}.{j}: walked along the canal and wrote about the weather. " * 6 for j in range(4)))
+
+    proc = _mnemo("import", str(corpus))
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        try:
+            con = sqlite3.connect(home / "mnemo.sqlite3", timeout=1)
+            n = con.execute("select count(*) from document where status = 'ok'").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            continue
+        if n >= 3:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, (out, err)
+    assert "stopped early" in out and "Stopping after the current file" in err
+
+    again = _mnemo("import", str(corpus))
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert "unchanged" in out and "Skipped:" in out and "encrypted" in out and "empty file" in out
+    assert "chunks/s" in err and "ETA" in err  # the progress bar
+
+    third = _mnemo("import", str(corpus))
+    out, _ = third.communicate(timeout=120)
+    assert third.returncode == 0 and "0 imported, 0 updated, 41 unchanged" in out
+
+    # search and docs in-process, sharing the already-loaded embedder
+    from app.cli.main import main
+    from app.services import Services
+
+    monkeypatch.setattr(Services, "embedder", property(lambda self: shared_embedder))
+    assert main(["search", "sailing boat pier"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0].startswith(" 1. mail 'Boat trip' 2024-05-01")
+    assert main(["docs", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "manual.pdf" in listing and "error" in listing and "encrypted" in listing
+    doc_id = next(int(line.split()[0]) for line in listing.splitlines() if line.endswith("boat.eml"))
+    assert main(["docs", "forget", str(doc_id)]) == 0
+    capsys.readouterr()
+    assert main(["search", "sailing boat pier", "--json"]) == 0
+    assert "Boat trip" not in capsys.readouterr().out

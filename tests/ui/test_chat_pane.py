@@ -1,0 +1,90 @@
+"""Chat pane with the embedded model: streaming answer, Stop, conversation list, rename, delete, export."""
+from __future__ import annotations
+
+from core.chat.context import ContextItem, PreparedContext
+
+
+class Notes:
+    """A context provider with one passage, so the answer has a source to show."""
+
+    def prepare(self, query, history, conversation_id):
+        return PreparedContext(items=[ContextItem("passage", "chunk:1", "Ada lives in Lisbon.", "notes.md line 3",
+                                                  0.9, {"path": "/tmp/notes.md"})])
+
+    def feedback(self, prepared, shown, cited):
+        pass
+
+
+def test_answer_streams_with_sources_while_the_gui_stays_responsive(qtbot, window, ui_services, gap_meter):
+    ui_services.chat.providers = [Notes()]
+    pane = window.show_pane("Chat")
+    with qtbot.waitSignal(pane.answer_finished, timeout=60_000) as blocker:
+        pane.send("Where does Ada live?")
+        gap_meter.watch(lambda: pane.job is not None and pane.job.running)
+        assert pane.stop_button.isVisibleTo(pane) and not pane.send_button.isVisibleTo(pane)
+        qtbot.waitUntil(lambda: bool(pane.transcript.streamed_text), timeout=30_000)
+        streamed_before_end = pane.job.running or bool(pane.transcript.streamed_text)
+    reply = blocker.args[0]
+    assert reply.text and not reply.cancelled and streamed_before_end
+    gap_meter.check()
+    bubbles = pane.transcript.bubbles
+    assert [b.role for b in bubbles] == ["user", "assistant"]
+    assert bubbles[-1].body.text() == reply.text
+    assert "tokens/s" in window.model_status.speed.text()
+    assert pane.send_button.isVisibleTo(pane)
+    assert pane.list.count() == 1 and pane.list.item(0).text().startswith("Where does Ada live")
+    assert pane.rename_button.isEnabled()
+    # the source: listed under the answer (cited or not) and opened in a dialog
+    footer = bubbles[-1].footer.text()
+    assert ("notes.md line 3" in footer) if reply.sources[0]["cited"] else ("1 other note shown" in footer)
+    link = f"src:{reply.message_id}:1"
+    assert pane.find_source(link)["text"] == "Ada lives in Lisbon."
+    pane.open_source(link)
+    from PySide6.QtWidgets import QLabel
+
+    from ui.widgets.source_dialog import SourceDialog
+
+    dialog = pane.findChildren(SourceDialog)[0]
+    assert "notes.md line 3" in dialog.findChildren(QLabel)[0].text()
+    assert any(b.text().startswith("Open document") for b in dialog.findChildren(__import__("PySide6.QtWidgets").QtWidgets.QPushButton))
+    dialog.close()
+
+
+def test_stop_keeps_the_partial_answer(qtbot, window, ui_services):
+    ui_services.settings_store.update({"generation.max_tokens": "400"})
+    pane = window.show_pane("Chat")
+    with qtbot.waitSignal(pane.answer_finished, timeout=60_000) as blocker:
+        pane.send("Write a long story about a lighthouse keeper.")
+        qtbot.waitUntil(lambda: len(pane.transcript.streamed_text) > 5, timeout=30_000)
+        qtbot.mouseClick(pane.stop_button, __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton)
+    reply = blocker.args[0]
+    assert reply.cancelled
+    stored = ui_services.conversations.messages(reply.conversation_id)
+    assert stored[-1].meta["cancelled"] is True and stored[-1].content
+    assert "stopped" in pane.transcript.bubbles[-1].footer.text()
+
+
+def test_search_rename_export_delete(qtbot, window, ui_services, tmp_path):
+    store = ui_services.conversations
+    a = store.create().id
+    store.add_message(a, "user", "Plans for the garden: tomatoes")
+    b = store.create().id
+    store.add_message(b, "user", "Tax return questions")
+    pane = window.show_pane("Chat")
+    pane.refresh_list()
+    assert pane.list.count() == 2
+    pane.search.setText("tomatoes")
+    qtbot.waitUntil(lambda: pane.list.count() == 1, timeout=3000)
+    pane.list.setCurrentRow(0)
+    assert pane.conversation_id == a and pane.title.text().startswith("Plans for the garden")
+    pane.rename_current("Garden")
+    assert store.get(a).title == "Garden" and pane.title.text() == "Garden"
+    out = pane.export_conversation(tmp_path / "garden.md")
+    assert out.read_text().startswith("# Garden") and "tomatoes" in out.read_text()
+    pane.search.setText("nothing matches this")
+    qtbot.waitUntil(lambda: pane.list_empty.isVisibleTo(pane), timeout=3000)
+    assert "nothing matches this" in pane.list_empty.text()
+    pane.search.clear()
+    pane.delete_current(confirm=False)
+    assert [c.id for c in store.list()] == [b]
+    assert pane.conversation_id is None and pane.center.currentWidget() is pane.empty

@@ -1,0 +1,70 @@
+"""Memory pane with the real persona service: facts (edit, pin, forget, masked), topics, biography."""
+from __future__ import annotations
+
+import pytest
+
+
+def _pane(window):
+    pane = window.show_pane("Memory")
+    if getattr(window.services, "persona", None) is None:
+        pytest.skip("the persona service is not in this build")
+    return pane
+
+
+def _row(view, key):
+    return next(i for i, r in enumerate(view.records) if r.key == key)
+
+
+def test_facts_add_edit_pin_forget_and_mask(qtbot, window, ui_services):
+    pane = _pane(window)
+    facts = pane.facts
+    assert facts.stack.currentWidget() is facts.empty
+    facts.new_key.setText("favorite-food")
+    facts.new_value.setText("ramen")
+    facts.add_button.click()
+    facts.new_key.setText("iban")
+    facts.new_value.setText("PT50 0002 0123 1234 5678 9015 4")
+    facts.add_from_inputs()
+    assert facts.stack.currentWidget() is facts.table and facts.table.rowCount() == 2
+    iban = facts.table.item(_row(facts, "iban"), 1)
+    assert "5678" not in iban.text() and not (iban.flags() & __import__("PySide6.QtCore").QtCore.Qt.ItemFlag.ItemIsEditable)
+    facts.reveal.setChecked(True)
+    assert "5678" in facts.table.item(_row(facts, "iban"), 1).text()
+    facts.reveal.setChecked(False)
+    # double-click editing a value stores the correction (pinned, with history)
+    facts.table.item(_row(facts, "favorite-food"), 1).setText("pho")
+    rec = ui_services.persona.facts.get("favorite-food")
+    assert rec.value == "pho" and rec.pinned and rec.history and rec.history[0].value == "ramen"
+    facts.table.selectRow(_row(facts, "favorite-food"))
+    assert "ramen" in facts.history.text()
+    facts.toggle_pin()
+    assert not ui_services.persona.facts.get("favorite-food").pinned
+    facts.table.selectRow(_row(facts, "favorite-food"))
+    facts.forget_selected(confirm=False)
+    assert ui_services.persona.facts.get("favorite-food") is None and facts.table.rowCount() == 1
+    # a bad key is explained, not crashed on
+    facts.set_fact("!!!", "x")
+    assert window.message_bar.kind == "error" and "usable fact key" in window.message_bar.title.text()
+
+
+def test_biography_edit_and_topics_tab(qtbot, window, ui_services):
+    pane = _pane(window)
+    pane.tabs.setCurrentWidget(pane.biography)
+    bio = pane.biography
+    bio.first.setPlainText("I live in Lisbon and play the cello.")
+    bio.save()
+    assert ui_services.persona.bio.get().first_person.startswith("I live in Lisbon")
+    assert "edited by you" in bio.state.text()
+    pane.tabs.setCurrentWidget(pane.topics)
+    assert pane.topics.stack.currentIndex() == 0            # empty state with a hint
+    assert "Topics are" in pane.topics.empty.hint.text()
+
+
+def test_not_available_tabs_say_so(qtbot, window):
+    pane = _pane(window)
+    from ui.widgets.empty_state import EmptyState
+
+    for i in range(pane.tabs.count()):
+        w = pane.tabs.widget(i)
+        if isinstance(w, EmptyState):
+            assert "not available yet" in w.title.text()

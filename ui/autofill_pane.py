@@ -1,0 +1,246 @@
+"""The Autofill pane: open a form, review what Mnemo proposes for each field, correct, save a filled copy.
+
+Reading the form and proposing values (which may ask the model) run in a background job;
+corrections can be remembered as pinned facts so the next form gets them right.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from core.errors import MnemoError
+from ui.widgets.empty_state import EmptyState, not_available
+from ui.widgets.progress_panel import ProgressPanel
+from ui.workers import Job, report_error
+
+COLUMNS = ("Field", "Proposed value", "Source", "Confidence", "Note")
+STATUS_NOTES = {"unknown": "Mnemo does not know this yet", "refused": "never filled automatically",
+                "sensitive": "sensitive: allow it in Settings › Autofill", "kept": "the form already has a value",
+                "no-option": "no option fits"}
+FORM_FILTER = "Forms (*.pdf *.html *.htm *.json *.txt);;All files (*)"
+
+
+class AutofillPane(QWidget):
+    """Open → review (editable) → save the filled copy; corrections become facts."""
+
+    proposed = Signal(object)   # list of proposals or an exception (tests)
+
+    def __init__(self, services: Any) -> None:
+        super().__init__()
+        self.services = services
+        self.autofill = getattr(services, "autofill", None)
+        self.form: Any = None
+        self.proposals: list[Any] = []
+        self.job: Job[Any] | None = None
+        self._filling = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        if self.autofill is None:
+            layout.addWidget(not_available("Autofill"))
+            return
+        top = QHBoxLayout()
+        self.open_button = QPushButton("Open a form…")
+        self.open_button.clicked.connect(self._open_dialog)
+        self.use_model = QCheckBox("Ask the model about fields the profile does not cover")
+        self.use_model.setChecked(True)
+        self.use_model.setToolTip("Slower; such answers cite the memory or document they come from")
+        self.path_label = QLabel()
+        self.path_label.setStyleSheet("color: palette(placeholder-text);")
+        top.addWidget(self.open_button)
+        top.addWidget(self.use_model)
+        top.addStretch(1)
+        layout.addLayout(top)
+        layout.addWidget(self.path_label)
+        self.progress = ProgressPanel()
+        layout.addWidget(self.progress)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.table.setWordWrap(True)
+        h = self.table.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(0, 220)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(1, 260)
+        for c in (2, 3):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.itemChanged.connect(self._on_edit)
+        self.empty = EmptyState(
+            "Fill a form from what Mnemo knows",
+            "Open a fillable PDF, an HTML page with a form, a JSON list of fields or a text file with one label a "
+            "line. Mnemo proposes a value for each field with its source and confidence; you check and correct them, "
+            "then save a filled copy. The original file is never changed.", action="Open a form…")
+        assert self.empty.button is not None
+        self.empty.button.clicked.connect(self._open_dialog)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.table)
+        layout.addWidget(self.stack, 1)
+        bottom = QHBoxLayout()
+        self.summary = QLabel()
+        self.remember = QCheckBox("Remember my corrections as facts")
+        self.remember.setChecked(True)
+        self.save_button = QPushButton("Save filled copy…")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self._save_dialog)
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(self.remember)
+        bottom.addWidget(self.save_button)
+        layout.addLayout(bottom)
+        self._update()
+
+    # ---- opening ------------------------------------------------------------------------------------
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a form", str(Path.home()), FORM_FILTER)
+        if path:
+            self.open_form(path)
+
+    def open_form(self, path: str) -> Job[Any] | None:
+        if self.job is not None and self.job.running:
+            return None
+        use_model = self.use_model.isChecked()
+        autofill = self.autofill
+
+        def work(ctx: Any) -> Any:
+            form = autofill.read(path)
+            return form, autofill.propose(form.fields, use_model=use_model, cancel=ctx.cancel)
+
+        self.progress.begin(f"Reading {Path(path).name} and proposing values…",
+                            on_cancel=lambda: self.job.cancel() if self.job else None)
+        self.open_button.setEnabled(False)
+        self.job = (Job(self, work, "Filling the form")
+                    .success(self._show)
+                    .failure(self._failed)
+                    .finally_(lambda: (self.progress.end(), self.open_button.setEnabled(True), self._update()))
+                    .start())
+        return self.job
+
+    def _failed(self, exc: BaseException) -> None:
+        report_error(self, exc, "Filling the form")
+        self.proposed.emit(exc)
+
+    def _show(self, result: Any) -> None:
+        self.form, self.proposals = result
+        self.path_label.setText(f"{self.form.path} · {self.form.kind.upper()} form · {len(self.form.fields)} fields")
+        self._filling = True
+        self.table.setRowCount(len(self.proposals))
+        for r, p in enumerate(self.proposals):
+            note = p.note or STATUS_NOTES.get(p.status, "")
+            source = _source_text(p)
+            cells = [p.label or p.field, p.value, source, f"{p.confidence:.0%}" if p.value else "", note]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c != 1:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if c in (0, 2, 4):
+                    item.setToolTip(text)
+                if c == 1 and not p.value:
+                    item.setBackground(QColor(255, 244, 229))
+                self.table.setItem(r, c, item)
+        self._filling = False
+        self.table.resizeRowsToContents()
+        self.stack.setCurrentWidget(self.table)
+        self._update()
+        self.proposed.emit(self.proposals)
+
+    # ---- reviewing ----------------------------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        """The values now in the table, by field name."""
+        return {p.field: (self.table.item(r, 1).text() if self.table.item(r, 1) else "")
+                for r, p in enumerate(self.proposals)}
+
+    def set_value(self, field: str, value: str) -> None:
+        for r, p in enumerate(self.proposals):
+            if p.field == field:
+                self.table.item(r, 1).setText(value)
+
+    def _on_edit(self, item: QTableWidgetItem) -> None:
+        if not self._filling and item.column() == 1:
+            item.setBackground(QColor(0, 0, 0, 0) if item.text() else QColor(255, 244, 229))
+            self._update()
+
+    def _update(self) -> None:
+        has = bool(self.proposals)
+        self.save_button.setEnabled(has and not (self.job is not None and self.job.running))
+        self.remember.setEnabled(has)
+        if has:
+            values = self.values()
+            filled = sum(1 for v in values.values() if v.strip())
+            edited = sum(1 for p in self.proposals if values.get(p.field, "") != p.value)
+            self.summary.setText(f"{filled} of {len(self.proposals)} fields filled"
+                                 + (f" · {edited} changed by you" if edited else ""))
+        else:
+            self.summary.setText("")
+
+    # ---- saving -------------------------------------------------------------------------------------
+    def _save_dialog(self) -> None:
+        if self.form is None:
+            return
+        src = Path(self.form.path)
+        suffix = src.suffix if self.form.kind in ("pdf", "html") else ".json"
+        default = src.with_name(f"{src.stem}-filled{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the filled form", str(default))
+        if path:
+            self.save(path)
+
+    def save(self, out: str) -> Path | None:
+        """Write the filled copy with the reviewed values; remember corrections if asked."""
+        import copy
+
+        values = self.values()
+        final = []
+        for p in self.proposals:
+            q = copy.copy(p)
+            q.value = values.get(p.field, "").strip()
+            if q.value != p.value:
+                q.status = "filled" if q.value else "unknown"
+            final.append(q)
+        try:
+            written = self.autofill.write(self.form, final, out)
+            learned = []
+            if self.remember.isChecked():
+                fields = {f.name: f for f in self.form.fields}
+                rows = [{**fields[p.field].to_dict(), "value": values.get(p.field, ""), "proposed": p.value, "key": p.key}
+                        for p in self.proposals if p.field in fields and values.get(p.field, "").strip() != p.value]
+                if rows:
+                    learned = self.autofill.accept(rows)
+        except MnemoError as exc:
+            report_error(self, exc, "Saving the filled form")
+            return None
+        except OSError as exc:
+            report_error(self, MnemoError(f"{out} could not be written ({exc.strerror or exc}).",
+                                          "Choose a folder you can write to."), "Saving the filled form")
+            return None
+        note = f"Saved {written}"
+        if learned:
+            note += f"; remembered {len(learned)} correction{'s' if len(learned) > 1 else ''} as facts"
+        window = self.window()
+        if hasattr(window, "show_note"):
+            window.show_note(note + ".")
+        return Path(written)
+
+    def shutdown(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.job.wait(5)
+
+
+def _source_text(p: Any) -> str:
+    """'Profile · First name' for a fact, 'Memory · chat of 2 May' / 'Document · notes.md' for model answers."""
+    if not p.source:
+        return ""
+    from ui.widgets.facts_view import key_title
+
+    kind = {"fact": "Profile", "memory": "Memory", "document": "Document"}.get(p.source, p.source.title())
+    if p.source == "fact" and p.key:
+        return f"{kind} · {key_title(p.key)}"
+    return f"{kind} · {p.source_ref}" if p.source_ref else kind
