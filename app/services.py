@@ -57,6 +57,7 @@ class Services:
         """Build the services of each feature (documents, memory, persona, decoder, autofill)."""
         # Each feature adds its service here, in dependency order.
         self._build_documents()
+        self._build_memory()
         self._build_persona()
         self._build_decoder()
         self._build_autofill()  # autofill: keep last (it reads persona, documents and memory when present)
@@ -90,6 +91,16 @@ class Services:
             settings=lambda: self.settings.autofill, facts=lambda: persona_facts(self),
             embed=lambda texts: self.embedder.embed(texts), llm=lambda: self.llm, search=lambda: memory_search(self))
 
+    def _build_memory(self) -> None:
+        """Reflective memory (RMM): memories + document passages, reranked, in every answer; idle reflection."""
+        from core.memory.service import MemoryService
+
+        self.memory = MemoryService(self.db, self.vectors, self.conversations, self.settings_store, lambda: self.llm,
+                                    lambda: self.embedder, self.paths.models,
+                                    documents=lambda: getattr(self, "documents", None))
+        self.chat.add_provider(self.memory.provider)
+        self.memory.start_background()
+
     def _build_documents(self) -> None:
         """Imported documents (L0 memory) and their passages in chat answers."""
         from core.documents import DocumentService
@@ -97,7 +108,6 @@ class Services:
 
         self.documents = DocumentService(self.db, self.vectors, lambda: self.embedder, self.settings_store)
         self.passage_context = PassageContextProvider(self.documents, self.settings_store)
-        self.chat.add_provider(self.passage_context)  # RMM folds passages into its own provider later
         self.rebuild_vectors = self.documents.rebuild_vectors
 
     # ---- settings --------------------------------------------------------------------------
@@ -155,6 +165,8 @@ class Services:
 
     # ---- life cycle ------------------------------------------------------------------------
     def close(self) -> None:
+        if getattr(self, "memory", None) is not None:
+            self.memory.close()  # stop idle reflection before the model and the database close
         if getattr(self, "persona", None) is not None:
             self.persona.close()  # stop its background worker before the database closes
         if self._llm is not None:

@@ -53,9 +53,6 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
 
-    import numpy as np
-    import torch
-
     from core.decoder import pipeline
     from core.decoder.perplexity import generation_speed
     from models.decoder.checkpoint import load_checkpoint
@@ -63,13 +60,14 @@ def main() -> int:
     from models.decoder.mixing import MemoryDecoderProcessor
     from models.llm import LlamaConfig, LlamaRuntime
 
+    # load llama.cpp before torch touches CUDA: the other order crashed (SIGSEGV) with torch 2.11+cu130 on an H200
+    rt = LlamaRuntime(LlamaConfig(path=args.gguf, n_gpu_layers=args.n_gpu_layers, n_ctx=2048, seed=1))
+    info = rt.load()
+    import torch  # only now (see above)
+
     figs: dict = {"torch": torch.__version__, "cuda_available": torch.cuda.is_available()}
     device = resolve_device(args.device)
     figs["device"] = device
-    if device == "cuda":
-        figs["gpu"] = torch.cuda.get_device_name(0)
-    rt = LlamaRuntime(LlamaConfig(path=args.gguf, n_gpu_layers=args.n_gpu_layers, n_ctx=2048, seed=1))
-    info = rt.load()
     figs["model"] = {"name": info.name, "n_layers": info.n_layers, "gpu_offload_supported": info.gpu_offload_supported,
                      "n_gpu_layers_requested": info.n_gpu_layers_requested, "layers_offloaded": info.layers_offloaded,
                      "tokenizer_hash": info.tokenizer_hash}
@@ -96,6 +94,8 @@ def main() -> int:
         figs["speed"]["processor_device"] = str(next(proc.stream.model.parameters()).device)
         figs["speed"]["processor_error"] = repr(proc.error) if proc.error else None
         print("speed:", json.dumps(figs["speed"]), flush=True)
+    if device == "cuda":
+        figs["gpu"] = torch.cuda.get_device_name(0)
     if args.scale_test:
         figs["scale"] = scale_test(device)
         print("scale:", json.dumps(figs["scale"]), flush=True)

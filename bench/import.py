@@ -133,7 +133,7 @@ def synthesise(svc: DocumentService, n: int, dim: int, gen: ZipfText) -> None:
                   for i in range(min(per_doc, n - d))]
         doc_id, new, _, _ = svc.store.save(path=f"/synthetic/{name}", name=name, fmt="text",
                                            content_hash=f"synthetic-{name}", size=0, mtime=0.0, meta={}, chunks=drafts)
-        ids += new
+        ids += [r[0] for r in new]
         docs += [doc_id] * len(new)
         if len(ids) >= 4000 or d + per_doc >= n:
             vecs = rng.standard_normal((len(ids), dim)).astype(np.float32)

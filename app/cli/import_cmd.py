@@ -70,8 +70,14 @@ def print_report(report) -> None:
                 print(f"  {path}")
     if report.skipped:
         print("Skipped:")
+        unsupported: dict[str, int] = {}
         for path, reason in report.skipped:
+            if reason.startswith("unsupported format") and len(report.skipped) > 20:
+                unsupported[reason] = unsupported.get(reason, 0) + 1
+                continue
             print(f"  {path}: {reason}")
+        for reason, count in sorted(unsupported.items()):
+            print(f"  {count} files: {reason}")
 
 
 def run(args: argparse.Namespace, services) -> int:

@@ -23,6 +23,7 @@ COMMANDS: list[str] = [
     "app.cli.docs_cmd",
     "app.cli.persona_cmd",
     "app.cli.decoder_cmd",
+    "app.cli.memory_cmd",
 ]
 
 

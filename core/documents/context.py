@@ -26,7 +26,7 @@ class PassageContextProvider:
                 for h in hits]
 
     def prepare(self, query: str, history: Sequence[dict[str, str]], conversation_id: int | None) -> PreparedContext:
-        if not self.documents.store.count_chunks():
+        if not self.documents.store.has_chunks():
             return PreparedContext()
         return PreparedContext(items=self.items(query))
 

@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # while they fit. A term in most chunks costs the most and tells the least (BM25 gives it
 # almost no weight), and ranking every chunk that has it made FTS5 the slowest step.
 POSTINGS_BUDGET = 6000
+MIN_SIMILARITY = 0.1  # all-MiniLM-L6-v2 puts unrelated texts around 0.0-0.1, related ones above 0.3
 
 
 def index_terms(text: str, max_terms: int = 24) -> list[str]:
@@ -95,10 +96,11 @@ class HybridSearch:
         return vec
 
     def vector_ranking(self, query: str, n: int) -> list[int]:
-        if self.vectors.count(COLLECTION) == 0:
+        if not self.store.has_chunks():  # nothing imported: do not load the embedder for nothing
             return []
         emb = self._query_vector(query)
-        return [int(h.id) for h in self.vectors.query(COLLECTION, emb, n)]
+        # Cosine distance; a passage unrelated in meaning (similarity < MIN_SIMILARITY) is no hit.
+        return [int(h.id) for h in self.vectors.query(COLLECTION, emb, n) if 1.0 - h.distance >= MIN_SIMILARITY]
 
     def keyword_ranking(self, query: str, n: int) -> list[int]:
         terms = budget_terms(self.store.term_doc_counts(index_terms(query)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
@@ -21,7 +22,7 @@ from core.documents.chunker import chunk_sections
 from core.documents.model import ChunkView, DocumentInfo, ImportReport, PassageHit
 from core.documents.scan import Candidate, scan
 from core.documents.search import COLLECTION, HybridSearch
-from core.documents.store import DocumentStore
+from core.documents.store import DocumentStore, PendingRow
 from core.documents.watch import FolderPoller
 from core.errors import Cancelled, ImportFailed, MnemoError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
@@ -44,6 +45,7 @@ class DocumentService:
         self._search = HybridSearch(self.store, vectors, embedder,
                                     lambda: settings_store.settings.retrieval.rrf_k)
         self._poller: FolderPoller | None = None
+        self._import_lock = threading.Lock()  # one import at a time (CLI, window and watcher share the service)
 
     # ---- listeners -------------------------------------------------------------------------
     def add_listener(self, fn: Listener) -> None:
@@ -85,6 +87,11 @@ class DocumentService:
     def import_paths(self, paths: list[str | Path], progress: Optional[ProgressFn] = None,
                      cancel: Optional[CancelToken] = None, owner_self: bool = False) -> ImportReport:
         """Import files and folders (recursively); see ``ImportReport`` for what happened to each."""
+        with self._import_lock:
+            return self._import_paths(paths, progress, cancel, owner_self)
+
+    def _import_paths(self, paths: list[str | Path], progress: Optional[ProgressFn],
+                      cancel: Optional[CancelToken], owner_self: bool) -> ImportReport:
         progress = progress or no_progress
         cancel = token_or_new(cancel)
         t0 = time.perf_counter()
@@ -93,7 +100,7 @@ class DocumentService:
         found = scan(paths, include_hidden=docs.include_hidden, max_bytes=int(docs.max_file_mb * 1e6))
         report.skipped.extend(found.skipped)
         state = {"t0": t0, "bytes": 0, "total_bytes": found.total_bytes, "files": 0, "n_files": len(found.files)}
-        pending: list[tuple[int, int, str]] = []
+        pending: list[PendingRow] = []
         try:
             self.embed_pending(cancel=cancel)  # finish what a killed run left behind
             for cand in found.files:
@@ -123,7 +130,7 @@ class DocumentService:
             "chunks": report.chunks, "embedded": report.embedded, "chunks_per_s": report.embedded / elapsed,
             "bytes": state["bytes"], "total_bytes": state["total_bytes"], "eta_s": eta}))
 
-    def _import_one(self, cand: Candidate, report: ImportReport, owner_self: bool) -> list[tuple[int, int, str]]:
+    def _import_one(self, cand: Candidate, report: ImportReport, owner_self: bool) -> list[PendingRow]:
         path = str(cand.path)
         name = cand.path.name
         try:
@@ -134,7 +141,7 @@ class DocumentService:
         digest = hashlib.sha256(data).hexdigest()
         existing = self.store.by_path(path)
         if existing is not None and existing.content_hash == digest and existing.status != "error":
-            if existing.status != "ok":
+            if existing.status != "ok" or existing.error:
                 self.store.set_status(existing.id, "ok")
             if owner_self and existing.meta.get("owner") != "self":
                 return self._store(cand, report, data, digest, owner_self, existing)
@@ -152,7 +159,7 @@ class DocumentService:
         return self._store(cand, report, data, digest, owner_self, existing)
 
     def _store(self, cand: Candidate, report: ImportReport, data: bytes, digest: str, owner_self: bool,
-               existing: DocumentInfo | None) -> list[tuple[int, int, str]]:
+               existing: DocumentInfo | None) -> list[PendingRow]:
         path, name = str(cand.path), cand.path.name
         fmt = importers.extension(name).lstrip(".")
         try:
@@ -169,7 +176,7 @@ class DocumentService:
         meta = dict(parsed.meta)
         if owner_self or (existing is not None and existing.meta.get("owner") == "self"):
             meta["owner"] = "self"
-        doc_id, new_ids, old_ids, existed = self.store.save(
+        doc_id, new_rows, old_ids, existed = self.store.save(
             path=path, name=name, fmt=fmt, content_hash=digest, size=cand.size, mtime=cand.mtime, meta=meta,
             chunks=chunks)
         self._delete_vectors(old_ids)
@@ -178,13 +185,21 @@ class DocumentService:
         report.document_ids.append(doc_id)
         report.chunks += len(chunks)
         self._emit("updated" if updated else "imported", doc_id)
-        return [(cid, doc_id, c.text) for cid, c in zip(new_ids, chunks)]
+        return new_rows
 
     # ---- vectors ---------------------------------------------------------------------------
-    def _embed(self, batch: list[tuple[int, int, str]], report: ImportReport | None = None) -> None:
-        vecs = np.asarray(self._embedder().embed([t for _, _, t in batch]), dtype=np.float32)
-        ids = [cid for cid, _, _ in batch]
-        self.vectors.upsert(COLLECTION, ids, vecs, [{"document_id": d} for _, d, _ in batch])
+    def _embed(self, batch: list[PendingRow], report: ImportReport | None = None) -> None:
+        fresh = [i for i, row in enumerate(batch) if not row[3]]  # rows without a reusable stored vector
+        parts: dict[int, np.ndarray] = {}
+        if fresh:
+            new = np.asarray(self._embedder().embed([batch[i][2] for i in fresh]), dtype=np.float32)
+            parts.update(zip(fresh, new))
+        for i, row in enumerate(batch):
+            if row[3]:
+                parts[i] = np.frombuffer(row[3], dtype=np.float16).astype(np.float32)
+        vecs = np.stack([parts[i] for i in range(len(batch))])
+        ids = [row[0] for row in batch]
+        self.vectors.upsert(COLLECTION, ids, vecs, [{"document_id": row[1]} for row in batch])
         self.store.mark_embedded(ids, vecs)
         if report is not None:
             report.embedded += len(ids)

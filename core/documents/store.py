@@ -15,6 +15,7 @@ from core.documents.model import ChunkDraft, ChunkView, DocumentInfo
 from core.store.db import Database
 from core.store.tables import utcnow
 
+PendingRow = tuple[int, int, str, Optional[bytes]]  # chunk id, document id, text, stored float16 vector
 _DOC_COLS = "id, path, name, format, status, error, n_chunks, size, content_hash, meta, imported_at, updated_at"
 
 
@@ -62,18 +63,24 @@ class DocumentStore:
         return [_doc(r) for r in rows]
 
     def save(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
-             meta: dict[str, Any], chunks: Sequence[ChunkDraft]) -> tuple[int, list[int], list[int], bool]:
+             meta: dict[str, Any], chunks: Sequence[ChunkDraft]) -> tuple[int, list[PendingRow], list[int], bool]:
         """Insert or replace the document at ``path`` with ``chunks`` in one transaction.
 
-        Returns (document id, new chunk ids, old chunk ids now gone, whether it existed).
+        Returns (document id, new chunks as pending rows, old chunk ids now gone, whether it existed).
+        A pending row is (chunk id, document id, text, stored vector or None).
         """
         now = _now()
         with self.db.engine.begin() as conn:
             row = conn.exec_driver_sql("SELECT id FROM document WHERE path = ?", (path,)).fetchone()
             old_ids: list[int] = []
+            reuse: dict[str, bytes] = {}  # an updated file keeps the vectors of its unchanged chunks
             if row:
                 doc_id = row[0]
-                old_ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM chunk WHERE document_id = ?", (doc_id,))]
+                for cid, text, blob in conn.exec_driver_sql(
+                        "SELECT id, text, vector FROM chunk WHERE document_id = ?", (doc_id,)):
+                    old_ids.append(cid)
+                    if blob:
+                        reuse[text] = blob
                 conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ?", (doc_id,))
                 conn.exec_driver_sql(
                     "UPDATE document SET name=?, format=?, content_hash=?, size=?, mtime=?, status='ok', error='', "
@@ -85,11 +92,13 @@ class DocumentStore:
                     "meta, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'ok', '', ?, ?, ?, ?)",
                     (path, name, fmt, content_hash, size, mtime, len(chunks), json.dumps(meta), now, now)).lastrowid
             conn.exec_driver_sql(
-                "INSERT INTO chunk (document_id, ordinal, text, source, meta, vector_state) VALUES (?, ?, ?, ?, ?, 0)",
-                [(doc_id, i, c.text, c.source, json.dumps(c.meta, ensure_ascii=False)) for i, c in enumerate(chunks)])
-            new_ids = [r[0] for r in conn.exec_driver_sql(
-                "SELECT id FROM chunk WHERE document_id = ? ORDER BY ordinal", (doc_id,))]
-        return int(doc_id), new_ids, old_ids, bool(row)
+                "INSERT INTO chunk (document_id, ordinal, text, source, meta, vector_state, vector) "
+                "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                [(doc_id, i, c.text, c.source, json.dumps(c.meta, ensure_ascii=False), reuse.get(c.text))
+                 for i, c in enumerate(chunks)])
+            new_rows = [(r[0], int(doc_id), r[1], r[2]) for r in conn.exec_driver_sql(
+                "SELECT id, text, vector FROM chunk WHERE document_id = ? ORDER BY ordinal", (doc_id,))]
+        return int(doc_id), new_rows, old_ids, bool(row)
 
     def record_error(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
                      error: str) -> None:
@@ -112,10 +121,10 @@ class DocumentStore:
     def set_status(self, document_id: int, status: str, path: str | None = None) -> None:
         with self.db.engine.begin() as conn:
             if path is not None:
-                conn.exec_driver_sql("UPDATE document SET status=?, path=?, updated_at=? WHERE id=?",
-                                     (status, path, _now(), document_id))
+                conn.exec_driver_sql("UPDATE document SET status=?, path=?, name=?, error='', updated_at=? WHERE id=?",
+                                     (status, path, path.replace("\\", "/").rsplit("/", 1)[-1], _now(), document_id))
             else:
-                conn.exec_driver_sql("UPDATE document SET status=?, updated_at=? WHERE id=?",
+                conn.exec_driver_sql("UPDATE document SET status=?, error='', updated_at=? WHERE id=?",
                                      (status, _now(), document_id))
 
     def delete(self, document_id: int) -> list[int]:
@@ -173,11 +182,11 @@ class DocumentStore:
                 f"SELECT term, doc FROM chunk_fts_vocab WHERE term IN ({','.join('?' * len(terms))})", tuple(terms))
             return {r[0]: int(r[1]) for r in rows}
 
-    def pending(self, limit: int) -> list[tuple[int, int, str]]:
-        """(chunk id, document id, text) of chunks whose vectors are not in Chroma yet."""
+    def pending(self, limit: int) -> list[PendingRow]:
+        """Chunks whose vectors are not in Chroma yet (a stored vector is reused, not recomputed)."""
         with self.db.engine.connect() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(
-                "SELECT id, document_id, text FROM chunk WHERE vector_state = 0 ORDER BY id LIMIT ?", (limit,))]
+            return [tuple(r) for r in conn.exec_driver_sql(  # type: ignore[misc]
+                "SELECT id, document_id, text, vector FROM chunk WHERE vector_state = 0 ORDER BY id LIMIT ?", (limit,))]
 
     def count_pending(self) -> int:
         with self.db.engine.connect() as conn:
@@ -203,6 +212,10 @@ class DocumentStore:
             if len(rows) < batch:
                 return
             last = rows[-1][0]
+
+    def has_chunks(self) -> bool:
+        with self.db.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT 1 FROM chunk LIMIT 1").fetchone() is not None
 
     def count_chunks(self) -> int:
         with self.db.engine.connect() as conn:

@@ -130,6 +130,7 @@ def run_locomo(path: Path, workdir: Path, embedder: Any, llm: Callable[[], Any] 
         if not reused:
             shutil.rmtree(home, ignore_errors=True)
             home.mkdir(parents=True)
+        (home / "models" / "reranker.safetensors").unlink(missing_ok=True)  # every user starts untrained
         svc = _open(home, embedder, llm)
         mem = svc.memory
         try:

@@ -23,7 +23,7 @@ import numpy as np
 
 from core.errors import Cancelled
 from core.jobs import CancelToken
-from core.memory.store import MEMORIES, MemoryStore, TurnIn
+from core.memory.store import MEMORIES, MemoryStore, TurnIn, memory_text
 from core.search.fusion import STOPWORDS
 
 log = logging.getLogger(__name__)
@@ -222,8 +222,7 @@ class Reflector:
         items = [(note, [t.ref for t in seg], [t.line for t in seg], conversation_id, session_date,
                   {"origin": "reflection"}) for note, seg in zip(notes, segs)]
         t0 = time.perf_counter()
-        note_vecs = self.store.embed(notes)
-        new_vecs = np.stack([self.store.memory_vector(nv, vecs[g]) for nv, g in zip(note_vecs, segs_idx)])
+        new_vecs = self.store.embed([memory_text(n, session_date, lines) for n, _, lines, _, _, _ in items])
         stats.seconds_embed += time.perf_counter() - t0
         ask: list[int] = []
         cands: list[list[tuple[int, str]]] = []

@@ -71,7 +71,9 @@ class MemoryStore:
 
     # ---- embedding ----------------------------------------------------------------------------
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embedder().embed(list(texts))
+        from core.memory.retrieval import embed_texts
+
+        return embed_texts(self._embedder(), list(texts))
 
     # ---- turns ----------------------------------------------------------------------------------
     def add_turns(self, conversation_id: int, turns: Sequence[TurnIn], vecs: np.ndarray | None = None) -> list[MemoryTurn]:
@@ -184,14 +186,6 @@ class MemoryStore:
             return list(s.exec(select(MemoryRevision).where(MemoryRevision.memory_id == memory_id)
                                .order_by(MemoryRevision.id)))  # type: ignore[arg-type]
 
-    def memory_vector(self, summary_vec: np.ndarray, turn_vecs: np.ndarray) -> np.ndarray:
-        """A memory's vector: its note and the mean of its turns, equally weighted (no long text to embed)."""
-        if len(turn_vecs) == 0:
-            return summary_vec
-        mean = turn_vecs.mean(0)
-        v = summary_vec + mean / (np.linalg.norm(mean) + 1e-9)
-        return (v / (np.linalg.norm(v) + 1e-9)).astype(np.float32)
-
     def update(self, memory_id: int, summary: str, sources: Sequence[str] | None = None, reason: str = "edit") -> Memory:
         """Change a memory's summary (and sources), keeping the previous text as a revision."""
         summary = " ".join(summary.split())
@@ -201,7 +195,7 @@ class MemoryStore:
         new_sources = list(sources) if sources is not None else list(old.sources)
         turns = self._ordered_turns(new_sources)
         text = memory_text(summary, old.session_date, [t.text for t in turns])
-        v = self.memory_vector(self.embed([summary])[0], self.vectors_of(TURNS, [t.id for t in turns]))  # type: ignore[misc]
+        v = self.embed([text])[0]
         with self.db.session() as s:
             m = s.get(Memory, memory_id)
             assert m is not None

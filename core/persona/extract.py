@@ -16,7 +16,8 @@ from core.persona.rules import Candidate, _typed
 
 log = logging.getLogger(__name__)
 
-MODEL_CONFIDENCE = 0.55
+MODEL_CONFIDENCE = 0.6         # a model the user chose: one grounded answer makes a fact
+SMALL_MODEL_CONFIDENCE = 0.4   # the embedded 135M model: it needs a second source to agree (it names friends)
 MAX_CHARS = 1800
 
 FACT_SCHEMA: dict[str, Any] = {
@@ -62,6 +63,11 @@ def _grounded(value: str, text: str) -> bool:
     return bool(v) and f" {v} " in f" {fold(text)} "
 
 
+def model_confidence(llm: Any) -> float:
+    path = getattr(getattr(llm, "config", None), "path", None)
+    return SMALL_MODEL_CONFIDENCE if path == "" else MODEL_CONFIDENCE
+
+
 def model_candidates(llm: Any, text: str, known_keys: set[str] = frozenset()) -> list[Candidate]:  # type: ignore[assignment]
     """Ask the model for facts in ``text``; keep only grounded values with usable keys."""
     text = text.strip()[:MAX_CHARS]
@@ -90,5 +96,5 @@ def model_candidates(llm: Any, text: str, known_keys: set[str] = frozenset()) ->
             continue
         if value.casefold() in ("i", "me", "my", "user", "the user", "writer", "unknown", "none", "n/a"):
             continue
-        out.extend(_typed(key, value, MODEL_CONFIDENCE, "model"))
+        out.extend(_typed(key, value, model_confidence(llm), "model"))
     return out

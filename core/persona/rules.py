@@ -201,7 +201,9 @@ def _postal_city(part: str) -> tuple[str, str] | None:
 LABEL_SKIP = {"subject", "date", "to", "cc", "bcc", "sent", "re", "fw", "fwd", "message-id", "reply-to",
               "received", "time", "tags", "tag", "category", "author", "organization-title", "note", "notes",
               "id", "type", "status", "version", "from", "attendees", "location", "language", "summary", "source"}
-KNOWN_KEYS = set(AUTOCOMPLETE_TOKENS) | set(ALIASES) | set(SENSITIVE_KEYS) | {"iban", "ssn", "birthplace"}
+KNOWN_KEYS = set(AUTOCOMPLETE_TOKENS) | set(ALIASES) | set(SENSITIVE_KEYS) | {
+    "iban", "ssn", "birthplace", "nationality", "citizenship", "religion", "hobby", "hobbies", "pronouns",
+    "languages", "education", "school", "university", "degree", "children", "pet", "height", "allergies"}
 LABEL_TITLES = {"job-title", "job", "occupation", "profession", "position"}
 _LABEL_RE = re.compile(r"^[ \t>*\-•]*([A-Za-zÀ-ž][A-Za-zÀ-ž .'/()-]{0,38}?)[ \t]*[:=][ \t]*(\S.{0,200}?)[ \t]*$", re.M)
 
@@ -226,7 +228,7 @@ def labelled_fields(text: str, confidence: float) -> list[Candidate]:
 def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -> list[Candidate]:
     """Validate and split one value for ``key`` (addresses into parts, names into given/family)."""
     value = value.strip().strip("\"'").rstrip(".;,")
-    if not value or len(value) > 160:
+    if not value or len(value) > 160 or value.casefold() in ("none", "n/a", "na", "-", "unknown", "tbd", "?", "no", "yes"):
         return []
     if key == "email":
         m = EMAIL_RE.search(value)
@@ -291,6 +293,7 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?i:my) (?:new )?(?:employer|company) is {_NAME}"), "organization", 0.85, False),
     (re.compile(rf"\bI (?:work|am working) as an? {_PHRASE}(?=\s+(?:at|for|in)\b|{_END})"), "organization-title", 0.8, False),
     (re.compile(rf"\b(?:I'm|I am) an? ([a-z][\w -]{{2,40}}?) (?:at|for) [A-Z]"), "organization-title", 0.75, False),
+    (re.compile(rf"\bI (?:now )?work (?:at|for) [^.\n]{{1,60}}? as an? {_PHRASE}{_END}"), "organization-title", 0.8, False),
     (re.compile(rf"\b(?:I'm|I am|I work as|I'm working as) an? ((?:[a-z]+ )?(?:{'|'.join(sorted(PROFESSIONS))}))\b"), "organization-title", 0.7, False),
     (re.compile(rf"\b(?:I'm|I am|I work as) an? [a-z][\w -]{{2,40}}? (?:at|for) {_NAME}"), "organization", 0.75, False),
     (re.compile(rf"\b(?i:my) (?:job title|position|role) is {_PHRASE}{_END}", re.I), "organization-title", 0.85, False),

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlmodel import select
 
 from core.errors import Cancelled
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
@@ -70,11 +69,12 @@ class PersonaService:
         self.model_extraction = model_extraction and llm is not None
         self.cipher = FactCipher(secrets.get_or_create_fernet_key)
         self.facts = FactStore(db, self.cipher)
-        self.topics = TopicStore(db, vectors, embedder or (lambda: None), self._model if llm else None, redact=self.redact)
+        self.topics = TopicStore(db, vectors, embedder or (lambda: None), self._model if llm else None,
+                                 redact=self.redact, stop_words=self._name_words)
         self.bio = BioStore(db, self._model if llm else None, redact=self.redact)
         self.provider = PersonaContextProvider(self)
         self._sensitive: list[str] | None = None
-        self._profile_cache: dict[bool, str] = {}
+        self._card_counts: dict[int, int] = {}   # vCards per document (an address book is not the user's card)
         self._jobs: "OrderedDict[str, Callable[[CancelToken], None]]" = OrderedDict()
         self._cond = threading.Condition()
         self._busy = False
@@ -83,6 +83,14 @@ class PersonaService:
         self._thread: threading.Thread | None = None
         self.facts.on_change(self._facts_changed)
         self.facts.on_forget(self._forgotten)
+
+    def _name_words(self) -> set[str]:
+        words: set[str] = set()
+        for key in ("name", "given-name", "family-name", "partner-name", "email"):
+            f = self.facts.get(key)
+            if f is not None:
+                words.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ž]{3,}", f.value))
+        return words
 
     def _model(self) -> Any:
         """The chat model, but only when it is loaded already (background work never loads it) or during
@@ -107,6 +115,7 @@ class PersonaService:
             self.conversations.on_message(self._on_message)
 
     def _on_document(self, event: str, document_id: int) -> None:
+        self._card_counts.pop(document_id, None)
         try:
             if event in ("updated", "forgotten"):
                 self.facts.remove_sources(document_id=document_id)
@@ -125,13 +134,11 @@ class PersonaService:
 
     def _facts_changed(self, keys: set[str]) -> None:
         self._sensitive = None
-        self._profile_cache.clear()
         if self._thread is not None:
             self.schedule("bio", lambda c: self.update_bio())
 
     def _forgotten(self, key: str, values: list[str]) -> None:
         self._sensitive = None
-        self._profile_cache.clear()
         self.bio.scrub(values)
         self.topics.scrub(values)
         self.facts.checkpoint()
@@ -222,7 +229,12 @@ class PersonaService:
         docs = self._documents()
         n_cards = 1
         if docs is not None and document_id is not None:
-            n_cards = sum(1 for c in docs.iter_chunks([document_id]) if (getattr(c, "meta", None) or {}).get("vcard"))
+            if document_id not in self._card_counts:
+                if len(self._card_counts) > 256:
+                    self._card_counts.clear()
+                self._card_counts[document_id] = sum(
+                    1 for c in docs.iter_chunks([document_id]) if (getattr(c, "meta", None) or {}).get("vcard"))
+            n_cards = self._card_counts[document_id]
         if n_cards <= 1:
             return 0.95
         name, email = self.facts.get("name"), self.facts.get("email")
@@ -321,6 +333,8 @@ class PersonaService:
         items: list[tuple[str, str, int | None]] = []
         if docs is not None:
             chunks = list(docs.iter_chunks())
+            # vCards last: in an address book the user's card is recognised by the name or e-mail found elsewhere
+            chunks.sort(key=lambda c: bool((getattr(c, "meta", None) or {}).get("vcard")))
             cache: dict[int, Any] = {}
             for i, ch in enumerate(chunks):
                 cancel.raise_if_cancelled("Extraction stopped.")
@@ -372,7 +386,6 @@ class PersonaService:
     # ---- biography, profile, redaction -----------------------------------------------------------------------
     def update_bio(self, force: bool = False) -> bool:
         done = self.bio.regenerate(self.facts.all(), [t.name for t in self.topics.list() if t.name], force)
-        self._profile_cache.clear()
         return done
 
     def sensitive_values(self) -> list[str]:
@@ -390,11 +403,9 @@ class PersonaService:
         return text
 
     def profile_text(self, include_sensitive: bool | None = None, max_facts: int = 40) -> str:
-        """The profile and biography as the assistant sees them."""
+        """The profile and biography as the assistant sees them (read fresh each time: a few ms)."""
         if include_sensitive is None:
             include_sensitive = bool(self.settings.settings.privacy.sensitive_in_prompt)
-        if include_sensitive in self._profile_cache:
-            return self._profile_cache[include_sensitive]
         facts = [f for f in self.facts.all(reveal=include_sensitive) if include_sensitive or not f.sensitive]
         facts.sort(key=lambda f: (not f.pinned, -f.confidence))
         parts = []
@@ -406,6 +417,4 @@ class PersonaService:
             if not include_sensitive:
                 bio = self.redact(bio)
             parts.append("About the user: " + bio)
-        text = "\n\n".join(parts)
-        self._profile_cache[include_sensitive] = text
-        return text
+        return "\n\n".join(parts)

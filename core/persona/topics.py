@@ -62,12 +62,13 @@ class TopicStore:
     """Keeps topic items, their vectors and the topics themselves up to date."""
 
     def __init__(self, db: Database, vectors: Any, embedder: Callable[[], Any], llm: Callable[[], Any] | None,
-                 redact: Callable[[str], str] = lambda t: t) -> None:
+                 redact: Callable[[str], str] = lambda t: t, stop_words: Callable[[], set[str]] = set) -> None:
         self.db = db
         self.vectors = vectors
         self._embedder = embedder
         self._llm = llm
         self._redact = redact
+        self._stop_words = stop_words   # e.g. the user's own name: true of every topic, so it names none
         self._lock = threading.RLock()  # the worker and an import or the CLI may change topics at once
 
     # ---- reading ----------------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class TopicStore:
             items = list(s.exec(select(PersonaTopicItem).where(col(PersonaTopicItem.topic_id).is_not(None))))
         if not topics:
             return
-        keywords = _keywords(items)
+        keywords = _keywords(items, stop=self._stop_words())
         for n, t in enumerate(topics):
             if cancel.cancelled:
                 raise Cancelled("Topic naming stopped.")
@@ -276,15 +277,16 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / n if n > 0 else v
 
 
-def _keywords(items: list[PersonaTopicItem], k: int = 8) -> dict[int, list[str]]:
+def _keywords(items: list[PersonaTopicItem], k: int = 8, stop: set[str] = frozenset()) -> dict[int, list[str]]:  # type: ignore[assignment]
     """Top TF-IDF terms of each topic (its items against all items)."""
     docs = [it.snippet for it in items]
     if not docs:
         return {}
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     try:
-        vec = TfidfVectorizer(stop_words="english", max_features=5000, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]{2,}\b")
+        vec = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | {w.lower() for w in stop}), max_features=5000,
+                              token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]{2,}\b")
         X = vec.fit_transform(docs)
     except ValueError:  # only stop words
         return {}

@@ -84,6 +84,21 @@ class DecoderStream:
             return torch.log_softmax(self._last.float(), dim=-1).cpu().numpy()
 
 
+def _single_threaded(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn`` with one torch thread: per-token decoder steps are tiny, and extra threads
+    only fight llama.cpp's own threads for the cores (measured 14x slower on 2 busy cores)."""
+    import torch
+
+    n = torch.get_num_threads()
+    if n == 1:
+        return fn(*args)
+    torch.set_num_threads(1)
+    try:
+        return fn(*args)
+    finally:
+        torch.set_num_threads(n)
+
+
 class MemoryDecoderProcessor:
     """A llama-cpp-python logits processor: ``(input_ids, scores) -> mixed log-probs``."""
 
@@ -106,7 +121,7 @@ class MemoryDecoderProcessor:
         try:
             if scores.shape[0] != self.stream.vocab.n_vocab:
                 raise ValueError(f"the model gives {scores.shape[0]} logits but the decoder expects {self.stream.vocab.n_vocab}")
-            mem = self.stream.next_logprobs(input_ids)
+            mem = _single_threaded(self.stream.next_logprobs, input_ids)
             self.calls += 1
             return mix_logprobs(scores, mem, self.vocab_ids, self.alpha)
         except Exception as exc:  # llama-cpp-python would swallow it: record, switch off, report

@@ -26,7 +26,7 @@ def seed(services, rounds: int = 3) -> None:
 
 
 def test_join_chunks_and_render() -> None:
-    assert join_chunks(["The quick brown fox jumps over", "fox jumps over the lazy dog today"]) == \
+    assert join_chunks(["The quick brown fox jumps over", "quick brown fox jumps over the lazy dog today"]) == \
         "The quick brown fox jumps over the lazy dog today"
     assert join_chunks(["abc", "def"]) == "abc\ndef"
     assert render_conversation([{"role": "user", "content": "hi"}, {"role": "system", "content": "x"},

@@ -232,3 +232,29 @@ def test_services_wire_documents_into_chat(home):
 
     with Services(home) as s:
         assert s.passage_context in s.chat.providers and s.rebuild_vectors == s.documents.rebuild_vectors
+
+
+def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tmp_path):
+    embedded: list[str] = []
+
+    class Counting:
+        device = "cpu"
+
+        def embed(self, texts):
+            embedded.extend(texts)
+            return shared_embedder.embed(texts)
+
+    docs = services.documents
+    docs._embedder = Counting
+    log = tmp_path / "journal.md"
+    paras = [f"Entry {i}: " + "we sailed along the fjord and counted seals. " * 6 for i in range(6)]
+    log.write_text("\n\n".join(paras))
+    first = docs.import_paths([log]).embedded
+    assert first >= 2 and len(embedded) == first
+    embedded.clear()
+    log.write_text("\n\n".join(paras + ["Entry 6: a brand new day about glaciers and puffins."]))
+    report = docs.import_paths([log])
+    assert report.updated == [str(log)] and 0 < len(embedded) < report.chunks  # only the changed tail
+    assert docs.store.count_pending() == 0
+    assert services.vectors.ids(COLLECTION) == {str(i) for i in _chunk_ids(services)}
+    assert "glaciers" in docs.search("glaciers puffins", k=1)[0].text

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from app.cli.main import main
 from core.persona.evaluate import load_expected, score_profile, values_match
@@ -39,3 +42,19 @@ def test_facts_commands(home, capsys):
     assert main(["profile"]) == 0
     out = capsys.readouterr().out
     assert "city: Berlin" in out and "I like trains" in out and "passport" not in out
+
+
+@pytest.mark.parametrize("persona, min_recall", [("", 1.0), ("second", 0.8)])
+def test_shipped_personas_with_the_rules(services, persona, min_recall):
+    """The whole import -> extraction path on the shipped personas (rules only, hashed embeddings)."""
+    from tests.core.test_persona_service import HashEmbedder
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "persona" / persona
+    services._embedder = HashEmbedder()
+    services.documents.import_paths([root / "docs"], owner_self=True)
+    services.persona.flush(60)
+    services.persona.refresh(use_model=False, topics=False, bio=False)
+    facts = {f.key: f.value for f in services.persona.facts.all(reveal=True)}
+    score = score_profile(load_expected(root / "expected.json"), facts)
+    assert score.precision == 1.0 and score.recall >= min_recall, score.to_json()
+    assert services.persona.facts.get("passport-number" if not persona else "ssn").sensitive

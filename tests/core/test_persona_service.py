@@ -159,3 +159,23 @@ def test_import_of_own_documents(services, tmp_path):
     services.documents.forget(vcard.id)
     assert p.facts.get("url") is None and p.facts.get("email") is None
     assert p.facts.get("name").value == "Marta Kowalski"   # about_me.md still says it
+
+
+def test_extraction_never_blocks_the_chat(services):
+    import threading
+
+    gate = threading.Event()
+
+    class SlowLLM(FakeLLM):
+        def complete_json(self, messages, schema, sampling=None):
+            gate.wait(30)   # a slow model pass
+            return super().complete_json(messages, schema, sampling)
+
+    services.set_llm(SlowLLM())
+    p = services.persona
+    reply = services.chat.send("My name is Jane Doe and my dog is called Rex.")
+    assert reply.text.startswith("Noted")            # answered while the model pass is still waiting
+    assert p.facts.get("name") is None
+    gate.set()
+    assert p.flush(60)
+    assert p.facts.get("name").value == "Jane Doe"

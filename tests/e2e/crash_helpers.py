@@ -68,11 +68,13 @@ def kill_at(home: Path, args: list[str], pattern: str, *, delay: float = 0.0, ti
 KILLER = REPO / "tests" / "e2e" / "killer.py"
 
 
-def count_sql(home: Path, args: list[str], match: str = ".", timeout: float = 240, **env: str) -> int:
-    """How many SQL statements matching ``match`` (or commits, with "COMMIT") ``mnemo ARGS`` runs."""
+def count_sql(home: Path, args: list[str], match: str = ".", timeout: float = 240, what: str = "SQLCOUNT",
+              **env: str) -> int:
+    """How many SQL statements matching ``match`` (or commits, with "COMMIT"; or os.replace calls, with
+    what="REPLACECOUNT") ``mnemo ARGS`` runs."""
     r = subprocess.run([sys.executable, str(KILLER), *args], cwd=REPO, capture_output=True, text=True,
                        timeout=timeout, env=cli_env(home, MNEMO_COUNT_SQL="1", MNEMO_KILL_MATCH=match, **env))
-    line = [ln for ln in r.stderr.splitlines() if ln.startswith("SQLCOUNT ")]
+    line = [ln for ln in r.stderr.splitlines() if ln.startswith(what + " ")]
     assert line, r.stderr[-2000:]
     return int(line[-1].split()[1])
 
@@ -82,3 +84,9 @@ def kill_after_sql(home: Path, args: list[str], n: int, match: str = ".", timeou
     """Run ``mnemo ARGS`` and SIGKILL it right after its ``n``-th matching SQL statement (or commit)."""
     return subprocess.run([sys.executable, str(KILLER), *args], cwd=REPO, capture_output=True, text=True,
                           timeout=timeout, env=cli_env(home, MNEMO_KILL_SQL=str(n), MNEMO_KILL_MATCH=match, **env))
+
+
+def kill_after_replace(home: Path, args: list[str], n: int, timeout: float = 400, **env: str) -> subprocess.CompletedProcess:
+    """Run ``mnemo ARGS`` and SIGKILL it right after its ``n``-th ``os.replace`` (an atomic file write)."""
+    return subprocess.run([sys.executable, str(KILLER), *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env=cli_env(home, MNEMO_KILL_REPLACE=str(n), **env))

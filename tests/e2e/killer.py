@@ -1,6 +1,7 @@
 """Run the Mnemo CLI and SIGKILL it at an exact point: right after the Nth SQL statement that matches
-a pattern (MNEMO_KILL_SQL=N, MNEMO_KILL_MATCH=regex). MNEMO_COUNT_SQL=1 prints how many matching
-statements ran instead, so the tests can enumerate every crash point of a command.
+a pattern (MNEMO_KILL_SQL=N, MNEMO_KILL_MATCH=regex), or right after the Nth ``os.replace`` (the
+atomic file writes of checkpoints and settings: MNEMO_KILL_REPLACE=N). MNEMO_COUNT_SQL=1 prints
+how many of each ran instead, so the tests can enumerate every crash point of a command.
 
 Usage: python tests/e2e/killer.py ARGS...   (the same arguments as ``mnemo``)
 """
@@ -36,6 +37,17 @@ def main() -> int:
             if kill_at and seen["n"] == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
 
+    replace_at = int(os.environ.get("MNEMO_KILL_REPLACE", "0"))
+    replaced = {"n": 0}
+    real_replace = os.replace
+
+    def replace(src, dst, *a, **k):  # type: ignore[no-untyped-def]
+        real_replace(src, dst, *a, **k)
+        replaced["n"] += 1
+        if replace_at and replaced["n"] == replace_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    os.replace = replace  # Path.replace calls os.replace too
     event.listen(Engine, "after_cursor_execute", after)
     event.listen(Engine, "commit", on_commit)
     from app.cli.main import main as cli
@@ -45,6 +57,7 @@ def main() -> int:
     finally:
         if count_only:
             print(f"SQLCOUNT {seen['n']}", file=sys.stderr, flush=True)
+            print(f"REPLACECOUNT {replaced['n']}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

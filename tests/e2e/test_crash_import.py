@@ -16,17 +16,15 @@ from tests.e2e.crash_helpers import kill_after_sql, run_cli
 N_FILES = 12
 WORDS = ["alpha", "beta", "gamma", "lisbon", "paris", "tea", "garden", "piano", "river", "mountain", "friend", "dentist"]
 POINTS = [
-    ("INSERT INTO document", 4),            # inside the 4th file's transaction: its row, no chunks yet
-    ("INSERT INTO chunk", 9),               # half-way through a file's chunks
-    ("COMMIT", 6),                          # between two files
-    ("UPDATE chunk SET vector_state = 1", 3),  # vectors in Chroma, SQLite not yet told
+    ("INSERT INTO chunk", 9),                  # inside a file's transaction, half-way through its chunks
+    ("UPDATE chunk SET vector_state = 1", 1),  # vectors in Chroma, SQLite not yet told
 ]
 if os.environ.get("MNEMO_CRASH_ALL"):
-    POINTS = ([("INSERT INTO document", n) for n in range(1, N_FILES + 1)]
-              + [("INSERT INTO chunk", n) for n in range(1, 60, 4)]
-              + [("COMMIT", n) for n in range(1, 40, 3)]
-              + [("UPDATE chunk SET vector_state = 1", n) for n in (1, 20, 45, 59)]
-              + [("INSERT INTO persona", n) for n in (1, 5, 20)])
+    POINTS += ([("INSERT INTO document", n) for n in (1, 4, 8, N_FILES)]
+               + [("INSERT INTO chunk", n) for n in (1, 20, 33, 58)]
+               + [("COMMIT", n) for n in (1, 6, 13, 25, 40)]
+               + [("INSERT INTO persona", n) for n in (1, 5)])
+IDS = [f"{m.split()[0].lower()}-{m.split()[2]}#{n}" if m != "COMMIT" else f"commit#{n}" for m, n in POINTS]
 
 
 def _corpus(folder: Path) -> Path:
@@ -56,7 +54,7 @@ def check_whole(db: Path) -> dict[str, int]:
         con.close()
 
 
-@pytest.mark.parametrize("match,n", POINTS, ids=[f"{m.split()[-1]}#{n}" for m, n in POINTS])
+@pytest.mark.parametrize("match,n", POINTS, ids=IDS)
 def test_kill_during_import_then_resume(home: Path, tmp_path: Path, shared_embedder, match: str, n: int) -> None:
     docs = _corpus(tmp_path / "docs")
     r = kill_after_sql(home, ["import", str(docs), "--quiet"], n, match=match)

@@ -37,3 +37,35 @@ def test_first_paint_is_fast_and_imports_nothing_heavy(tmp_path):
     seconds = float(out.stdout.split("first paint after ")[1].split()[0])
     print(f"first paint after {seconds:.3f} s")
     assert 0 < seconds < 5.0   # the budget is 1.5 s on an idle machine; this catches a blocking import
+
+
+def test_desktop_main_opens_the_data_folder_in_the_background_and_loads_the_model(qtbot, home):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app import desktop
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    seen: dict[str, str] = {}
+
+    def poll() -> None:
+        wins = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if wins and "painted" not in seen:
+            seen["painted"] = "yes" if wins[0].services is None else "late"   # shown before the services existed
+        if wins and wins[0].services is not None and wins[0].model_status.state in ("ready", "failed"):
+            seen["status"] = wins[0].model_status.label.text()
+            wins[0].close()
+            app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(20)
+    QTimer.singleShot(120_000, app.quit)
+    try:
+        assert desktop.main(["mnemo"]) == 0
+    finally:
+        timer.stop()
+    assert seen.get("painted") == "yes"
+    assert "SmolLM2" in seen.get("status", "")
+    assert (home / "mnemo.sqlite3").exists()

@@ -15,7 +15,7 @@ from core.documents.model import ParsedDocument
 from core.errors import ImportFailed
 
 # Order matters within an extension: sniffing importers first, the fallback last.
-BUILTINS = ("whatsapp", "text", "pdf", "docx", "html", "email", "vcard", "csv", "chatgpt")
+BUILTINS = ("whatsapp", "text", "pdf", "docx", "htmlpage", "mail", "vcard", "csvfile", "chatgpt")
 
 _registry: dict[str, list[ModuleType]] = {}
 

@@ -32,7 +32,7 @@ def _iso(date: str) -> str:
 
 
 def _body(msg: EmailMessage) -> str:
-    from core.documents.importers.html import html_to_text
+    from core.documents.importers.htmlpage import html_to_text
 
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:

@@ -1,0 +1,112 @@
+"""The memory decoder's CUDA path in two processes (``hidden`` then ``torch``).
+
+On the lent H200 (torch 2.11+cu130 and a llama-cpp-python 0.3.36 CUDA build), importing torch
+into a process that has loaded llama.cpp's CUDA backend — in either order — aborted
+("free(): invalid pointer" / SIGSEGV), so this check runs llama.cpp and torch apart:
+
+    python3 bench/decoder_cuda.py hidden --gguf M.gguf --out DIR   # llama.cpp on the GPU: offload + datastore
+    python3 bench/decoder_cuda.py torch --out DIR                  # torch on the GPU: kNN targets, training, mixing
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def hidden(args: argparse.Namespace) -> dict:
+    from bench.decoder import synthetic_corpus
+    from models.decoder.datastore import build_datastore
+    from models.llm import LlamaConfig, LlamaRuntime
+
+    rt = LlamaRuntime(LlamaConfig(path=args.gguf, n_gpu_layers=-1, n_ctx=2048))
+    info = rt.load()
+    print("loaded", flush=True)
+    out = {"layers_offloaded": info.layers_offloaded, "n_layers": info.n_layers,
+           "gpu_offload_supported": info.gpu_offload_supported, "tokenizer_hash": info.tokenizer_hash}
+
+    def gen(n: int = 64) -> float:
+        def work(l):  # type: ignore[no-untyped-def]
+            l.create_completion("User: hello\nAssistant:", max_tokens=1, temperature=0.0)
+            t0 = time.perf_counter()
+            o = l.create_completion("User: hello\nAssistant:", max_tokens=n, temperature=0.0)
+            return o["usage"]["completion_tokens"] / (time.perf_counter() - t0)
+        return rt.call(work)
+    out["gen_tok_per_s"] = round(sum(gen() for _ in range(3)) / 3, 1)
+    print("generated", out, flush=True)
+    rt.close()
+    print("closed", flush=True)
+    t0 = time.perf_counter()
+    ds = build_datastore(synthetic_corpus(args.texts), args.gguf, 256, n_gpu_layers=-1)
+    dt = time.perf_counter() - t0
+    ds.meta.update({"window": 256})
+    ds.save(Path(args.out) / "ds")
+    out.update({"datastore_tokens": int(len(ds.tokens)), "hidden_seconds": round(dt, 2),
+                "hidden_tok_per_s": round(len(ds.tokens) / dt, 1)})
+    return out
+
+
+def torch_stage(args: argparse.Namespace) -> dict:
+    import numpy as np
+    import torch
+
+    from bench.decoder import scale_test
+    from core.decoder import pipeline
+    from models.decoder import knn
+    from models.decoder.checkpoint import load_checkpoint
+    from models.decoder.config import TrainConfig
+    from models.decoder.datastore import Datastore
+    from models.decoder.mixing import MemoryDecoderProcessor
+
+    folder = Path(args.out) / "ds"
+    ds = Datastore.load(folder)
+    t0 = time.perf_counter()
+    index = knn.TorchFlatIndex(ds.keys, "cuda")
+    D, I = index.search(ds.keys, 65)
+    D, I = knn.drop_self(D, I, np.arange(len(ds.keys)), 64)
+    tau = 0.3 * knn.median_nearest(D)
+    knn.sparse_targets(D, I, ds.vocab().to_compact(ds.values), tau).save(folder / "targets.npz")
+    out: dict = {"gpu": torch.cuda.get_device_name(0), "torch": torch.__version__,
+                 "knn_seconds": round(time.perf_counter() - t0, 2), "nn_top1": knn.top1_accuracy(I, ds.values, ds.values)}
+    rep = pipeline.train(folder, Path(args.out) / "ck", TrainConfig(epochs=args.epochs, device="cuda"))
+    out["train"] = {"device": rep.device, "steps": rep.steps, "seconds": round(rep.seconds, 2), "params": rep.n_params,
+                    "tok_per_s": round(len(ds.tokens) * args.epochs / rep.seconds, 1), "heldout": rep.heldout}
+    ck = load_checkpoint(Path(args.out) / "ck")
+    proc = MemoryDecoderProcessor(ck.model("cuda"), ck.vocab, 0.6, "cuda")
+    rng = np.random.default_rng(0)
+    ids = list(ds.window(0)[:32])
+    scores = rng.normal(size=ds.n_vocab).astype(np.float32)
+    proc(np.array(ids, dtype=np.intc), scores)
+    torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    n = 200
+    for i in range(n):
+        ids.append(int(ds.tokens[(32 + i) % len(ds.tokens)]))
+        mixed = proc(np.array(ids, dtype=np.intc), scores)
+    per = (time.perf_counter() - t0) / n
+    out["mixing"] = {"device": str(next(proc.stream.model.parameters()).device), "ms_per_token": round(per * 1000, 3),
+                     "sum_p": float(np.exp(mixed.astype(np.float64)).sum()), "error": repr(proc.error) if proc.error else None}
+    out["scale"] = scale_test("cuda")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("stage", choices=["hidden", "torch"])
+    ap.add_argument("--gguf", default="")
+    ap.add_argument("--out", default="/tmp/mdcuda")
+    ap.add_argument("--texts", type=int, default=40)
+    ap.add_argument("--epochs", type=int, default=3)
+    args = ap.parse_args()
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    res = hidden(args) if args.stage == "hidden" else torch_stage(args)
+    print(json.dumps(res, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
