@@ -26,70 +26,101 @@ def _process_age() -> float:
         return 0.0
 
 
+class Desktop:
+    """The running app: the window at once, the services built in the background, then the model."""
+
+    def __init__(self, app: Any, on_fatal: Any = None) -> None:
+        from ui.main_window import MainWindow
+        from ui.theme import apply_interface
+        from ui.workers import Job
+
+        self.app = app
+        self.services: Any = None
+        self._on_fatal = on_fatal
+        apply_interface(app, None)
+        self.window = MainWindow(None)
+        self.window.show()
+        self.opening = Job(self.window, self._build, "Opening the data folder").success(self._attach).failure(self._failed)
+        self.opening.start()
+
+    @staticmethod
+    def _build(_ctx: Any) -> Any:
+        from app.services import Services
+
+        return Services()
+
+    def _attach(self, services: Any) -> None:
+        from ui.theme import apply_interface
+        from ui.workers import Job
+
+        self.services = services
+        apply_interface(self.app, services.settings.interface)
+        self.window.attach(services)
+        docs = getattr(services, "documents", None)
+        if docs is not None:
+            # Load the embedder now (importing torch holds the GIL for a moment) rather than in the
+            # middle of the first question or import; then keep the watched folders in sync.
+            def warm_up(ctx: Any) -> None:
+                services.embedder.embed(["warm-up"])
+                if not ctx.cancel.cancelled:
+                    docs.start_watching()
+
+            Job(self.window, warm_up, "Preparing document search").start()
+
+    def _failed(self, exc: BaseException) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(self.window, "Mnemo cannot start", str(exc))
+        if self._on_fatal is not None:
+            self._on_fatal()
+
+    def close(self) -> None:
+        """Stop background work, then close the data folder."""
+        self.window.shutdown()
+        self.window.close()
+        if self.services is not None:
+            docs = getattr(self.services, "documents", None)
+            if docs is not None:
+                docs.stop_watching()
+            self.services.close()
+            self.services = None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv
-    first_paint_probe = "--first-paint" in args
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    from ui.main_window import MainWindow
-    from ui.theme import apply_interface
-    from ui.workers import Job
+    from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([a for a in args if a != "--first-paint"])
     app.setApplicationName("Mnemo")
     app.setOrganizationName("Mnemo")
     app.setDesktopFileName("mnemo")
-    apply_interface(app, None)
-    window = MainWindow(None)
-    state: dict[str, Any] = {"services": None, "painted": None}
+    if "--first-paint" in args:
+        from ui.main_window import MainWindow
+        from ui.theme import apply_interface
 
-    class _FirstPaint(QObject):
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
-            if event.type() == QEvent.Type.Paint and state["painted"] is None:
-                state["painted"] = _process_age()
-                if first_paint_probe:
+        apply_interface(app, None)
+        window = MainWindow(None)
+        painted: list[float] = []
+
+        class _FirstPaint(QObject):
+            def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+                if event.type() == QEvent.Type.Paint and not painted:
+                    painted.append(_process_age())
                     QTimer.singleShot(0, app.quit)
-            return False
+                return False
 
-    probe = _FirstPaint()
-    window.installEventFilter(probe)
-    window.show()
-    if first_paint_probe:
+        probe = _FirstPaint()
+        window.installEventFilter(probe)
+        window.show()
         app.exec()
-        print(f"first paint after {state['painted'] or 0:.3f} s")
+        print(f"first paint after {painted[0] if painted else 0:.3f} s")
         return 0
-
-    def build(_ctx: Any) -> Any:
-        from app.services import Services
-
-        return Services()
-
-    def attach(services: Any) -> None:
-        state["services"] = services
-        apply_interface(app, services.settings.interface)
-        window.attach(services)
-        docs = getattr(services, "documents", None)
-        if docs is not None:
-            # Load the embedder now (importing torch holds the GIL for a moment) rather than in the
-            # middle of the first question or import; then keep the watched folders in sync.
-            Job(window, lambda ctx: (services.embedder.embed(["warm-up"]), docs.start_watching()),
-                "Preparing document search").start()
-
-    def failed(exc: BaseException) -> None:
-        QMessageBox.critical(window, "Mnemo cannot start", str(exc))
-        app.quit()
-
-    Job(window, build, "Opening the data folder").success(attach).failure(failed).start()
+    desktop = Desktop(app, on_fatal=app.quit)
     try:
         return app.exec()
     finally:
-        window.shutdown()
-        if state["services"] is not None:
-            docs = getattr(state["services"], "documents", None)
-            if docs is not None:
-                docs.stop_watching()
-            state["services"].close()
+        desktop.close()
 
 
 if __name__ == "__main__":

@@ -83,6 +83,11 @@ def _demo_data(services: Any, folder: Path) -> Path:
                      "> Monday 20:00 — cello practice, Bach prelude bars 1–22, metronome 60.",
                      meta={"tokens_per_s": 40.3, "sources": []})
     conv.rename(cid, "Cello lesson and practice")
+    memory = getattr(services, "memory", None)
+    store = getattr(memory, "store", None)
+    if store is not None:
+        store.add("Ada takes cello lessons with Marta on Tuesdays at 18:00 and practises Bach.", [], [], cid, "26 Nov 2026")
+        store.add("Ada grows San Marzano tomatoes and basil on her balcony in Lisbon.", [], [], old, "23 Nov 2026")
     persona = getattr(services, "persona", None)
     if persona is not None:
         persona.set_model_use(False, False)

@@ -50,14 +50,14 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--alpha", type=float, default=0.6)
     ap.add_argument("--scale-test", action="store_true", help="also time training steps of a large-model-sized decoder")
+    ap.add_argument("--checkpoint", type=Path, help="measure this trained decoder (skip the synthetic build and training)")
+    ap.add_argument("--prompt", default="User: Tell me about Ingrid and the dogs.\nAssistant:")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
 
     from core.decoder import pipeline
-    from core.decoder.perplexity import generation_speed
     from models.decoder.checkpoint import load_checkpoint
     from models.decoder.config import TrainConfig, resolve_device
-    from models.decoder.mixing import MemoryDecoderProcessor
     from models.llm import LlamaConfig, LlamaRuntime
 
     # load llama.cpp before torch touches CUDA: the other order crashed (SIGSEGV) with torch 2.11+cu130 on an H200
@@ -75,6 +75,11 @@ def main() -> int:
     path = str(rt.config.resolved_path())
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if args.checkpoint:
+            figs["speed"] = speed(rt, load_checkpoint(args.checkpoint), device, args)
+            print("speed:", json.dumps(figs["speed"]), flush=True)
+            rt.close()
+            return 0
         t0 = time.perf_counter()
         b = pipeline.build(synthetic_corpus(args.texts), path, root / "ds", window=256, k=64, n_gpu_layers=args.n_gpu_layers)
         figs["build"] = {"tokens": b.n_tokens, "seconds": round(time.perf_counter() - t0, 2),
@@ -87,12 +92,7 @@ def main() -> int:
                          "train_tok_per_s": round(b.n_tokens * args.epochs / max(tr.seconds, 1e-9), 1),
                          "heldout": tr.heldout}
         print("train:", json.dumps(figs["train"]), flush=True)
-        ck = load_checkpoint(root / "ck")
-        proc = MemoryDecoderProcessor(ck.model(device), ck.vocab, args.alpha, device)
-        figs["speed"] = generation_speed(rt, "User: Tell me about Ingrid and the dogs.\nAssistant:", proc,
-                                         args.tokens, args.rounds)
-        figs["speed"]["processor_device"] = str(next(proc.stream.model.parameters()).device)
-        figs["speed"]["processor_error"] = repr(proc.error) if proc.error else None
+        figs["speed"] = speed(rt, load_checkpoint(root / "ck"), device, args)
         print("speed:", json.dumps(figs["speed"]), flush=True)
     if device == "cuda":
         figs["gpu"] = torch.cuda.get_device_name(0)
@@ -103,6 +103,19 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figs, indent=2, default=str))
     return 0
+
+
+def speed(rt, ck, device: str, args: argparse.Namespace) -> dict:  # type: ignore[no-untyped-def]
+    """Generation tokens/s without and with the decoder (interleaved rounds, one process)."""
+    from core.decoder.perplexity import generation_speed
+    from models.decoder.mixing import MemoryDecoderProcessor
+
+    proc = MemoryDecoderProcessor(ck.model(device), ck.vocab, args.alpha, device)
+    out = generation_speed(rt, args.prompt, proc, args.tokens, args.rounds)
+    out["processor_device"] = str(next(proc.stream.model.parameters()).device)
+    out["processor_error"] = repr(proc.error) if proc.error else None
+    out["decoder_params"] = sum(p.numel() for p in proc.stream.model.parameters())
+    return out
 
 
 def scale_test(device: str, steps: int = 10) -> dict:

@@ -117,10 +117,12 @@ class AutofillPane(QWidget):
         self.progress.begin(f"Reading {Path(path).name} and proposing values…",
                             on_cancel=lambda: self.job.cancel() if self.job else None)
         self.open_button.setEnabled(False)
+        self.empty.button.setEnabled(False)  # type: ignore[union-attr]
         self.job = (Job(self, work, "Filling the form")
                     .success(self._show)
                     .failure(self._failed)
-                    .finally_(lambda: (self.progress.end(), self.open_button.setEnabled(True), self._update()))
+                    .finally_(lambda: (self.progress.end(), self.open_button.setEnabled(True),
+                                       self.empty.button.setEnabled(True), self._update()))  # type: ignore[union-attr]
                     .start())
         return self.job
 
@@ -170,6 +172,10 @@ class AutofillPane(QWidget):
 
     def _update(self) -> None:
         has = bool(self.proposals)
+        self.open_button.setVisible(has)           # the empty state has its own Open button
+        self.open_button.setText("Open another form…")
+        self.remember.setVisible(has)
+        self.save_button.setVisible(has)
         self.save_button.setEnabled(has and not (self.job is not None and self.job.running))
         self.remember.setEnabled(has)
         if has:

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from ui.widgets.empty_state import EmptyState
@@ -19,8 +19,6 @@ from ui.widgets.model_status import ModelStatus
 from ui.workers import Job, cancel_all, report_error
 
 PANES = ("Chat", "Documents", "Memory", "Autofill", "Settings")
-MODEL_KEYS = {"model.path", "model.n_gpu_layers", "model.n_ctx", "model.n_threads", "model.n_batch",
-              "model.flash_attn", "model.seed"}
 
 SIDEBAR_STYLE = """
 QListWidget#sidebar { border: none; background: palette(alternate-base); padding-top: 12px; outline: 0; }
@@ -145,7 +143,7 @@ class MainWindow(QMainWindow):
         report_error(self, exc, "Loading the model")
 
     def _on_settings_applied(self, keys: set[str]) -> None:
-        if keys & MODEL_KEYS:
+        if not getattr(self.services, "llm_loaded", True):   # the services dropped the model: load the new one
             self.load_model()
         if any(k.startswith("interface.") for k in keys):
             from PySide6.QtWidgets import QApplication

@@ -324,10 +324,8 @@ class SettingsPane(QWidget):
         for key in keys:
             self.editors[key].set_value(self.store.get(key))
             self.pending.pop(key, None)
-        from ui.main_window import MODEL_KEYS
-
         note = "Settings saved."
-        if keys & MODEL_KEYS:
+        if not getattr(self.services, "llm_loaded", True):
             note += " The model is reloading in the background."
         window = self.window()
         if hasattr(window, "show_note"):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from core.errors import MnemoError
@@ -20,6 +19,8 @@ def register(es: argparse._SubParsersAction) -> None:
                    help="fraction of each LoCoMo conversation's sessions (or of the stored corpus) used for training")
     p.add_argument("--epochs", type=int, help="override decoder.epochs")
     p.add_argument("--speed-tokens", type=int, default=64, help="tokens generated per speed run (0 = skip)")
+    p.add_argument("--work-dir", type=Path, help="keep the datastore, decoder and held-out states here (default: a temporary folder)")
+    p.add_argument("--reuse", action="store_true", help="with --work-dir: reuse the datastore built there; only retrain")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=run)
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, services) -> int:
     try:
         rep = evaluate(train, held, str(services.llm.config.resolved_path()), settings,
                        llm=services.llm if args.speed_tokens > 0 else None, speed_tokens=args.speed_tokens,
-                       progress=bar, cancel=cancel)
+                       work_dir=args.work_dir, reuse_build=args.reuse, progress=bar, cancel=cancel)
     except KeyboardInterrupt:
         cancel.cancel()
         raise

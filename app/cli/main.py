@@ -60,6 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nmnemo: stopped.", file=sys.stderr)
         return 130
+    except Exception as exc:  # a full disk reaches us as an OSError or a SQLite error: say so plainly
+        from core.backup.health import storage_failure
+
+        message = storage_failure(exc)
+        if message is None:
+            raise
+        print(f"mnemo: {message}", file=sys.stderr)
+        return 2
     except Exception as exc:
         if _is_model_error(exc):
             print(f"mnemo: {exc}", file=sys.stderr)

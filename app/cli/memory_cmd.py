@@ -51,8 +51,8 @@ def run(args: argparse.Namespace, services) -> int:
         if not rows:
             print("No memories yet. Chat with Mnemo, then run 'mnemo reflect'.")
         for m in rows:
-            print(f"{m.id:>6}  {m.session_date or m.created_at:%Y-%m-%d}  {len(m.sources):>2} turns  {m.summary[:90]}"
-                  if not m.session_date else f"{m.id:>6}  {m.session_date:>17}  {len(m.sources):>2} turns  {m.summary[:90]}")
+            when = m.session_date or f"{m.created_at:%Y-%m-%d}"
+            print(f"{m.id:>6}  {when:>17}  {len(m.sources):>2} turns  {m.summary[:90]}")
         return 0
     if args.action == "show":
         m = memory.get(args.id)
@@ -64,7 +64,8 @@ def run(args: argparse.Namespace, services) -> int:
                               "revisions": [{"summary": r.summary, "reason": r.reason, "at": r.created_at.isoformat()}
                                             for r in revs]}, indent=1))
             return 0
-        print(f"Memory {m.id} ({m.session_date or m.created_at:%Y-%m-%d})\n  {m.summary}\n\nFrom:")
+        when = m.session_date or f"{m.created_at:%Y-%m-%d}"
+        print(f"Memory {m.id} ({when})\n  {m.summary}\n\nFrom:")
         for t in turns:
             print(f"  [{t.ref}] {t.text[:200]}")
         if revs:

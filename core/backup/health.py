@@ -114,3 +114,27 @@ def set_folder_aside(home: Path) -> Path:
     finally:
         lock.release()
     return dst
+
+
+_FULL_WORDS = ("database or disk is full", "disk i/o error", "no space left", "file too large", "disk quota")
+
+
+def storage_failure(exc: BaseException) -> str | None:
+    """A plain message if ``exc`` (or its cause) is a full disk or a failed write, else None.
+
+    SQLite reports a full disk as SQLITE_FULL or, when a write is cut short, SQLITE_IOERR;
+    both roll the transaction back, so what was committed before is intact.
+    """
+    import errno
+
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        full = isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        if full or any(w in str(e).lower() for w in _FULL_WORDS):
+            return ("Writing to the disk failed: it is full or a file size limit was reached "
+                    f"({str(e).splitlines()[0][:160]}). Nothing that was saved before is lost. "
+                    "Free some disk space and run the command again: it carries on where it stopped.")
+        e = e.__cause__ or e.__context__
+    return None

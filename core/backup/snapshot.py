@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 TMP_DIR = ".backup-tmp"
 DB_NAME = "mnemo.sqlite3"
 SKIP_TOP = {"mnemo.lock", "logs", "secrets.json", TMP_DIR}
-SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".partial", ".tmp")
+SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".partial", ".tmp")  # SQLite side files, unfinished writes
 # Secrets Mnemo's features keep in the SecretStore; the fallback file's names are added too.
 KNOWN_SECRET_NAMES = ("fact-key", "api-token", "autofill-api-token")
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -85,11 +85,11 @@ def _sqlite_snapshot(src: Path, dst: Path) -> None:
 def _iter_files(home: Path, with_vectors: bool) -> Iterable[Path]:
     for p in sorted(home.rglob("*")):
         rel = p.relative_to(home)
-        if rel.parts[0] in SKIP_TOP or not p.is_file() or p.is_symlink():
+        if rel.parts[0] in SKIP_TOP or ".damaged-" in rel.parts[0] or not p.is_file() or p.is_symlink():
             continue
         if rel.parts[0] == "vectors" and not with_vectors:
             continue
-        if p.name.endswith(SKIP_SUFFIXES) or p.name.startswith(".") and p.name.endswith(".tmp"):
+        if p.name.endswith(SKIP_SUFFIXES):
             continue
         yield p
 

@@ -63,36 +63,36 @@ class PerplexityReport:
 
 def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusText], model_path: str, settings: Any,
              *, llm: Any = None, speed_tokens: int = 64, speed_rounds: int = 3, work_dir: Path | None = None,
-             progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> PerplexityReport:
-    """Build and train on ``train_texts``, then measure on ``heldout_texts``. ``settings`` = the decoder section."""
-    import torch
+             reuse_build: bool = False, progress: ProgressFn = no_progress,
+             cancel: CancelToken | None = None) -> PerplexityReport:
+    """Build and train on ``train_texts``, then measure on ``heldout_texts``. ``settings`` = the decoder section.
 
+    With ``work_dir`` and ``reuse_build``, a datastore already built there is reused (only training reruns)."""
     from core.decoder import pipeline
     from models.decoder import knn
     from models.decoder.checkpoint import load_checkpoint
     from models.decoder.config import TrainConfig, resolve_device
-    from models.decoder.datastore import Datastore, HiddenStateRunner, run_windows, split_windows
+    from models.decoder.datastore import Datastore
     from models.decoder.train import decoder_logprobs, mixture_ppl
 
     tmp = tempfile.TemporaryDirectory(prefix="mnemo-ppl-") if work_dir is None else None
     root = Path(tmp.name) if tmp else Path(work_dir)  # type: ignore[arg-type]
     try:
-        b = pipeline.build([t.text for t in train_texts], model_path, root / "datastore", window=settings.window,
-                           k=settings.knn_k, tau_scale=settings.knn_tau_scale, ivfpq_threshold=settings.ivfpq_threshold,
-                           progress=progress, cancel=cancel)
+        if reuse_build and (root / "datastore" / "build.json").exists():
+            import json
+
+            b = pipeline.BuildReport(**json.loads((root / "datastore" / "build.json").read_text(encoding="utf-8")))
+        else:
+            b = pipeline.build([t.text for t in train_texts], model_path, root / "datastore", window=settings.window,
+                               k=settings.knn_k, tau_scale=settings.knn_tau_scale,
+                               ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
         tc = TrainConfig(beta=settings.beta, epochs=settings.epochs, learning_rate=settings.learning_rate, device=settings.device)
         t0 = time.perf_counter()
         pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)
         t_train = time.perf_counter() - t0
         ds = Datastore.load(root / "datastore")
         vocab = ds.vocab()
-        runner = HiddenStateRunner(model_path, settings.window)
-        try:
-            windows = split_windows([runner.tokenize(t.text) for t in heldout_texts if t.text.strip()], settings.window)
-            report = lambda d, n, m: progress(Progress(d, n, f"held-out: {m}"))  # noqa: E731
-            Q, y, base_lp, _ = run_windows(runner, windows, report)
-        finally:
-            runner.close()
+        Q, y, base_lp, windows = _heldout_states(heldout_texts, model_path, settings.window, root, progress)
         base = base_lp.astype(np.float64)
         index = knn.build_index(ds.keys, settings.ivfpq_threshold)
         D, I = knn.search(index, Q, min(settings.knn_k, len(ds.keys)))
@@ -122,6 +122,35 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def _heldout_states(texts: Sequence[CorpusText], model_path: str, window: int, root: Path, progress: ProgressFn
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Hidden states, next tokens and base log-probs of the held-out windows (cached in ``root``
+    under a hash of the texts, model and window, so repeated evaluations skip the slow pass)."""
+    import hashlib
+
+    from models.decoder.datastore import HiddenStateRunner, run_windows, split_windows
+
+    h = hashlib.sha256(f"{model_path}|{window}".encode())
+    for t in texts:
+        h.update(t.text.encode("utf-8", "replace") + b"\x00")
+    cache = root / f"heldout-{h.hexdigest()[:16]}.npz"
+    if cache.exists():
+        z = np.load(cache)
+        wins = [z["tokens"][a:b] for a, b in zip(z["off"][:-1], z["off"][1:])]
+        return z["Q"], z["y"], z["base_lp"], wins
+    runner = HiddenStateRunner(model_path, window)
+    try:
+        windows = split_windows([runner.tokenize(t.text) for t in texts if t.text.strip()], window)
+        report = lambda d, n, m: progress(Progress(d, n, f"held-out: {m}"))  # noqa: E731
+        Q, y, base_lp, _ = run_windows(runner, windows, report)
+    finally:
+        runner.close()
+    off = np.concatenate([[0], np.cumsum([len(w) for w in windows])])
+    root.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, Q=Q, y=y, base_lp=base_lp, tokens=np.concatenate(windows), off=off)
+    return Q, y, base_lp, windows
 
 
 def generation_speed(llm: Any, prompt: str, processor: Any, n_tokens: int = 64, rounds: int = 3) -> dict[str, float]:

@@ -145,8 +145,7 @@ def train(folder: Path, out: Path, train_cfg: Any, *, resume: bool = False, reco
     from models.decoder.datastore import Datastore
     from models.decoder.knn import SparseTargets
     from models.decoder.model import build_model
-    from models.decoder.train import (TrainingStopped, decoder_logprobs, mixture_ppl, split_windows_heldout,
-                                      train_decoder)
+    from models.decoder.train import TrainingStopped, split_windows_heldout, train_decoder
 
     if not (folder / "datastore.json").exists():
         raise MnemoError("There is no datastore to train from.", "Run 'mnemo decoder build' first.")

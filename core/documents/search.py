@@ -28,7 +28,7 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # while they fit. A term in most chunks costs the most and tells the least (BM25 gives it
 # almost no weight), and ranking every chunk that has it made FTS5 the slowest step.
 POSTINGS_BUDGET = 6000
-MIN_SIMILARITY = 0.1  # all-MiniLM-L6-v2 puts unrelated texts around 0.0-0.1, related ones above 0.3
+MIN_SIMILARITY = 0.15  # all-MiniLM-L6-v2 puts unrelated texts around 0.0-0.15, related ones above 0.25
 
 
 def index_terms(text: str, max_terms: int = 24) -> list[str]:

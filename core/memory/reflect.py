@@ -28,8 +28,9 @@ from core.search.fusion import STOPWORDS
 
 log = logging.getLogger(__name__)
 
-NOTE_CHARS = 90          # longest note the model may write
-CLIP_WORDS = 18          # words of each turn shown to the model
+NOTE_CHARS = 60          # longest note the model may write
+CLIP_WORDS = 14          # words of each turn shown to the model
+NOTE_SEGMENTS = 3        # segments per session the model writes notes for (the most informative ones)
 MAX_SOURCES = 12         # a merge that would exceed this adds instead
 
 NOTE_SYSTEM = ("You write short memory notes about people from their conversations. For each numbered part, "
@@ -145,22 +146,29 @@ class Reflector:
         return out
 
     def write_notes(self, segs: list[list[TurnIn]], names: str, session_date: str, stats: ReflectionStats) -> list[str]:
-        """One call: a note per segment; ungrounded notes are replaced by extractive ones."""
-        n = len(segs)
+        """One call: notes for the most informative segments; the rest, and ungrounded notes, are extractive.
+
+        The model's work is bounded per session (NOTE_SEGMENTS notes of NOTE_CHARS at most), so
+        reflection costs about the same for every session however long it is.
+        """
+        ranked = sorted(range(len(segs)), key=lambda j: -len(_content_words(" ".join(t.text for t in segs[j]))))
+        chosen = sorted(ranked[:NOTE_SEGMENTS])
+        n = len(chosen)
         parts = []
-        for j, seg in enumerate(segs, 1):
-            lines = "\n".join(f"{t.speaker or 'User'}: {_clip(t.text)}" for t in seg)
+        for j, idx in enumerate(chosen, 1):
+            lines = "\n".join(f"{t.speaker or 'User'}: {_clip(t.text)}" for t in segs[idx])
             parts.append(f"Part {j}:\n{lines}")
         user = (f"Conversation{' between ' + names if names else ''}{' on ' + session_date if session_date else ''}.\n\n"
                 + "\n\n".join(parts) + f"\n\nReturn JSON with exactly {n} notes, one per part, in order.")
         schema = {"type": "object", "required": ["notes"], "properties": {"notes": {
             "type": "array", "minItems": n, "maxItems": n, "items": {"type": "string", "maxLength": NOTE_CHARS}}}}
         out = self._ask([{"role": "system", "content": NOTE_SYSTEM}, {"role": "user", "content": user}], schema,
-                        max_tokens=28 * n + 16, stats=stats)
+                        max_tokens=20 * n + 16, stats=stats)
         raw = out.get("notes", []) if isinstance(out, dict) else []
+        by_seg = {idx: " ".join(str(raw[j]).split()) for j, idx in enumerate(chosen) if j < len(raw)}
         notes = []
         for j, seg in enumerate(segs):
-            note = " ".join(str(raw[j]).split()) if j < len(raw) else ""
+            note = by_seg.get(j, "")
             if not grounded(note, " ".join(t.line for t in seg)):
                 note = extractive_note(seg)
                 stats.fallback_notes += 1

@@ -333,8 +333,10 @@ class PersonaService:
         items: list[tuple[str, str, int | None]] = []
         if docs is not None:
             chunks = list(docs.iter_chunks())
-            # vCards last: in an address book the user's card is recognised by the name or e-mail found elsewhere
-            chunks.sort(key=lambda c: bool((getattr(c, "meta", None) or {}).get("vcard")))
+            # notes first, then vCards (in an address book the user's card is recognised by the name or e-mail
+            # found elsewhere), then mail (a mail is the user's own when it is from the e-mail found before)
+            chunks.sort(key=lambda c: 2 if str(getattr(c, "format", "")).lower() in MAIL_FORMATS
+                        else int(bool((getattr(c, "meta", None) or {}).get("vcard"))))
             cache: dict[int, Any] = {}
             for i, ch in enumerate(chunks):
                 cancel.raise_if_cancelled("Extraction stopped.")

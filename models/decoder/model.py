@@ -99,7 +99,13 @@ class MemoryDecoder(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         self.h = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
-        self.proj_out = nn.Linear(cfg.d_model, E, bias=False)                # d_model -> E
+        r = cfg.head_rank if 0 < cfg.head_rank < min(E, cfg.n_out) else 0
+        if r:  # head ≈ (U_r S_r) V_rᵀ: the decoder predicts the r coordinates directly
+            U, S, _ = torch.linalg.svd(head.float(), full_matrices=False)
+            self.head_lr = nn.Parameter((U[:, :r] * S[:r]).contiguous(), requires_grad=False)   # (n_out, r)
+        else:
+            self.head_lr = None
+        self.proj_out = nn.Linear(cfg.d_model, r or E, bias=False)           # d_model -> E (or r)
         self.bias = nn.Parameter(unigram_logp.clone().float() if unigram_logp is not None else torch.zeros(cfg.n_out))
         self.apply(self._init_weights)
         nn.init.zeros_(self.proj_out.weight)   # start as the unigram model of the corpus
@@ -117,6 +123,8 @@ class MemoryDecoder(nn.Module):
             nn.init.normal_(m.weight, mean=0.0, std=0.02)
 
     def head_weight(self) -> torch.Tensor:
+        if self.head_lr is not None:
+            return self.head_lr                                             # (n_out, r)
         return self.wte[: self.cfg.n_out]                                   # (n_out, E)
 
     def forward(self, idx: torch.Tensor, past: KVCache | None = None, pos0: int = 0
@@ -131,7 +139,7 @@ class MemoryDecoder(nn.Module):
         for i, block in enumerate(self.h):
             x, kv = block(x, past[i] if past is not None else None)
             new.append(kv)
-        x = self.proj_out(self.ln_f(x))                                     # (B, T, E)
+        x = self.proj_out(self.ln_f(x))                                     # (B, T, E or r)
         logits = x @ self.head_weight().t() + self.bias                     # (B, T, n_out)
         return logits, new
 

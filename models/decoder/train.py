@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from models.decoder.config import DecoderConfig, TrainConfig, resolve_device
+from models.decoder.config import TrainConfig, resolve_device
 from models.decoder.datastore import Datastore
 from models.decoder.knn import SparseTargets
 

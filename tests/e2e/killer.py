@@ -25,13 +25,21 @@ def main() -> int:
     rx = re.compile(os.environ.get("MNEMO_KILL_MATCH", "."), re.IGNORECASE | re.DOTALL)
     seen = {"n": 0}
 
+    trace = open(os.environ["MNEMO_SQL_TRACE"], "a", encoding="utf-8") if os.environ.get("MNEMO_SQL_TRACE") else None
+
     def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if trace is not None:
+            trace.write(" ".join(statement.split())[:120] + "\n")
+            trace.flush()
         if rx.search(statement):
             seen["n"] += 1
             if kill_at and seen["n"] == kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     def on_commit(conn):  # type: ignore[no-untyped-def]
+        if trace is not None:
+            trace.write("COMMIT\n")
+            trace.flush()
         if rx.pattern == "COMMIT":
             seen["n"] += 1
             if kill_at and seen["n"] == kill_at:

@@ -1,7 +1,7 @@
 """kill -9 during ``mnemo decoder train`` right after each atomic file write (``os.replace``: the
 resume state after an epoch, the weights, the record): the data folder opens, ``decoder status``
 reports, an interrupted run resumes with ``--resume``, and an earlier checkpoint stays usable.
-The default run tries two points; MNEMO_CRASH_ALL=1 tries every write of a fresh and a repeated run."""
+The default run tries one point; MNEMO_CRASH_ALL=1 tries every write of a fresh and a repeated run."""
 from __future__ import annotations
 
 import os
@@ -68,6 +68,7 @@ def test_kill_during_first_training_then_resume(built_home: Path, tmp_path: Path
     _assert_usable(home, expect_checkpoint=True)
 
 
+@pytest.mark.skipif(not os.environ.get("MNEMO_CRASH_ALL"), reason="slow: set MNEMO_CRASH_ALL=1")
 @pytest.mark.parametrize("n", _points([3]))
 def test_kill_while_retraining_keeps_a_usable_checkpoint(built_home: Path, tmp_path: Path, n: int) -> None:
     home = _copy(built_home, tmp_path / "home")
@@ -80,6 +81,7 @@ def test_kill_while_retraining_keeps_a_usable_checkpoint(built_home: Path, tmp_p
     assert run_cli(home, "doctor", "--no-load").returncode == 0
 
 
+@pytest.mark.skipif(not os.environ.get("MNEMO_CRASH_ALL"), reason="slow: set MNEMO_CRASH_ALL=1")
 def test_training_writes_files_only_by_atomic_replace(built_home: Path, tmp_path: Path) -> None:
     """The crash points above are all of them: training changes the folder only through os.replace."""
     home = _copy(built_home, tmp_path / "home")

@@ -39,33 +39,22 @@ def test_first_paint_is_fast_and_imports_nothing_heavy(tmp_path):
     assert 0 < seconds < 5.0   # the budget is 1.5 s on an idle machine; this catches a blocking import
 
 
-def test_desktop_main_opens_the_data_folder_in_the_background_and_loads_the_model(qtbot, home):
-    from PySide6.QtCore import QTimer
+def test_desktop_shows_the_window_first_then_opens_the_data_folder_and_loads_the_model(qtbot, home):
     from PySide6.QtWidgets import QApplication
 
-    from app import desktop
-    from ui.main_window import MainWindow
+    from app.desktop import Desktop
+    from ui.workers import running_jobs
 
-    app = QApplication.instance()
-    seen: dict[str, str] = {}
-
-    def poll() -> None:
-        wins = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
-        if wins and "painted" not in seen:
-            seen["painted"] = "yes" if wins[0].services is None else "late"   # shown before the services existed
-        if wins and wins[0].services is not None and wins[0].model_status.state in ("ready", "failed"):
-            seen["status"] = wins[0].model_status.label.text()
-            wins[0].close()
-            app.quit()
-
-    timer = QTimer()
-    timer.timeout.connect(poll)
-    timer.start(20)
-    QTimer.singleShot(120_000, app.quit)
+    desktop = Desktop(QApplication.instance())
+    qtbot.addWidget(desktop.window)
     try:
-        assert desktop.main(["mnemo"]) == 0
+        assert desktop.window.isVisible() and desktop.window.services is None   # painted before the services exist
+        qtbot.waitUntil(lambda: desktop.window.services is not None, timeout=60_000)
+        assert not isinstance(desktop.window.panes["Chat"], __import__("ui.main_window").main_window.PlaceholderPane)
+        qtbot.waitUntil(lambda: desktop.window.model_status.state in ("ready", "failed"), timeout=60_000)
+        assert "SmolLM2" in desktop.window.model_status.label.text()
+        assert (home / "mnemo.sqlite3").exists()
     finally:
-        timer.stop()
-    assert seen.get("painted") == "yes"
-    assert "SmolLM2" in seen.get("status", "")
-    assert (home / "mnemo.sqlite3").exists()
+        desktop.close()
+        for job in running_jobs():   # e.g. the embedder warm-up: let it end before the next test
+            job.wait(120)

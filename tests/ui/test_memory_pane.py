@@ -68,3 +68,17 @@ def test_not_available_tabs_say_so(qtbot, window):
         w = pane.tabs.widget(i)
         if isinstance(w, EmptyState):
             assert "not available yet" in w.title.text()
+
+
+def test_a_cited_memory_opens_in_the_memories_tab(qtbot, window, ui_services):
+    memory = getattr(ui_services, "memory", None)
+    if memory is None:
+        pytest.skip("the memory service is not in this build")
+    a = memory.store.add("Ada plays the cello.", [], [], None, "1 May 2026")
+    b = memory.store.add("Ada lives in Lisbon.", [], [], None, "2 May 2026")
+    chat = window.show_pane("Chat")
+    chat._show_memory(f"memory:{a.id}")
+    pane = window.panes["Memory"]
+    assert window.stack.currentWidget() is pane and pane.tabs.currentWidget() is pane.memories
+    assert pane.memories.selected_id() == a.id and pane.memories.list.count() == 2
+    assert b.id in [m.id for m in pane.memories.items]

@@ -120,6 +120,8 @@ class MemoriesView(QWidget):
 
     def select(self, memory_id: int) -> None:
         self.search.clear()
+        if memory_id not in [m.id for m in self.items]:
+            self.refresh()
         ids = [m.id for m in self.items]
         if memory_id in ids:
             self.list.setCurrentRow(ids.index(memory_id))
@@ -140,8 +142,12 @@ class MemoriesView(QWidget):
         except Exception:
             turns = {}
         lines = [f"<li>{html.escape(getattr(turns.get(ref), 'text', '') or ref)}</li>" for ref in m.sources]
-        parts.append(f"<p><b>From the conversation of {html.escape(m.session_date or '—')}:</b></p>"
-                     f"<ul>{''.join(lines) or '<li>no source turns</li>'}</ul>")
+        if lines:
+            parts.append(f"<p><b>From the conversation of {html.escape(m.session_date or '—')}:</b></p>"
+                         f"<ul>{''.join(lines)}</ul>")
+        else:
+            parts.append(f"<p style='color:gray'>From {html.escape(m.session_date or 'an earlier session')}; "
+                         "the turns behind it are no longer stored.</p>")
         try:
             revisions = list(_call(self.memory, "revisions", m.id))
         except Exception:

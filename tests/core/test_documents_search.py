@@ -1,0 +1,56 @@
+"""Hybrid search internals: index terms, the postings budget, fusion, the similarity floor, orphans."""
+from __future__ import annotations
+
+import numpy as np
+
+from core.documents.model import ChunkDraft
+from core.documents.search import COLLECTION, HybridSearch, budget_terms, index_terms
+from core.documents.store import DocumentStore
+from core.store.db import Database
+from core.store.vectors import VectorIndex
+
+
+def test_index_terms_fold_like_the_tokenizer():
+    assert index_terms("Où est le Café? The café_crème, DON'T!") == ["ou", "est", "le", "cafe", "creme", "don"]
+
+
+def test_budget_keeps_rare_terms_first():
+    df = {"the": 90_000, "kayak": 12, "fjord": 300, "boat": 5_000, "absent": 0}
+    assert budget_terms(df, budget=6000) == ["kayak", "fjord", "boat"]
+    assert budget_terms(df, budget=100) == ["kayak"]
+    assert budget_terms({"the": 90_000}, budget=100) == ["the"]  # never nothing when something matches
+
+
+class AxisEmbedder:
+    """Unit vectors along an axis chosen by a keyword: a fake that makes similarities exact."""
+
+    device = "cpu"
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), 8), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i, 0 if "boat" in t else 1 if "tree" in t else 7] = 1.0
+        return out
+
+
+def test_fusion_similarity_floor_and_orphans(tmp_path):
+    db = Database(tmp_path / "db.sqlite3")
+    store = DocumentStore(db)
+    vectors = VectorIndex(tmp_path / "vectors")
+    emb = AxisEmbedder()
+    drafts = [ChunkDraft("a boat on the lake", "a.txt line 1", {"line": 1}),
+              ChunkDraft("an oak tree with kayak paddles", "a.txt line 2", {"line": 2}),
+              ChunkDraft("kayak rental prices", "a.txt line 3", {"line": 3})]
+    doc_id, rows, _, _ = store.save(path="/a.txt", name="a.txt", fmt="text", content_hash="h", size=1, mtime=0,
+                                    meta={}, chunks=drafts)
+    ids = [r[0] for r in rows]
+    vectors.upsert(COLLECTION, ids, emb.embed([d.text for d in drafts]), [{"document_id": doc_id}] * 3)
+    search = HybridSearch(store, vectors, lambda: emb)
+    hits = search.search("boat", k=5)
+    assert [h.chunk_id for h in hits] == [ids[0]]  # the others are orthogonal: below the floor, no keyword
+    hits = search.search("tree kayak", k=5)
+    assert hits[0].chunk_id == ids[1] and {h.chunk_id for h in hits} == {ids[1], ids[2]}
+    assert hits[0].meta["path"] == "/a.txt" and hits[0].source == "a.txt line 2"
+    store.delete(doc_id)  # Chroma still has the vectors: SQLite is the truth, no ghost hits
+    assert search.search("boat", k=5) == [] and vectors.count(COLLECTION) == 3
+    db.close()
