@@ -165,12 +165,16 @@ class Services:
 
     # ---- life cycle ------------------------------------------------------------------------
     def close(self) -> None:
+        if getattr(self, "documents", None) is not None:
+            self.documents.stop_watching()  # the watched-folder poller, if the window started it
         if getattr(self, "memory", None) is not None:
             self.memory.close()  # stop idle reflection before the model and the database close
         if getattr(self, "persona", None) is not None:
             self.persona.close()  # stop its background worker before the database closes
         if self._llm is not None:
-            self._llm.close()
+            close = getattr(self._llm, "close", None)  # a test's stand-in may have none
+            if callable(close):
+                close()
             self._llm = None
         self.db.close()
         self.lock.release()

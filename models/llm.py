@@ -298,7 +298,7 @@ class LlamaRuntime:
 
         text = self.call(work)
         try:
-            return json.loads(text)
+            return json.loads(text, strict=False)  # small models put raw newlines inside strings
         except json.JSONDecodeError as exc:
             raise LLMError(f"The model's JSON answer was cut off or invalid ({exc}); raise max_tokens or retry.") from exc
 

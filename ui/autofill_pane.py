@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -19,9 +19,13 @@ from ui.widgets.progress_panel import ProgressPanel
 from ui.workers import Job, report_error
 
 COLUMNS = ("Field", "Proposed value", "Source", "Confidence", "Note")
-STATUS_NOTES = {"unknown": "Mnemo does not know this yet", "refused": "never filled automatically",
-                "sensitive": "sensitive: allow it in Settings › Autofill", "kept": "the form already has a value",
-                "no-option": "no option fits"}
+STATUS_NOTES = {
+    "unknown": "Mnemo does not know this yet",
+    "refused": "never filled automatically",
+    "sensitive": "sensitive: turn on Settings › Autofill › Propose sensitive values",
+    "kept": "the form already has a value",
+    "no-option": "no option fits",
+}
 FORM_FILTER = "Forms (*.pdf *.html *.htm *.json *.txt);;All files (*)"
 
 
@@ -61,6 +65,7 @@ class AutofillPane(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setMinimumSectionSize(30)
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
@@ -73,6 +78,7 @@ class AutofillPane(QWidget):
         for c in (2, 3):
             h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         h.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        h.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         self.table.itemChanged.connect(self._on_edit)
         self.empty = EmptyState(
             "Fill a form from what Mnemo knows",
@@ -136,7 +142,7 @@ class AutofillPane(QWidget):
         self._filling = True
         self.table.setRowCount(len(self.proposals))
         for r, p in enumerate(self.proposals):
-            note = p.note or STATUS_NOTES.get(p.status, "")
+            note = STATUS_NOTES["sensitive"] if p.status == "sensitive" else (p.note or STATUS_NOTES.get(p.status, ""))
             source = _source_text(p)
             cells = [p.label or p.field, p.value, source, f"{p.confidence:.0%}" if p.value else "", note]
             for c, text in enumerate(cells):
@@ -149,8 +155,8 @@ class AutofillPane(QWidget):
                     item.setBackground(QColor(255, 244, 229))
                 self.table.setItem(r, c, item)
         self._filling = False
-        self.table.resizeRowsToContents()
         self.stack.setCurrentWidget(self.table)
+        QTimer.singleShot(0, self.table.resizeRowsToContents)   # once the columns have their real widths
         self._update()
         self.proposed.emit(self.proposals)
 

@@ -296,7 +296,8 @@ class ChatPane(QWidget):
         self.input.clear()
         self.center.setCurrentWidget(self.transcript)
         self.transcript.add("user", text)
-        self.transcript.begin_stream()
+        loading = not getattr(self.services, "llm_loaded", True)
+        self.transcript.begin_stream("_Waiting for the model to finish loading…_" if loading else "_Thinking…_")
         self._set_busy(True)
         self._job_conversation = conv_id
         chat = self.services.chat

@@ -252,6 +252,11 @@ class SettingsPane(QWidget):
         scroll.setWidget(page)
         return scroll
 
+    def on_shown(self) -> None:
+        """Show values changed elsewhere (watched folders, α, …) unless the user is editing."""
+        if not self.pending and not self.invalid:
+            self.revert()
+
     # ---- editing -----------------------------------------------------------------------------
     def _on_edit(self, key: str) -> None:
         raw = self.editors[key].raw()

@@ -45,6 +45,7 @@ class DocumentService:
         self._search = HybridSearch(self.store, vectors, embedder,
                                     lambda: settings_store.settings.retrieval.rrf_k)
         self._poller: FolderPoller | None = None
+        self._watch_cancel = CancelToken()
         self._import_lock = threading.Lock()  # one import at a time (CLI, window and watcher share the service)
 
     # ---- listeners -------------------------------------------------------------------------
@@ -270,9 +271,12 @@ class DocumentService:
         """Scan the watched folders now and again whenever their files change (background thread)."""
         if self._poller is None:
             self._poller = FolderPoller(self.watched, lambda: self.settings_store.settings.documents.include_hidden,
-                                        lambda: self.scan_watched(), interval_s)
+                                        lambda: self.scan_watched(cancel=self._watch_cancel), interval_s)
+        self._watch_cancel = CancelToken()
         self._poller.start()
 
     def stop_watching(self) -> None:
+        """Stop the poller; a scan in progress stops after its current file."""
         if self._poller is not None:
+            self._watch_cancel.cancel()
             self._poller.stop()

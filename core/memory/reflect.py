@@ -30,11 +30,11 @@ log = logging.getLogger(__name__)
 
 NOTE_CHARS = 60          # longest note the model may write
 CLIP_WORDS = 14          # words of each turn shown to the model
-NOTE_SEGMENTS = 3        # segments per session the model writes notes for (the most informative ones)
+NOTE_SEGMENTS = 2        # segments per session the model writes notes for (the most informative ones)
 MAX_SOURCES = 12         # a merge that would exceed this adds instead
 
-NOTE_SYSTEM = ("You write short memory notes about people from their conversations. For each numbered part, "
-               "write one sentence saying what it tells about the people, with their names.")
+NOTE_SYSTEM = ("You write short memory notes. Each note is one plain sentence with the person's name and the fact, "
+               "like: Ann adopted a cat named Tom.")
 DECIDE_SYSTEM = ("You maintain a memory. For each new note decide: ADD if it is new information, or MERGE with the "
                  "number of the stored note that is about the same thing.")
 
@@ -99,10 +99,14 @@ def grounded(note: str, source_text: str) -> bool:
 
 
 def extractive_note(turns: Sequence[TurnIn]) -> str:
-    """A note without the model: the most informative turn's first sentence, with its speaker."""
-    best = max(turns, key=lambda t: len(_content_words(t.text)))
-    first = re.split(r"(?<=[.!?])\s+", " ".join(best.text.split()))[0]
-    return f"{best.speaker}: {first}"[:200] if best.speaker else first[:200]
+    """A note without the model: the segment's most informative sentence, with its speaker."""
+    best, best_n, who = "", -1, ""
+    for t in turns:
+        for sent in re.split(r"(?<=[.!?])\s+", " ".join(t.text.split())):
+            n = len(_content_words(sent))
+            if n > best_n:
+                best, best_n, who = sent, n, t.speaker
+    return f"{who}: {best}"[:200] if who else best[:200]
 
 
 def _clip(text: str, n: int = CLIP_WORDS) -> str:
@@ -159,13 +163,16 @@ class Reflector:
             lines = "\n".join(f"{t.speaker or 'User'}: {_clip(t.text)}" for t in segs[idx])
             parts.append(f"Part {j}:\n{lines}")
         user = (f"Conversation{' between ' + names if names else ''}{' on ' + session_date if session_date else ''}.\n\n"
-                + "\n\n".join(parts) + f"\n\nReturn JSON with exactly {n} notes, one per part, in order.")
-        schema = {"type": "object", "required": ["notes"], "properties": {"notes": {
-            "type": "array", "minItems": n, "maxItems": n, "items": {"type": "string", "maxLength": NOTE_CHARS}}}}
+                + "\n\n".join(parts) + f"\n\nWrite one note per part as JSON: note1{' to note' + str(n) if n > 1 else ''}.")
+        # One named property per note: SmolLM2-135M fills named strings sensibly but writes brackets
+        # and newlines into the strings of a JSON array.
+        keys = [f"note{j}" for j in range(1, n + 1)]
+        schema = {"type": "object", "required": keys, "properties": {
+            k: {"type": "string", "minLength": 12, "maxLength": NOTE_CHARS} for k in keys}}
         out = self._ask([{"role": "system", "content": NOTE_SYSTEM}, {"role": "user", "content": user}], schema,
-                        max_tokens=20 * n + 16, stats=stats)
-        raw = out.get("notes", []) if isinstance(out, dict) else []
-        by_seg = {idx: " ".join(str(raw[j]).split()) for j, idx in enumerate(chosen) if j < len(raw)}
+                        max_tokens=24 * n + 16, stats=stats)
+        out = out if isinstance(out, dict) else {}
+        by_seg = {idx: " ".join(str(out.get(k, "")).split()) for k, idx in zip(keys, chosen)}
         notes = []
         for j, seg in enumerate(segs):
             note = by_seg.get(j, "")

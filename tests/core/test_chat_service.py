@@ -9,6 +9,9 @@ class FakeLLM:
         self.answer = answer
         self.messages = None
 
+    def close(self) -> None:
+        pass
+
     def stream_chat(self, messages, sampling=None, cancel=None, logits_processor=None, on_done=None):
         self.messages = messages
         for word in self.answer.split(" "):

@@ -87,3 +87,17 @@ def test_build_train_enable_and_mix(services, shared_llm) -> None:
     rec_path.write_text(json.dumps(rec))
     with pytest.raises(MnemoError, match="tokenizer"):
         services.decoder.enable()
+
+
+def test_cli_status_enable_without_checkpoint(home, capsys) -> None:
+    from app.cli.main import main
+
+    assert main(["--home", str(home), "decoder", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "datastore: none" in out and "checkpoint: none" in out
+    assert main(["--home", str(home), "decoder", "enable"]) == 2          # a clear error, not a traceback
+    assert "No memory decoder has been trained yet" in capsys.readouterr().err
+    from app.cli.main import build_parser
+
+    args = build_parser().parse_args(["eval", "perplexity", "--locomo", "x.json", "--split", "0.6"])
+    assert args.split == 0.6 and args.func.__module__ == "app.cli.eval_perplexity"

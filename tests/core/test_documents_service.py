@@ -227,11 +227,12 @@ def test_chat_context_gets_passages(services, docs, corpus):
     assert prepared.items[0].source.startswith("notes.md line") and "Quill" in prepared.items[0].text
 
 
-def test_services_wire_documents_into_chat(home):
+def test_services_build_documents(home):
     from app.services import Services
 
     with Services(home) as s:
-        assert s.passage_context in s.chat.providers and s.rebuild_vectors == s.documents.rebuild_vectors
+        # Passages reach the chat through RMM's provider (it folds them in); ours stays available.
+        assert s.passage_context.documents is s.documents and s.rebuild_vectors == s.documents.rebuild_vectors
 
 
 def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tmp_path):
@@ -258,3 +259,18 @@ def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tm
     assert docs.store.count_pending() == 0
     assert services.vectors.ids(COLLECTION) == {str(i) for i in _chunk_ids(services)}
     assert "glaciers" in docs.search("glaciers puffins", k=1)[0].text
+
+
+def test_background_watcher_starts_with_a_scan_and_stops(docs, tmp_path):
+    import time
+
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "n.md").write_text("Note about the tram timetable.\n")
+    docs.watch(folder)
+    docs.start_watching(interval_s=0.1)
+    deadline = time.time() + 60
+    while time.time() < deadline and not docs.list_documents():
+        time.sleep(0.1)
+    docs.stop_watching()
+    assert [d.name for d in docs.list_documents()] == ["n.md"]

@@ -29,9 +29,9 @@ class FakeLLM:
 
     def complete_json(self, messages, schema, sampling=None):
         props = schema["properties"]
-        if "notes" in props:
+        if "note1" in props:
             parts = messages[1]["content"].split("Part ")[1:]
-            return {"notes": [p.split("\n")[1][:80] for p in parts]}
+            return {f"note{i}": p.split("\n")[1][:60] for i, p in enumerate(parts, 1)}
         return {"decisions": [{"action": "ADD", "stored": 0}] * props["decisions"]["minItems"]}
 
 

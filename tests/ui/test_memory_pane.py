@@ -58,6 +58,10 @@ def test_biography_edit_and_topics_tab(qtbot, window, ui_services):
     pane.tabs.setCurrentWidget(pane.topics)
     assert pane.topics.stack.currentIndex() == 0            # empty state with a hint
     assert "Topics are" in pane.topics.empty.hint.text()
+    job = pane.topics.rebuild()
+    assert job is not None and not pane.topics.rebuild_button.isEnabled()
+    qtbot.waitUntil(lambda: job.finished, timeout=60_000)
+    assert job.error is None and pane.topics.rebuild_button.isEnabled()
 
 
 def test_not_available_tabs_say_so(qtbot, window):

@@ -62,3 +62,11 @@ def test_model_change_reloads_the_model_in_the_background(qtbot, services):
     qtbot.waitUntil(lambda: w.model_status.state == "ready", timeout=60_000)
     assert services.llm is not first and services.llm.info.n_ctx == 1024
     w.shutdown()
+
+
+def test_values_changed_elsewhere_show_up_when_the_pane_is_shown(qtbot, window, ui_services):
+    pane = window.show_pane("Settings")
+    window.show_pane("Chat")
+    ui_services.settings_store.set("decoder.alpha", 0.25)
+    window.show_pane("Settings")
+    assert pane.editors["decoder.alpha"].raw() == "0.25"

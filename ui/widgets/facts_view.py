@@ -119,7 +119,8 @@ class FactsView(QWidget):
         self._filling = True
         self.table.setRowCount(len(records))
         for r, rec in enumerate(records):
-            cells = [key_title(rec.key), str(rec.value), "You" if rec.source == "user" else rec.source, f"{rec.confidence:.0%}", "Yes" if rec.pinned else ""]
+            source = "You" if rec.source == "user" else rec.source
+            cells = [key_title(rec.key), str(rec.value), source, f"{rec.confidence:.0%}", "Yes" if rec.pinned else ""]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c != 1 or (rec.sensitive and not self.reveal.isChecked()):

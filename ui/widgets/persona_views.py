@@ -80,9 +80,9 @@ class TopicsView(QWidget):
                             f"<p><b>Keywords:</b> {html.escape(', '.join(t.keywords)) or '—'}</p>"
                             f"<p><b>From {t.size} memories, for example:</b></p><ul>{examples}</ul>")
 
-    def rebuild(self) -> None:
+    def rebuild(self) -> "Job[Any] | None":
         if self.job is not None and self.job.running:
-            return
+            return None
         self.progress.begin("Grouping topics…", on_cancel=lambda: self.job.cancel() if self.job else None)
         self.rebuild_button.setEnabled(False)
         self.job = (Job(self, lambda ctx: self.persona.topics.rebuild(ctx.progress, ctx.cancel), "Rebuilding topics")
@@ -90,6 +90,7 @@ class TopicsView(QWidget):
                     .success(lambda _: (self.refresh(), self.rebuilt.emit()))
                     .finally_(lambda: (self.progress.end(), self.rebuild_button.setEnabled(True)))
                     .start())
+        return self.job
 
 
 class BiographyView(QWidget):

@@ -107,6 +107,7 @@ class Transcript(QScrollArea):
         self._timer.timeout.connect(self._flush)
         self.verticalScrollBar().rangeChanged.connect(self._follow)
         self._stick = True
+        self._placeholder = "…"
 
     def clear(self) -> None:
         for b in self.bubbles:
@@ -127,9 +128,10 @@ class Transcript(QScrollArea):
         return bubble
 
     # ---- streaming ----------------------------------------------------------------------------
-    def begin_stream(self) -> Bubble:
+    def begin_stream(self, placeholder: str = "…") -> Bubble:
         self._buffer = ""
-        self.streaming = self.add("assistant", "…")
+        self._placeholder = placeholder
+        self.streaming = self.add("assistant", placeholder)
         self._timer.start()
         return self.streaming
 
@@ -140,7 +142,7 @@ class Transcript(QScrollArea):
         if self.streaming is not None:
             bar = self.verticalScrollBar()
             self._stick = bar.value() >= bar.maximum() - 40
-            self.streaming.set_text((self._buffer or "…") + " ▍")
+            self.streaming.set_text(self._buffer + " ▍" if self._buffer else self._placeholder)
 
     def end_stream(self, text: str, meta: dict[str, Any], message_id: int | None, show_sources: bool = True) -> None:
         self._timer.stop()
