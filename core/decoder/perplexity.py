@@ -63,7 +63,7 @@ class PerplexityReport:
 
 def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusText], model_path: str, settings: Any,
              *, llm: Any = None, speed_tokens: int = 64, speed_rounds: int = 3, work_dir: Path | None = None,
-             reuse_build: bool = False, progress: ProgressFn = no_progress,
+             reuse_build: bool = False, reuse_decoder: bool = False, progress: ProgressFn = no_progress,
              cancel: CancelToken | None = None) -> PerplexityReport:
     """Build and train on ``train_texts``, then measure on ``heldout_texts``. ``settings`` = the decoder section.
 
@@ -88,7 +88,8 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
                                ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
         tc = TrainConfig(beta=settings.beta, epochs=settings.epochs, learning_rate=settings.learning_rate, device=settings.device)
         t0 = time.perf_counter()
-        pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)
+        if not (reuse_decoder and (root / "decoder" / "decoder.json").exists()):
+            pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)
         t_train = time.perf_counter() - t0
         ds = Datastore.load(root / "datastore")
         vocab = ds.vocab()

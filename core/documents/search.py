@@ -82,17 +82,20 @@ class HybridSearch:
         self._embedder = embedder
         self._rrf_k = rrf_k
         self._cache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._pool: Any = None
 
     def _query_vector(self, query: str) -> np.ndarray:
         embedder = self._embedder()
         key = (id(embedder), query)
-        vec = self._cache.get(key)
+        with self._cache_lock:
+            vec = self._cache.get(key)
         if vec is None:
             vec = embed_query(embedder, query)
-            self._cache[key] = vec
-            if len(self._cache) > 256:
-                self._cache.popitem(last=False)
+            with self._cache_lock:
+                self._cache[key] = vec
+                while len(self._cache) > 256:
+                    self._cache.popitem(last=False)
         return vec
 
     def vector_ranking(self, query: str, n: int) -> list[int]:

@@ -49,7 +49,7 @@ class VectorIndex:
                 except Exception as exc:
                     raise StorageError(
                         f"The vector index in {self.path} could not be opened ({exc}).",
-                        "Run 'mnemo doctor --rebuild-vectors' to rebuild it from the database.") from exc
+                        "Run 'mnemo recover --vectors' to set it aside and rebuild it from the database.") from exc
             return self._client
 
     def collection(self, name: str) -> Any:

@@ -44,7 +44,8 @@ class TrainConfig:
     epochs: int = 3
     learning_rate: float = 1e-3
     weight_decay: float = 0.01
-    batch_windows: int = 8      # windows per optimiser step
+    batch_windows: int = 4      # windows per optimiser step
+    min_steps: int = 150        # small corpora get more epochs, so the decoder sees enough updates
     warmup_steps: int = 20
     device: str = "auto"        # auto | cpu | cuda
     seed: int = 1234

@@ -103,7 +103,8 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
     steps_per_epoch = max(1, math.ceil(len(train_wins) / cfg.batch_windows))
-    total = steps_per_epoch * cfg.epochs
+    epochs = max(cfg.epochs, math.ceil(cfg.min_steps / steps_per_epoch))
+    total = steps_per_epoch * epochs
     start_epoch, step, history = 0, 0, []
     if resume and state_path is not None and state_path.exists():
         st = torch.load(state_path, map_location=device, weights_only=True)
@@ -130,7 +131,7 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
     t0 = time.perf_counter()
     rng = np.random.default_rng(cfg.seed)
     epoch = start_epoch
-    for epoch in range(start_epoch, cfg.epochs):
+    for epoch in range(start_epoch, epochs):
         model.train()
         order = rng.permutation(train_wins)
         acc = {"loss": 0.0, "kl": 0.0, "ce": 0.0}
@@ -153,11 +154,11 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
             for k2 in acc:
                 acc[k2] += figs[k2]
             if progress is not None:
-                progress(step, total, f"epoch {epoch + 1}/{cfg.epochs} loss {figs['loss']:.3f} (kl {figs['kl']:.3f}, ce {figs['ce']:.3f})")
+                progress(step, total, f"epoch {epoch + 1}/{epochs} loss {figs['loss']:.3f} (kl {figs['kl']:.3f}, ce {figs['ce']:.3f})")
         history.append({k2: v / max(nb, 1) for k2, v in acc.items()})
         save_state(epoch + 1)
     model.eval()
-    return TrainResult(step, cfg.epochs, time.perf_counter() - t0, history, device)
+    return TrainResult(step, epochs, time.perf_counter() - t0, history, device)
 
 
 def decoder_logprobs(model: Any, ds_tokens: list[np.ndarray], vocab: Any, device: str = "cpu") -> np.ndarray:

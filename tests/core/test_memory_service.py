@@ -119,3 +119,23 @@ def test_idle_reflection_waits_for_quiet(mem_services):
     assert s.memory.pending_conversations(idle_seconds=3600) == []   # the chat itself is recent
     s.memory.idle._pending = lambda idle: s.memory.pending_conversations(0)
     assert s.memory.idle.run_once() == 1 and s.memory.list()
+
+
+def test_document_passages_join_the_candidates(mem_services):
+    from core.documents.model import PassageHit
+
+    s = mem_services
+    _history(s)
+    s.memory.reflect_pending()
+
+    class Docs:
+        def search(self, query, k=20):
+            return [PassageHit(chunk_id=9, document_id=2, text="Clara's school is the Liceu in Porto.",
+                               source="letters.pdf p. 2", score=1.0)]
+
+    s.documents = Docs()
+    got = s.memory.retriever.retrieve("Which school does Clara teach at?", k=10)
+    kinds = {c.kind for c in got.candidates}
+    assert "passage" in kinds and "memory" in kinds
+    p = next(c for c in got.candidates if c.kind == "passage")
+    assert p.ref == "chunk:9" and p.vec is not None and p.source == "letters.pdf p. 2"

@@ -36,10 +36,10 @@ def _integrity(db: Path) -> str:
 def test_import_on_a_full_disk_reports_and_resumes(home: Path, tmp_path: Path, shared_embedder) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    for i in range(30):
+    for i in range(12):
         (docs / f"n{i:02d}.txt").write_text(os.urandom(22_000).hex(), encoding="utf-8")
     assert run_cli(home, "doctor", "--no-load").returncode == 0
-    limit = (home / "mnemo.sqlite3").stat().st_size + 150_000
+    limit = (home / "mnemo.sqlite3").stat().st_size + 120_000
     r = _run_limited(home, limit, "import", str(docs), "--quiet")
     assert r.returncode == 2, r.stderr[-3000:]
     assert "Writing to the disk failed" in r.stderr and "Traceback" not in r.stderr
@@ -49,9 +49,9 @@ def test_import_on_a_full_disk_reports_and_resumes(home: Path, tmp_path: Path, s
     with Services(home) as s:
         s._embedder = shared_embedder  # noqa: SLF001 - the test's already loaded embedder
         kept = len(s.documents.list_documents())
-        assert kept < 30
+        assert kept < 12
         s.documents.import_paths([docs])
-        assert len([d for d in s.documents.list_documents() if d.status == "ok"]) == 30
+        assert len([d for d in s.documents.list_documents() if d.status == "ok"]) == 12
         assert s.vectors.count("chunks") == sum(1 for _ in s.documents.iter_chunks())
         persona = getattr(s, "persona", None)
         if persona is not None:

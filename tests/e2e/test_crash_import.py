@@ -17,14 +17,15 @@ N_FILES = 12
 WORDS = ["alpha", "beta", "gamma", "lisbon", "paris", "tea", "garden", "piano", "river", "mountain", "friend", "dentist"]
 POINTS = [
     ("INSERT INTO chunk", 9),                  # inside a file's transaction, half-way through its chunks
-    ("UPDATE chunk SET vector_state = 1", 1),  # vectors in Chroma, SQLite not yet told
 ]
 if os.environ.get("MNEMO_CRASH_ALL"):
-    POINTS += ([("INSERT INTO document", n) for n in (1, 4, 8, N_FILES)]
+    POINTS += ([("UPDATE chunk SET vector_state = 1", 1)]  # vectors in Chroma, SQLite not yet told
+               + [("INSERT INTO document", n) for n in (1, 4, 8, N_FILES)]
                + [("INSERT INTO chunk", n) for n in (1, 20, 33, 58)]
                + [("COMMIT", n) for n in (1, 6, 13, 25, 40)]
                + [("INSERT INTO persona", n) for n in (1, 5)])
-IDS = [f"{m.split()[0].lower()}-{m.split()[2]}#{n}" if m != "COMMIT" else f"commit#{n}" for m, n in POINTS]
+IDS = [f"{m.split()[0].lower()}-{m.split()[2] if m.split()[1] != 'chunk' or m.startswith('INSERT') else 'vector_state'}#{n}"
+       if m != "COMMIT" else f"commit#{n}" for m, n in POINTS]
 
 
 def _corpus(folder: Path) -> Path:

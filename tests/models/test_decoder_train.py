@@ -50,7 +50,7 @@ def test_training_lowers_loss_and_perplexity() -> None:
     m = model_for(ds)
     wins = [ds.window(w) for w in range(ds.n_windows)]
     before = -decoder_logprobs(m, wins, ds.vocab()).mean()
-    res = train_decoder(m, ds, targets_for(ds), np.arange(ds.n_windows), TrainConfig(epochs=8, batch_windows=4,
+    res = train_decoder(m, ds, targets_for(ds), np.arange(ds.n_windows), TrainConfig(epochs=8, batch_windows=4, min_steps=0,
                         learning_rate=3e-3, warmup_steps=2, device="cpu"))
     after = -decoder_logprobs(m, wins, ds.vocab()).mean()
     assert res.history[-1]["loss"] < res.history[0]["loss"]
@@ -60,7 +60,7 @@ def test_training_lowers_loss_and_perplexity() -> None:
 def test_cancel_then_resume(tmp_path: Path) -> None:
     ds = toy_store()
     t = targets_for(ds)
-    cfg = TrainConfig(epochs=3, batch_windows=4, device="cpu")
+    cfg = TrainConfig(epochs=3, batch_windows=4, min_steps=0, device="cpu")
     state = tmp_path / "state.pt"
     calls = {"n": 0}
 
