@@ -133,8 +133,11 @@ def test_document_passages_join_the_candidates(mem_services):
             return [PassageHit(chunk_id=9, document_id=2, text="Clara's school is the Liceu in Porto.",
                                source="letters.pdf p. 2", score=1.0)]
 
-    s.documents = Docs()
-    got = s.memory.retriever.retrieve("Which school does Clara teach at?", k=10)
+    real, s.documents = s.documents, Docs()
+    try:
+        got = s.memory.retriever.retrieve("Which school does Clara teach at?", k=10)
+    finally:
+        s.documents = real
     kinds = {c.kind for c in got.candidates}
     assert "passage" in kinds and "memory" in kinds
     p = next(c for c in got.candidates if c.kind == "passage")
