@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 NOTE_CHARS = 60          # longest note the model may write
 CLIP_WORDS = 14          # words of each turn shown to the model
-NOTE_SEGMENTS = 2        # segments per session the model writes notes for (the most informative ones)
+NOTE_SEGMENTS = 1        # notes the model writes per session (for its most informative segment): bounded cost
 MAX_SOURCES = 12         # a merge that would exceed this adds instead
 
 NOTE_SYSTEM = ("You write short memory notes. Each note is one plain sentence with the person's name and the fact, "

@@ -19,10 +19,10 @@ from models.decoder.vocab import CompactVocab
 N_VOCAB = 50
 
 
-def tiny(n_out: int = 6, block: int = 16) -> torch.nn.Module:
+def tiny(n_out: int = 6, block: int = 16, head_rank: int = 0) -> torch.nn.Module:
     torch.manual_seed(0)
     cfg = DecoderConfig(n_in=n_out + 1, n_out=n_out, n_embd_base=8, d_model=16, n_layer=2, n_head=2,
-                        block_size=block, dropout=0.0)
+                        block_size=block, dropout=0.0, head_rank=head_rank)
     m = build_model(cfg, head=torch.randn(n_out, 8))
     with torch.no_grad():
         m.proj_out.weight.normal_(0, 0.5)   # not the zero init, so outputs depend on the context
@@ -44,8 +44,10 @@ def test_loss_is_beta_kl_plus_ce() -> None:
     assert figs["kl"] == pytest.approx(float(kl), rel=1e-5) and figs["ce"] == pytest.approx(float(ce), rel=1e-5)
 
 
-def test_incremental_kv_cache_matches_full_forward() -> None:
-    m = tiny()
+@pytest.mark.parametrize("head_rank", [0, 3])
+def test_incremental_kv_cache_matches_full_forward(head_rank: int) -> None:
+    m = tiny(head_rank=head_rank)
+    assert m.head_weight().shape == (6, head_rank or 8)
     x = torch.tensor([[1, 4, 2, 6, 0, 3, 5]])       # 6 = unknown slot
     with torch.no_grad():
         full, _ = m(x)
@@ -98,7 +100,7 @@ def test_processor_uses_cache_and_catches_errors() -> None:
 
 
 def test_checkpoint_round_trip_and_tokenizer_guard(tmp_path: Path) -> None:
-    m = tiny()
+    m = tiny(head_rank=3)
     vocab = CompactVocab([3, 10, 11, 40, 41, 42], N_VOCAB)
     save_checkpoint(tmp_path, m, vocab, "abc123", {"model_name": "tiny.gguf", "heldout": {"base_ppl": 9.0}})
     ck = load_checkpoint(tmp_path)
