@@ -49,6 +49,7 @@ class DecoderService:
         self._lock = threading.Lock()
         self._processor: Any = None
         self._processor_key: tuple[Any, ...] | None = None
+        self.min_steps = 240             # optimiser steps at least, whatever the corpus size
 
     # ---- paths ------------------------------------------------------------------------------
     @property
@@ -96,7 +97,8 @@ class DecoderService:
         from models.decoder.config import TrainConfig
 
         d = self.settings.settings.decoder
-        tc = TrainConfig(beta=d.beta, epochs=d.epochs, learning_rate=d.learning_rate, device=d.device)
+        tc = TrainConfig(beta=d.beta, epochs=d.epochs, learning_rate=d.learning_rate, device=d.device,
+                         min_steps=self.min_steps)
         try:
             rep = pipeline.train(self.datastore_dir, self.checkpoint_dir, tc, resume=resume, progress=progress,
                                  cancel=cancel, record={"model_name": Path(self._model_path()).name})

@@ -45,7 +45,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     weight_decay: float = 0.01
     batch_windows: int = 4      # windows per optimiser step
-    min_steps: int = 150        # small corpora get more epochs, so the decoder sees enough updates
+    min_steps: int = 240        # small corpora get more epochs, so the decoder sees enough updates
     warmup_steps: int = 20
     device: str = "auto"        # auto | cpu | cuda
     seed: int = 1234
