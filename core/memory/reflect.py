@@ -220,9 +220,11 @@ class Reflector:
         turns = [t for t in turns if t.text.strip()]
         if not turns:
             return stats
+        # A session counts as reflected once its turns are stored, so they are stored last: a run
+        # killed before that is undone here (its ADDed memories dropped) and done again.
+        self.store.undo_interrupted(conversation_id, [t.ref for t in turns])
         t0 = time.perf_counter()
         vecs = self.store.embed([self.store.turn_index_text(t) for t in turns])
-        self.store.add_turns(conversation_id, turns, vecs)
         stats.seconds_embed += time.perf_counter() - t0
         if cancel is not None and cancel.cancelled:
             raise Cancelled("Reflection stopped.")
@@ -268,6 +270,7 @@ class Reflector:
             add_idx.append(j)
         t0 = time.perf_counter()
         added = self.store.add_many(to_add, new_vecs[add_idx] if add_idx else None)
+        self.store.add_turns(conversation_id, turns, vecs)  # marks the session reflected
         stats.seconds_embed += time.perf_counter() - t0
         stats.added += len(added)
         stats.memory_ids += [m.id for m in added]  # type: ignore[misc]

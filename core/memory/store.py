@@ -213,6 +213,21 @@ class MemoryStore:
         by = self.turns_by_ref(refs)
         return [by[r] for r in refs if r in by]
 
+    def undo_interrupted(self, conversation_id: int, refs: Sequence[str]) -> int:
+        """Drop memories an interrupted reflection ADDed from turns that were never marked reflected.
+
+        Merges of such a run are kept: redoing them is harmless (sources and text are deduplicated).
+        """
+        pending = set(refs) - set(self.turns_by_ref(refs))
+        if not pending:
+            return 0
+        with self.db.session() as s:
+            rows = list(s.exec(select(Memory).where(Memory.conversation_id == conversation_id)))
+        doomed = [m.id for m in rows if m.sources and set(m.sources) <= pending]
+        for mid in doomed:
+            self.forget(mid)  # type: ignore[arg-type]
+        return len(doomed)
+
     def forget(self, memory_id: int) -> None:
         """Delete a memory and its revisions from SQLite and its vector from Chroma."""
         self.get(memory_id)
