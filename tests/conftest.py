@@ -149,8 +149,21 @@ def shared_llm():
 
     rt = LlamaRuntime(LlamaConfig(n_ctx=2048, seed=7))
     rt.load()
-    yield rt
+    yield SharedLLM(rt)
     rt.close()
+
+
+class SharedLLM:
+    """The session's model as tests lend it to Services: ``close()`` (Services.close) leaves it open."""
+
+    def __init__(self, runtime) -> None:  # type: ignore[no-untyped-def]
+        self._rt = runtime
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._rt, name)
+
+    def close(self) -> None:
+        """Not the borrower's to close; the session fixture closes the runtime."""
 
 
 @pytest.fixture(scope="session")

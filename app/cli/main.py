@@ -60,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nmnemo: stopped.", file=sys.stderr)
         return 130
-    except Exception as exc:  # a full disk reaches us as an OSError or a SQLite error: say so plainly
+    except Exception as exc:
+        if _is_model_error(exc):
+            print(f"mnemo: {exc}", file=sys.stderr)
+            return 2
+        # a full disk reaches us as an OSError or a SQLite error: say so plainly
         from core.backup.health import storage_failure
 
         message = storage_failure(exc)
@@ -68,11 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"mnemo: {message}", file=sys.stderr)
         return 2
-    except Exception as exc:
-        if _is_model_error(exc):
-            print(f"mnemo: {exc}", file=sys.stderr)
-            return 2
-        raise
 
 
 def _is_model_error(exc: Exception) -> bool:
