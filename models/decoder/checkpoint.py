@@ -52,15 +52,42 @@ def save_checkpoint(folder: Path, model: Any, vocab: CompactVocab, tokenizer_has
     tensors["__vocab_ids__"] = torch.as_tensor(vocab.ids, dtype=torch.int64)
     full = {"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "tokenizer_hash": tokenizer_hash,
             "n_vocab": vocab.n_vocab, "config": model.cfg.to_json(), **record}
+    text = json.dumps(full, indent=2, default=_jsonable)
+    # The record travels inside the weights file too, so the one rename that matters (the
+    # weights) always swaps weights and record together; decoder.json is a readable copy.
     wtmp, jtmp = folder / "decoder.safetensors.tmp", folder / "decoder.json.tmp"
-    save_file(tensors, str(wtmp), metadata={"format": FORMAT, "tokenizer_hash": tokenizer_hash})
-    jtmp.write_text(json.dumps(full, indent=2, default=_jsonable), encoding="utf-8")
+    save_file(tensors, str(wtmp), metadata={"format": FORMAT, "tokenizer_hash": tokenizer_hash, "record": text})
+    _fsync(wtmp)
+    jtmp.write_text(text, encoding="utf-8")
+    _fsync(jtmp)
     wtmp.replace(folder / "decoder.safetensors")
     jtmp.replace(folder / "decoder.json")
     return folder / "decoder.safetensors"
 
 
+def _fsync(path: Path) -> None:
+    import os
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def read_record(folder: Path) -> dict[str, Any] | None:
+    """The checkpoint's record: the copy inside the weights when there is one, else decoder.json."""
+    w = folder / "decoder.safetensors"
+    if w.exists():
+        try:
+            from safetensors import safe_open
+
+            with safe_open(str(w), framework="numpy") as f:
+                meta = f.metadata() or {}
+            if "record" in meta:
+                return json.loads(meta["record"])
+        except Exception:  # an unreadable weights file is reported by load_checkpoint
+            pass
     p = folder / "decoder.json"
     if not p.exists():
         return None

@@ -83,10 +83,17 @@ def test_build_train_enable_and_mix(services, shared_llm) -> None:
     assert services.decoder.processor_factory() is None
 
     # a decoder for another tokenizer is refused with a clear message
-    rec_path = services.decoder.checkpoint_dir / "decoder.json"
-    rec = json.loads(rec_path.read_text())
-    rec["tokenizer_hash"] = "0000000000000000"
-    rec_path.write_text(json.dumps(rec))
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    w_path = services.decoder.checkpoint_dir / "decoder.safetensors"
+    with safe_open(str(w_path), framework="numpy") as f:
+        meta = dict(f.metadata())
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    rec = json.loads(meta["record"])
+    rec["tokenizer_hash"] = meta["tokenizer_hash"] = "0000000000000000"
+    meta["record"] = json.dumps(rec)
+    save_file(tensors, str(w_path), metadata=meta)  # the record inside the weights is the one that counts
     with pytest.raises(MnemoError, match="tokenizer"):
         services.decoder.enable()
 
