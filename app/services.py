@@ -108,7 +108,14 @@ class Services:
 
         self.documents = DocumentService(self.db, self.vectors, lambda: self.embedder, self.settings_store)
         self.passage_context = PassageContextProvider(self.documents, self.settings_store)
-        self.rebuild_vectors = self.documents.rebuild_vectors
+
+    def rebuild_vectors(self) -> int:
+        """Rebuild every Chroma collection from the vectors kept in SQLite (``mnemo doctor --rebuild-vectors``)."""
+        n = self.documents.rebuild_vectors()
+        memory = getattr(self, "memory", None)
+        if memory is not None:
+            n += memory.store.rebuild_vectors()
+        return n
 
     # ---- settings --------------------------------------------------------------------------
     @property

@@ -232,7 +232,7 @@ def test_services_build_documents(home):
 
     with Services(home) as s:
         # Passages reach the chat through RMM's provider (it folds them in); ours stays available.
-        assert s.passage_context.documents is s.documents and s.rebuild_vectors == s.documents.rebuild_vectors
+        assert s.passage_context.documents is s.documents and callable(s.rebuild_vectors)
 
 
 def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tmp_path):
