@@ -104,10 +104,9 @@ class Services:
     def _build_documents(self) -> None:
         """Imported documents (L0 memory) and their passages in chat answers."""
         from core.documents import DocumentService
-        from core.documents.context import PassageContextProvider
 
+        # Passages reach answers through the memory provider, which ranks them with memories.
         self.documents = DocumentService(self.db, self.vectors, lambda: self.embedder, self.settings_store)
-        self.passage_context = PassageContextProvider(self.documents, self.settings_store)
 
     def rebuild_vectors(self) -> int:
         """Rebuild every Chroma collection from the vectors kept in SQLite (``mnemo doctor --rebuild-vectors``)."""

@@ -110,7 +110,7 @@ def _install_log_capture() -> None:
         if "offload" in line or "error" in line.lower():
             _log_lines.append(line.strip())
             del _log_lines[:-200]
-        if level <= 2 and line.strip():  # GGML_LOG_LEVEL_ERROR=4? keep errors visible in our log
+        if line.strip():
             log.debug("llama.cpp: %s", line.rstrip())
 
     _log_cb_ref = _cb
@@ -122,8 +122,9 @@ def vocab_hash(llm: Any) -> str:
     h = hashlib.sha256()
     n = llm.n_vocab()
     h.update(str(n).encode())
+    kwargs = {"special": True} if "special" in _detok_params(llm) else {}
     for i in range(n):
-        h.update(llm.detokenize([i], special=True) if "special" in _detok_params(llm) else llm.detokenize([i]))
+        h.update(llm.detokenize([i], **kwargs))
         h.update(b"\x00")
     return h.hexdigest()[:16]
 

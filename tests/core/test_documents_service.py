@@ -216,23 +216,13 @@ def test_cancel_keeps_committed_documents(docs, services, corpus):
     assert docs.store.count_pending() == 0
 
 
-def test_chat_context_gets_passages(services, docs, corpus):
-    from core.documents.context import PassageContextProvider
-
-    provider = PassageContextProvider(docs, services.settings_store)
-    assert provider.prepare("anything", [], None).items == []  # nothing imported: no search at all
-    docs.import_paths([corpus["md"]])
-    prepared = provider.prepare("Who is my dentist?", [], None)
-    assert prepared.items and prepared.items[0].kind == "passage"
-    assert prepared.items[0].source.startswith("notes.md line") and "Quill" in prepared.items[0].text
-
-
 def test_services_build_documents(home):
     from app.services import Services
 
     with Services(home) as s:
-        # Passages reach the chat through RMM's provider (it folds them in); ours stays available.
-        assert s.passage_context.documents is s.documents and callable(s.rebuild_vectors)
+        # Passages reach the chat through the memory provider, which reads this DocumentService.
+        assert s.memory.provider in s.chat.providers and s.memory.retriever._documents() is s.documents
+        assert callable(s.rebuild_vectors)
 
 
 def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tmp_path):

@@ -7,24 +7,11 @@ from typing import Any
 import pytest
 
 
-class BorrowedLLM:
-    """The session's embedded model, shared with a test's Services: closing the services keeps it open."""
-
-    def __init__(self, runtime: Any) -> None:
-        self._rt = runtime
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._rt, name)
-
-    def close(self) -> None:
-        """Not ours to close."""
-
-
 @pytest.fixture
 def ui_services(services, shared_llm, shared_embedder):
     """Services with the embedded model already loaded and short, greedy answers (fast tests)."""
     services.settings_store.update({"generation.max_tokens": "12", "generation.temperature": "0"})
-    services.set_llm(BorrowedLLM(shared_llm))
+    services.set_llm(shared_llm)   # a loan: closing the services keeps it open
     services._embedder = shared_embedder   # loaded once per session
     persona = getattr(services, "persona", None)
     if persona is not None:   # its background model work would only slow these UI tests down
