@@ -78,3 +78,16 @@ def gap_meter(qtbot):
     meter = GapMeter()
     yield meter
     meter.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_gui_thread():
+    """Free a finished test's Qt wrappers here, on the GUI thread.
+
+    Otherwise Python's cyclic GC may run inside a worker thread (e.g. the next test's
+    Services build) and destroy Qt objects there, which crashes Qt intermittently.
+    """
+    yield
+    import gc
+
+    gc.collect()
