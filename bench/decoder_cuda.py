@@ -6,6 +6,7 @@ into a process that has loaded llama.cpp's CUDA backend — in either order — 
 
     python3 bench/decoder_cuda.py hidden --gguf M.gguf --out DIR   # llama.cpp on the GPU: offload + datastore
     python3 bench/decoder_cuda.py torch --out DIR                  # torch on the GPU: kNN targets, training, mixing
+    python3 bench/decoder_cuda.py one --gguf M.gguf [--order torch-first]  # both in one process, as in the app
 """
 from __future__ import annotations
 
@@ -94,16 +95,67 @@ def torch_stage(args: argparse.Namespace) -> dict:
     return out
 
 
+def one(args: argparse.Namespace) -> dict:
+    """llama.cpp (full offload) and the torch decoder on the GPU in one process, as the app runs them:
+    datastore from GPU hidden states, training on CUDA, generation with and without the decoder."""
+    import numpy as np
+
+    from bench.decoder import synthetic_corpus
+    from core.decoder import pipeline
+    from core.decoder.perplexity import generation_speed
+    from models.decoder import knn
+    from models.decoder.checkpoint import load_checkpoint
+    from models.decoder.config import TrainConfig
+    from models.decoder.datastore import build_datastore
+    from models.decoder.mixing import MemoryDecoderProcessor
+    from models.llm import LlamaConfig, LlamaRuntime
+
+    out: dict = {"order": args.order}
+    if args.order == "torch-first":
+        import torch
+        out["torch_cuda_first"] = float((torch.ones(64, 64, device="cuda") @ torch.ones(64, 64, device="cuda")).sum())
+    rt = LlamaRuntime(LlamaConfig(path=args.gguf, n_gpu_layers=-1, n_ctx=2048, seed=1))
+    info = rt.load()
+    out.update({"layers_offloaded": info.layers_offloaded, "n_layers": info.n_layers})
+    print("llama loaded", out, flush=True)
+    import torch
+    out["torch"] = torch.__version__
+    out["torch_cuda_after_llama"] = float((torch.ones(64, 64, device="cuda") @ torch.ones(64, 64, device="cuda")).sum())
+    print("torch on cuda next to llama.cpp", flush=True)
+    folder = Path(args.out) / "one"
+    ds = build_datastore(synthetic_corpus(args.texts), args.gguf, 256, n_gpu_layers=-1)
+    ds.meta.update({"window": 256})
+    ds.save(folder)
+    index = knn.TorchFlatIndex(ds.keys, "cuda")
+    D, I = index.search(ds.keys, 65)
+    D, I = knn.drop_self(D, I, np.arange(len(ds.keys)), 64)
+    knn.sparse_targets(D, I, ds.vocab().to_compact(ds.values), 0.3 * knn.median_nearest(D)).save(folder / "targets.npz")
+    print("datastore", len(ds.keys), flush=True)
+    rep = pipeline.train(folder, Path(args.out) / "one-ck", TrainConfig(epochs=args.epochs, device="cuda"))
+    out["train"] = {"device": rep.device, "steps": rep.steps, "seconds": round(rep.seconds, 2), "heldout": rep.heldout}
+    print("trained", out["train"], flush=True)
+    ck = load_checkpoint(Path(args.out) / "one-ck")
+    prompt = "User: Tell me about Ingrid and the dogs.\nAssistant:"
+    for dev in ("cuda", "cpu"):
+        proc = MemoryDecoderProcessor(ck.model(dev), ck.vocab, 0.2, dev)
+        out[f"speed_{dev}"] = generation_speed(rt, prompt, proc, 64, 3)
+        out[f"speed_{dev}"]["error"] = repr(proc.error) if proc.error else None
+        print(dev, out[f"speed_{dev}"], flush=True)
+    rt.close()
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("stage", choices=["hidden", "torch"])
+    ap.add_argument("stage", choices=["hidden", "torch", "one"])
+    ap.add_argument("--order", default="llama-first", choices=["llama-first", "torch-first"])
     ap.add_argument("--gguf", default="")
     ap.add_argument("--out", default="/tmp/mdcuda")
     ap.add_argument("--texts", type=int, default=40)
     ap.add_argument("--epochs", type=int, default=3)
     args = ap.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    res = hidden(args) if args.stage == "hidden" else torch_stage(args)
+    res = {"hidden": hidden, "torch": torch_stage, "one": one}[args.stage](args)
     print(json.dumps(res, indent=1, default=str))
     return 0
 

@@ -42,25 +42,29 @@ class DecoderStream:
     """
 
     def __init__(self, model: Any, vocab: CompactVocab, device: str = "cpu") -> None:
+        from models.decoder.inference import FoldedDecoder
+
         self.model = model
         self.vocab = vocab
         self.device = device
         self.block = int(model.cfg.block_size)
+        self.fast = FoldedDecoder(model, device)
         self.reset()
+
+    @property
+    def _pos(self) -> int:
+        return self.fast.pos
 
     def reset(self) -> None:
         self._seen = np.zeros(0, dtype=np.int64)   # full ids the caller has passed
-        self._past: Any = None
-        self._pos = 0
+        self.fast.reset()
         self._last: Any = None
 
     def _feed(self, full_ids: np.ndarray) -> None:
         import torch
 
-        x = torch.as_tensor(self.vocab.to_compact(full_ids), device=self.device)[None]
-        logits, self._past = self.model(x, past=self._past, pos0=self._pos)
-        self._pos += x.shape[1]
-        self._last = logits[0, -1]
+        x = torch.as_tensor(self.vocab.to_compact(full_ids), device=self.device)
+        self._last = self.fast.feed(x)
 
     def next_logprobs(self, input_ids: np.ndarray) -> np.ndarray:
         """log p_mem (n_out,) of the token after ``input_ids`` (full ids)."""
@@ -70,7 +74,7 @@ class DecoderStream:
         n = len(self._seen)
         with torch.inference_mode():
             if n and len(ids) == n and self._last is not None and np.array_equal(ids, self._seen):
-                return torch.log_softmax(self._last.float(), dim=-1).cpu().numpy()
+                return torch.log_softmax(self._last, dim=-1).cpu().numpy()
             if n == 0 or len(ids) < n or not np.array_equal(ids[:n], self._seen):
                 self.reset()
                 n = 0
@@ -81,7 +85,7 @@ class DecoderStream:
             if len(new):
                 self._feed(new)
             self._seen = ids.copy()
-            return torch.log_softmax(self._last.float(), dim=-1).cpu().numpy()
+            return torch.log_softmax(self._last, dim=-1).cpu().numpy()
 
 
 def _single_threaded(fn: Callable[..., Any], *args: Any) -> Any:

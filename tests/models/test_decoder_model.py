@@ -10,6 +10,7 @@ import torch
 
 from models.decoder.checkpoint import TokenizerMismatch, load_checkpoint, save_checkpoint
 from models.decoder.config import DecoderConfig
+from models.decoder.inference import FoldedDecoder
 from models.decoder.knn import SparseTargets
 from models.decoder.mixing import MemoryDecoderProcessor, log_softmax, mix_logprobs
 from models.decoder.model import build_model
@@ -56,6 +57,26 @@ def test_incremental_kv_cache_matches_full_forward(head_rank: int) -> None:
         c, _ = m(x[:, 5:], past=past, pos0=5)
     inc = torch.cat([a, b, c], 1)
     assert torch.allclose(full, inc, atol=1e-5)
+
+
+@pytest.mark.parametrize("head_rank", [0, 3])
+def test_folded_generation_form_matches_the_model(head_rank: int) -> None:
+    m = tiny(head_rank=head_rank)
+    with torch.no_grad():
+        m.wpe.weight.normal_(0, 0.5)        # positions matter, so an off-by-one would show
+    x = torch.tensor([1, 4, 2, 6, 0, 3, 5, 2, 2])
+    with torch.no_grad():
+        full, _ = m(x[None])
+    fast = FoldedDecoder(m)
+    got = [fast.feed(x[:4])]                                    # a prompt, then one token at a time
+    got += [fast.feed(x[i:i + 1]) for i in range(4, 7)]
+    got += [fast.feed(x[7:])]                                   # two at once after a cache
+    want = full[0, [3, 4, 5, 6, 8]]
+    assert torch.allclose(torch.stack(got), want, atol=1e-4)
+    fast.reset()
+    assert torch.allclose(fast.feed(x[:2]), full[0, 1], atol=1e-4)
+    with pytest.raises(ValueError, match="block_size"):
+        fast.feed(torch.zeros(16, dtype=torch.long))
 
 
 def test_mixing_sums_to_one_and_alpha_zero_is_base() -> None:

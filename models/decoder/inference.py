@@ -1,0 +1,82 @@
+"""The decoder's generation form: the same function as ``MemoryDecoder`` in eval mode, with its
+linear pieces folded together and a preallocated KV cache, so one generated token costs as
+few bytes and torch calls as possible (the per-token cost decides the speed ratio).
+
+Folds (exact up to float rounding, checked by tests against ``MemoryDecoder.forward``):
+- input:  ``proj_in(wte[i] * in_scale)`` for every input id is one table (n_in, d_model);
+- output: ``proj_out`` then the (n_out, E) head is one (n_out, d_model) matrix, and only the
+  last position is scored.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+
+class FoldedDecoder:
+    """Incremental inference over one sequence: ``feed(ids)`` -> logits (n_out,) after the last id."""
+
+    def __init__(self, model: Any, device: str | torch.device = "cpu") -> None:
+        cfg = model.cfg
+        self.cfg = cfg
+        self.n_head = int(cfg.n_head)
+        self.block = int(cfg.block_size)
+        d = int(cfg.d_model)
+        hd = d // self.n_head
+        dev = torch.device(device)
+        model = model.eval()
+        with torch.no_grad():
+            f = lambda t: t.detach().to(dev, torch.float32).contiguous()  # noqa: E731
+            self.emb = f(model.proj_in(model.wte * model.in_scale))                  # (n_in, d)
+            self.wpe = f(model.wpe.weight)                                           # (block, d)
+            self.layers = []
+            for b in model.h:
+                self.layers.append(tuple(f(t) for t in (
+                    b.ln_1.weight, b.ln_1.bias, b.attn.c_attn.weight, b.attn.c_attn.bias,
+                    b.attn.c_proj.weight, b.attn.c_proj.bias, b.ln_2.weight, b.ln_2.bias,
+                    b.mlp.c_fc.weight, b.mlp.c_fc.bias, b.mlp.c_proj.weight, b.mlp.c_proj.bias)))
+            self.ln_f = (f(model.ln_f.weight), f(model.ln_f.bias))
+            self.eps = (float(model.h[0].ln_1.eps) if len(model.h) else 1e-5, float(model.ln_f.eps))
+            self.out_w = f(model.head_weight() @ model.proj_out.weight)              # (n_out, d)
+            self.out_b = f(model.bias)                                               # (n_out,)
+        n = len(self.layers)
+        self.k = torch.zeros(n, self.n_head, self.block, hd, device=dev)
+        self.v = torch.zeros(n, self.n_head, self.block, hd, device=dev)
+        self.d = d
+        self.pos = 0
+
+    @property
+    def device(self) -> torch.device:
+        return self.emb.device
+
+    def reset(self) -> None:
+        self.pos = 0
+
+    def feed(self, idx: torch.Tensor) -> torch.Tensor:
+        """idx (T,) compact input ids appended at the current position; logits (n_out,) of the next token."""
+        T = int(idx.shape[0])
+        p0, p1 = self.pos, self.pos + T
+        if p1 > self.block:
+            raise ValueError(f"sequence of {p1} exceeds block_size {self.block}")
+        d, nh = self.d, self.n_head
+        hd = d // nh
+        x = self.emb[idx] + self.wpe[p0:p1]                                          # (T, d)
+        mask = None
+        if T > 1:  # new queries see every cached position and the causal part of the new ones
+            mask = torch.ones(T, p1, dtype=torch.bool, device=x.device).tril(diagonal=p0)
+        e1, ef = self.eps
+        for li, (l1w, l1b, aw, ab, pw, pb, l2w, l2b, fw, fb, cw, cb) in enumerate(self.layers):
+            h = F.layer_norm(x, (d,), l1w, l1b, e1)
+            q, k, v = F.linear(h, aw, ab).split(d, dim=1)                            # (T, d) each
+            self.k[li, :, p0:p1] = k.view(T, nh, hd).transpose(0, 1)
+            self.v[li, :, p0:p1] = v.view(T, nh, hd).transpose(0, 1)
+            y = F.scaled_dot_product_attention(q.view(T, nh, hd).transpose(0, 1)[None], self.k[li, :, :p1][None],
+                                               self.v[li, :, :p1][None], attn_mask=mask)   # (1, nh, T, hd)
+            x = x + F.linear(y[0].transpose(0, 1).reshape(T, d), pw, pb)
+            h = F.layer_norm(x, (d,), l2w, l2b, e1)
+            x = x + F.linear(F.gelu(F.linear(h, fw, fb)), cw, cb)
+        self.pos = p1
+        last = F.layer_norm(x[-1], (d,), self.ln_f[0], self.ln_f[1], ef)
+        return F.linear(last, self.out_w, self.out_b)                               # (n_out,)
