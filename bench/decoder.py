@@ -60,7 +60,7 @@ def main() -> int:
     from models.decoder.config import TrainConfig, resolve_device
     from models.llm import LlamaConfig, LlamaRuntime
 
-    # load llama.cpp before torch touches CUDA: the other order crashed (SIGSEGV) with torch 2.11+cu130 on an H200
+    # importing models preloads a GPU llama.cpp build's libraries globally (see models/llama_libs.py)
     rt = LlamaRuntime(LlamaConfig(path=args.gguf, n_gpu_layers=args.n_gpu_layers, n_ctx=2048, seed=1))
     info = rt.load()
     import torch  # only now (see above)

@@ -1,12 +1,12 @@
-"""The memory decoder's CUDA path in two processes (``hidden`` then ``torch``).
+"""The memory decoder's CUDA path: llama.cpp offload, GPU hidden states, training and mixing on CUDA.
 
-On the lent H200 (torch 2.11+cu130 and a llama-cpp-python 0.3.36 CUDA build), importing torch
-into a process that has loaded llama.cpp's CUDA backend — in either order — aborted
-("free(): invalid pointer" / SIGSEGV), so this check runs llama.cpp and torch apart:
+Without ``models.llama_libs``' preload, a CUDA llama.cpp and a CUDA torch crashed in one
+process (H100, CUDA 13.0, torch 2.11+cu130); ``one`` runs both together as the app does, the
+other two stages run them apart:
 
+    python3 bench/decoder_cuda.py one --gguf M.gguf [--order torch-first]  # both in one process, as in the app
     python3 bench/decoder_cuda.py hidden --gguf M.gguf --out DIR   # llama.cpp on the GPU: offload + datastore
     python3 bench/decoder_cuda.py torch --out DIR                  # torch on the GPU: kNN targets, training, mixing
-    python3 bench/decoder_cuda.py one --gguf M.gguf [--order torch-first]  # both in one process, as in the app
 """
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def test_folded_generation_form_matches_the_model(head_rank: int) -> None:
     x = torch.tensor([1, 4, 2, 6, 0, 3, 5, 2, 2])
     with torch.no_grad():
         full, _ = m(x[None])
-    fast = FoldedDecoder(m)
+    fast = FoldedDecoder(m, weight_dtype=torch.float32)
     got = [fast.feed(x[:4])]                                    # a prompt, then one token at a time
     got += [fast.feed(x[i:i + 1]) for i in range(4, 7)]
     got += [fast.feed(x[7:])]                                   # two at once after a cache
@@ -77,6 +77,9 @@ def test_folded_generation_form_matches_the_model(head_rank: int) -> None:
     assert torch.allclose(fast.feed(x[:2]), full[0, 1], atol=1e-4)
     with pytest.raises(ValueError, match="block_size"):
         fast.feed(torch.zeros(16, dtype=torch.long))
+    half = FoldedDecoder(m)                                     # the CPU default: float16 matrices
+    assert half.out_w.dtype == torch.float16
+    assert torch.allclose(half.feed(x), full[0, -1], atol=2e-2)
 
 
 def test_mixing_sums_to_one_and_alpha_zero_is_base() -> None:
