@@ -16,7 +16,7 @@ import numpy as np
 from core.decoder.corpus import CorpusText
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 
-ALPHAS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+ALPHAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 LAMBDAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
@@ -86,7 +86,8 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
             b = pipeline.build([t.text for t in train_texts], model_path, root / "datastore", window=settings.window,
                                k=settings.knn_k, tau_scale=settings.knn_tau_scale,
                                ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
-        tc = TrainConfig(beta=settings.beta, epochs=settings.epochs, learning_rate=settings.learning_rate, device=settings.device)
+        tc = TrainConfig(beta=settings.beta, epochs=settings.epochs, learning_rate=settings.learning_rate, device=settings.device,
+                         select_alpha=settings.alpha)
         t0 = time.perf_counter()
         if not (reuse_decoder and (root / "decoder" / "decoder.json").exists()):
             pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)

@@ -167,7 +167,7 @@ def train(folder: Path, out: Path, train_cfg: Any, *, resume: bool = False, reco
     out.mkdir(parents=True, exist_ok=True)
     try:
         res = train_decoder(model, ds, targets, tr, train_cfg, report, stop, state_path=out / "train_state.pt",
-                            resume=resume)
+                            resume=resume, held_wins=held)
     except TrainingStopped:
         raise Cancelled("Training was cancelled; run 'mnemo decoder train --resume' to continue.")
     heldout = heldout_figures(model, ds, held, device)

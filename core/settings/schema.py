@@ -72,7 +72,7 @@ class DecoderSettings(_Section):
     knn_k: int = Field(256, ge=1, le=1024, title="Neighbours (k)", description="Nearest datastore keys behind each kNN target.")
     knn_tau_scale: float = Field(0.3, ge=0.001, le=100.0, title="kNN temperature", description="τ as a multiple of the median nearest-neighbour distance.")
     beta: float = Field(0.5, ge=0.0, le=1.0, title="KL weight (β)", description="Loss = β·KL(p_kNN‖p_mem) + (1−β)·CE.")
-    epochs: int = Field(3, ge=1, le=1000, title="Training epochs", description="Passes over the datastore.")
+    epochs: int = Field(20, ge=1, le=1000, title="Training epochs", description="Passes over the datastore at most; training keeps the epoch with the best held-out perplexity and stops when it no longer improves.")
     learning_rate: float = Field(1e-3, ge=1e-6, le=1.0, title="Learning rate", description="AdamW step size.")
     window: int = Field(256, ge=16, le=8192, title="Window", description="Tokens per training window.")
     ivfpq_threshold: int = Field(200_000, ge=1000, le=10**9, title="Approximate index above", description="Datastore size above which FAISS IVF-PQ replaces exact search.")

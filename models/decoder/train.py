@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from models.decoder.config import TrainConfig, resolve_device
+from models.decoder.config import TrainConfig, resolve_device, use_bf16
 from models.decoder.datastore import Datastore
 from models.decoder.knn import SparseTargets
 
@@ -91,13 +91,31 @@ def split_windows_heldout(n_windows: int, heldout_every: int = 20) -> tuple[np.n
     return np.setdiff1d(idx, held), held
 
 
+HIST = ("loss", "kl", "ce", "heldout_ppl")
+
+
+def heldout_mixture_ppl(model: Any, ds: Datastore, held_wins: np.ndarray, alpha: float, device: str) -> float:
+    """Perplexity of α·p_mem + (1−α)·p_base on the held-out windows (base from the datastore)."""
+    key_off = ds.key_off()
+    rows = np.concatenate([np.arange(key_off[w], key_off[w + 1]) for w in held_wins])
+    mem = decoder_logprobs(model, [ds.window(int(w)) for w in held_wins], ds.vocab(), device)
+    return mixture_ppl(ds.base_lp[rows].astype(np.float64), mem, alpha)
+
+
 def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins: np.ndarray, cfg: TrainConfig,
                   progress: ProgressCb | None = None, should_stop: Callable[[], bool] | None = None,
-                  state_path: Path | None = None, resume: bool = False) -> TrainResult:
-    """Train ``model`` in place; with ``state_path``, save resumable state each epoch and on stop."""
+                  state_path: Path | None = None, resume: bool = False,
+                  held_wins: np.ndarray | None = None) -> TrainResult:
+    """Train ``model`` in place; with ``state_path``, save resumable state each epoch and on stop.
+
+    With ``held_wins``, each epoch ends with the held-out mixture perplexity at ``cfg.select_alpha``;
+    the model keeps the best epoch's weights and training stops after ``cfg.patience`` epochs
+    without a better one (a small decoder on a large corpus needs many epochs, one on a small
+    corpus starts to overfit early: the held-out slice decides)."""
     import torch
 
     device = resolve_device(cfg.device)
+    bf16 = use_bf16(cfg.bf16, device)
     model.to(device)
     torch.manual_seed(cfg.seed)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -106,12 +124,16 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
     epochs = max(cfg.epochs, math.ceil(cfg.min_steps / steps_per_epoch))
     total = steps_per_epoch * epochs
     start_epoch, step, history = 0, 0, []
+    best: dict[str, Any] | None = None
+    best_ppl, bad = math.inf, 0
     if resume and state_path is not None and state_path.exists():
         st = torch.load(state_path, map_location=device, weights_only=True)
         model.load_state_dict(st["model"])
         opt.load_state_dict(st["opt"])
         start_epoch, step = int(st["epoch"]), int(st["step"])
-        history = [dict(zip(("loss", "kl", "ce"), h)) for h in st["history"].tolist()]
+        history = [dict(zip(HIST, h)) for h in st["history"].tolist()]
+        best = st.get("best") or None
+        best_ppl, bad = float(st.get("best_ppl", math.inf)), int(st.get("bad", 0))
 
     def lr_at(s: int) -> float:
         if s < cfg.warmup_steps:
@@ -122,10 +144,10 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
     def save_state(epoch: int) -> None:
         if state_path is None:
             return
-        hist = torch.tensor([[h["loss"], h["kl"], h["ce"]] for h in history], dtype=torch.float64).reshape(-1, 3)
+        hist = torch.tensor([[h.get(k, math.nan) for k in HIST] for h in history], dtype=torch.float64).reshape(-1, len(HIST))
         tmp = state_path.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch, "step": step,
-                    "history": hist}, tmp)
+                    "history": hist, "best": best or {}, "best_ppl": best_ppl, "bad": bad}, tmp)
         tmp.replace(state_path)
 
     t0 = time.perf_counter()
@@ -143,7 +165,8 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
             batch = make_batch(ds, targets, order[s:s + cfg.batch_windows], device)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
-            logits, _ = model(batch.x)
+            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+                logits, _ = model(batch.x)
             loss, figs = decoder_loss(logits, batch, cfg.beta)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -156,9 +179,25 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
             if progress is not None:
                 progress(step, total, f"epoch {epoch + 1}/{epochs} loss {figs['loss']:.3f} (kl {figs['kl']:.3f}, ce {figs['ce']:.3f})")
         history.append({k2: v / max(nb, 1) for k2, v in acc.items()})
+        stop_now = False
+        if held_wins is not None and len(held_wins):
+            ppl = heldout_mixture_ppl(model, ds, held_wins, cfg.select_alpha, device)
+            history[-1]["heldout_ppl"] = ppl
+            if ppl < best_ppl:
+                best_ppl, bad = ppl, 0
+                best = {k2: v.detach().clone() for k2, v in model.state_dict().items()}
+            else:
+                bad += 1
+                stop_now = 0 < cfg.patience <= bad
+            if progress is not None:
+                progress(step, total, f"epoch {epoch + 1}/{epochs}: held-out perplexity with the decoder {ppl:.3f} (best {best_ppl:.3f})")
         save_state(epoch + 1)
+        if stop_now:
+            break
+    if best:
+        model.load_state_dict(best)
     model.eval()
-    return TrainResult(step, epochs, time.perf_counter() - t0, history, device)
+    return TrainResult(step, len(history), time.perf_counter() - t0, history, device)
 
 
 def decoder_logprobs(model: Any, ds_tokens: list[np.ndarray], vocab: Any, device: str = "cpu") -> np.ndarray:
