@@ -68,13 +68,17 @@ class DecoderStream:
 
     def next_logprobs(self, input_ids: np.ndarray) -> np.ndarray:
         """log p_mem (n_out,) of the token after ``input_ids`` (full ids)."""
+        return self.next_logprobs_t(input_ids).numpy()
+
+    def next_logprobs_t(self, input_ids: np.ndarray) -> Any:
+        """The same as a float32 CPU tensor."""
         import torch
 
         ids = np.asarray(input_ids, dtype=np.int64)
         n = len(self._seen)
         with torch.inference_mode():
             if n and len(ids) == n and self._last is not None and np.array_equal(ids, self._seen):
-                return torch.log_softmax(self._last, dim=-1).cpu().numpy()
+                return torch.log_softmax(self._last, dim=-1).cpu()
             if n == 0 or len(ids) < n or not np.array_equal(ids[:n], self._seen):
                 self.reset()
                 n = 0
@@ -85,7 +89,22 @@ class DecoderStream:
             if len(new):
                 self._feed(new)
             self._seen = ids.copy()
-            return torch.log_softmax(self._last, dim=-1).cpu().numpy()
+            return torch.log_softmax(self._last, dim=-1).cpu()
+
+
+def mix_logprobs_t(base_logits: np.ndarray, mem_logp: Any, vocab_ids: Any, alpha: float) -> np.ndarray:
+    """``mix_logprobs`` in torch (the per-token path: one pass fewer over the vocabulary, vectorised exp)."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(base_logits, dtype=np.float32))
+    if alpha <= 0.0:
+        return (x - torch.logsumexp(x, 0)).numpy()
+    if alpha >= 1.0:
+        out = torch.full_like(x, -math.inf)
+    else:
+        out = x - (torch.logsumexp(x, 0) - math.log1p(-alpha))
+    out[vocab_ids] = torch.logaddexp(out[vocab_ids], mem_logp + math.log(alpha))
+    return out.numpy()
 
 
 def _single_threaded(fn: Callable[..., Any], *args: Any) -> Any:
@@ -108,8 +127,11 @@ class MemoryDecoderProcessor:
 
     def __init__(self, model: Any, vocab: CompactVocab, alpha: float, device: str = "cpu",
                  on_error: Callable[[BaseException], None] | None = None) -> None:
+        import torch
+
         self.stream = DecoderStream(model, vocab, device)
         self.vocab_ids = vocab.ids
+        self._ids_t = torch.as_tensor(vocab.ids)
         self.alpha = float(alpha)
         self.on_error = on_error
         self.error: BaseException | None = None
@@ -125,9 +147,9 @@ class MemoryDecoderProcessor:
         try:
             if scores.shape[0] != self.stream.vocab.n_vocab:
                 raise ValueError(f"the model gives {scores.shape[0]} logits but the decoder expects {self.stream.vocab.n_vocab}")
-            mem = _single_threaded(self.stream.next_logprobs, input_ids)
+            mem = _single_threaded(self.stream.next_logprobs_t, input_ids)
             self.calls += 1
-            return mix_logprobs(scores, mem, self.vocab_ids, self.alpha)
+            return _single_threaded(mix_logprobs_t, scores, mem, self._ids_t, self.alpha)
         except Exception as exc:  # llama-cpp-python would swallow it: record, switch off, report
             self.error = exc
             log.exception("memory decoder failed; it is off for this session")
