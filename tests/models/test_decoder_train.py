@@ -76,3 +76,24 @@ def test_cancel_then_resume(tmp_path: Path) -> None:
     res = train_decoder(model_for(ds), ds, t, np.arange(ds.n_windows), cfg, state_path=state, resume=True)
     # 3 steps per epoch; it stopped in epoch 2 and redoes that epoch with the saved weights and optimiser
     assert res.steps == 4 + 2 * 3 and len(res.history) == 3
+
+
+def test_keeps_the_best_heldout_epoch_and_stops_after_patience(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.decoder import train as train_mod
+
+    ds = toy_store()
+    scripted = iter([5.0, 4.0, 4.5, 4.6, 4.7, 3.0, 2.0])     # best at epoch 2, then three worse ones
+    snaps: list[dict[str, torch.Tensor]] = []
+
+    def fake_ppl(model, ds_, held, alpha, device):  # type: ignore[no-untyped-def]
+        assert list(held) == [11] and alpha == 0.3
+        snaps.append({k: v.clone() for k, v in model.state_dict().items()})
+        return next(scripted)
+
+    monkeypatch.setattr(train_mod, "heldout_mixture_ppl", fake_ppl)
+    m = model_for(ds)
+    cfg = TrainConfig(epochs=7, batch_windows=4, min_steps=0, device="cpu", patience=3, select_alpha=0.3)
+    res = train_decoder(m, ds, targets_for(ds), np.arange(11), cfg, held_wins=np.array([11]))
+    assert res.epochs_done == 5 and [h["heldout_ppl"] for h in res.history] == [5.0, 4.0, 4.5, 4.6, 4.7]
+    assert all(torch.equal(v, snaps[1][k]) for k, v in m.state_dict().items())       # epoch 2's weights
+    assert not all(torch.equal(v, snaps[4][k]) for k, v in m.state_dict().items())
