@@ -99,7 +99,8 @@ def main() -> int:
                          "chance": round(b.chance, 4)}
         print("build:", json.dumps(figs["build"]), flush=True)
         t1 = time.perf_counter()
-        tc = TrainConfig(beta=d.beta, epochs=args.epochs or d.epochs, learning_rate=d.learning_rate, device=args.device)
+        tc = TrainConfig(beta=d.beta, epochs=args.epochs or d.epochs, learning_rate=d.learning_rate, device=args.device,
+                         select_alpha=d.alpha)
         tr = pipeline.train(root / "ds", root / "ck", tc)
         figs["train"] = {"device": tr.device, "steps": tr.steps, "epochs": tr.epochs, "params": tr.n_params,
                          "seconds": round(time.perf_counter() - t1, 1), "heldout": tr.heldout}

@@ -5,6 +5,7 @@ process (H100, CUDA 13.0, torch 2.11+cu130); ``one`` runs both together as the a
 other two stages run them apart:
 
     python3 bench/decoder_cuda.py one --gguf M.gguf [--order torch-first]  # both in one process, as in the app
+    python3 bench/decoder_cuda.py step                              # torch only: one token's step, eager vs CUDA graph
     python3 bench/decoder_cuda.py hidden --gguf M.gguf --out DIR   # llama.cpp on the GPU: offload + datastore
     python3 bench/decoder_cuda.py torch --out DIR                  # torch on the GPU: kNN targets, training, mixing
 """
@@ -145,9 +146,78 @@ def one(args: argparse.Namespace) -> dict:
     return out
 
 
+def step(args: argparse.Namespace) -> dict:
+    """torch only (no llama.cpp needed): one generated token's decoder step and mixing on the GPU,
+    eager against the CUDA graph, and a training step with bfloat16 autocast."""
+    import numpy as np
+    import torch
+
+    from models.decoder.config import DecoderConfig
+    from models.decoder.inference import FoldedDecoder
+    from models.decoder.mixing import MemoryDecoderProcessor
+    from models.decoder.model import build_model
+    from models.decoder.vocab import CompactVocab
+
+    dev = args.device
+    n_vocab, n_out = 49152, args.n_out
+    rng = np.random.default_rng(0)
+    vocab = CompactVocab(np.sort(rng.choice(n_vocab, n_out, replace=False)), n_vocab)
+    out: dict = {"gpu": torch.cuda.get_device_name(0) if dev == "cuda" else None, "torch": torch.__version__, "n_out": n_out}
+    for name, (d, L, H) in {"gpu_default_512x6": (512, 6, 8), "cpu_default_256x3": (256, 3, 4)}.items():
+        torch.manual_seed(0)
+        cfg = DecoderConfig(n_in=n_out + 1, n_out=n_out, n_embd_base=576, d_model=d, n_layer=L, n_head=H, block_size=256)
+        m = build_model(cfg, head=torch.randn(n_out, 576) * 0.05)
+        with torch.no_grad():
+            m.proj_out.weight.normal_(0, 0.02)
+        m = m.to(dev).eval()
+        ids = torch.as_tensor(rng.integers(0, n_out, 200), device=dev)
+        res: dict = {}
+        logits = {}
+        for mode in ("eager", "graph"):
+            f = FoldedDecoder(m, dev, static_steps=(mode == "graph"))
+            res[f"{mode}_graph_error"] = f.graph_error
+            with torch.inference_mode():
+                f.feed(ids[:8])
+                outs = []
+                for i in range(8, 40):       # warm
+                    outs.append(f.feed(ids[i:i + 1]))
+                if dev == "cuda":
+                    torch.cuda.synchronize()
+                t0 = time.perf_counter()
+                for i in range(40, 200):
+                    outs.append(f.feed(ids[i:i + 1]))
+                if dev == "cuda":
+                    torch.cuda.synchronize()
+            res[f"{mode}_ms_per_token"] = round((time.perf_counter() - t0) / 160 * 1000, 4)
+            logits[mode] = torch.stack(outs)
+        res["graph_vs_eager_max_abs_diff"] = float((logits["graph"] - logits["eager"]).abs().max())
+        with torch.no_grad():
+            full, _ = m(ids[None])
+        res["graph_vs_model_max_abs_diff"] = float((logits["graph"] - full[0, 8:200 - 1 + 1][: len(logits["graph"])]).abs().max())
+        proc = MemoryDecoderProcessor(m, vocab, 0.2, dev)
+        seq = list(vocab.ids[rng.integers(0, n_out, 16)])
+        scores = rng.normal(size=n_vocab).astype(np.float32)
+        proc(np.array(seq, dtype=np.intc), scores)
+        t0 = time.perf_counter()
+        for i in range(150):
+            seq.append(int(vocab.ids[rng.integers(0, n_out)]))
+            mixed = proc(np.array(seq, dtype=np.intc), scores)
+        res["processor_ms_per_token"] = round((time.perf_counter() - t0) / 150 * 1000, 4)
+        res["processor_error"] = repr(proc.error) if proc.error else None
+        res["mixed_sum_p"] = float(np.exp(mixed.astype(np.float64)).sum())
+        out[name] = res
+        print(name, res, flush=True)
+    if dev == "cuda":
+        from bench.decoder import scale_test
+        out["scale_train_step"] = scale_test(dev)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("stage", choices=["hidden", "torch", "one"])
+    ap.add_argument("stage", choices=["hidden", "torch", "one", "step"])
+    ap.add_argument("--n-out", type=int, default=8000)
+    ap.add_argument("--device", default="cuda", help="step: where to run (cpu for a dry run)")
     ap.add_argument("--order", default="llama-first", choices=["llama-first", "torch-first"])
     ap.add_argument("--gguf", default="")
     ap.add_argument("--out", default="/tmp/mdcuda")
@@ -155,7 +225,7 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=3)
     args = ap.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    res = {"hidden": hidden, "torch": torch_stage, "one": one}[args.stage](args)
+    res = {"hidden": hidden, "torch": torch_stage, "one": one, "step": step}[args.stage](args)
     print(json.dumps(res, indent=1, default=str))
     return 0
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 
@@ -74,6 +75,10 @@ def _build(args: argparse.Namespace, services) -> int:
 def _train(args: argparse.Namespace, services) -> int:
     r = _run(services.decoder.train, resume=args.resume)
     print(f"Trained {r.n_params} parameters for {r.epochs} epochs ({r.steps} steps) on {r.device} in {r.seconds:.0f} s.")
+    sel = [(h["heldout_ppl"], i + 1) for i, h in enumerate(r.history) if math.isfinite(h.get("heldout_ppl", math.nan))]
+    if sel:
+        ppl, ep = min(sel)
+        print(f"Kept epoch {ep} (the best held-out perplexity with the decoder: {ppl:.2f}).")
     h = r.heldout
     if h:
         mixed = ", ".join(f"α={a}: {v:.2f}" for a, v in h["mixed_ppl"].items())

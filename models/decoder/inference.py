@@ -7,6 +7,11 @@ Folds (exact up to float rounding, checked by tests against ``MemoryDecoder.forw
 - output: ``proj_out`` then the (n_out, E) head is one (n_out, d_model) matrix, and only the
   last position is scored.
 
+On a GPU a single-token step is launch-bound (about a hundred small kernels), so it runs as
+one CUDA graph: the step is written with fixed shapes (attention over the whole block with a
+mask of the filled positions, the position as a tensor) and captured once; prompts (several
+tokens) take the eager path. A capture that fails falls back to eager steps.
+
 On a CPU the matrices are kept in float16 (``weight_dtype``): llama.cpp streams its own
 weights through the caches between two decoder steps, so the decoder's weights come from
 memory every token and half the bytes is nearly half the time (measured: the 8105×256 output
@@ -24,7 +29,8 @@ import torch.nn.functional as F
 class FoldedDecoder:
     """Incremental inference over one sequence: ``feed(ids)`` -> logits (n_out,) after the last id."""
 
-    def __init__(self, model: Any, device: str | torch.device = "cpu", weight_dtype: torch.dtype | None = None) -> None:
+    def __init__(self, model: Any, device: str | torch.device = "cpu", weight_dtype: torch.dtype | None = None,
+                 static_steps: bool | None = None) -> None:
         cfg = model.cfg
         self.cfg = cfg
         self.n_head = int(cfg.n_head)
@@ -53,6 +59,16 @@ class FoldedDecoder:
         self.v = torch.zeros(n, self.n_head, self.block, hd, device=dev)
         self.d = d
         self.pos = 0
+        # fixed-shape single-token step (CUDA graph on a GPU)
+        self._idx_t = torch.zeros(1, dtype=torch.long, device=dev)
+        self._pos_t = torch.zeros(1, dtype=torch.long, device=dev)
+        self._ar = torch.arange(self.block, device=dev)
+        self._out = torch.zeros(self.out_w.shape[0], device=dev)
+        self._graph: Any = None
+        self.static_steps = (dev.type == "cuda") if static_steps is None else bool(static_steps)
+        self.graph_error: str | None = None
+        if self.static_steps and dev.type == "cuda":
+            self._capture()
 
     @property
     def device(self) -> torch.device:
@@ -61,12 +77,59 @@ class FoldedDecoder:
     def reset(self) -> None:
         self.pos = 0
 
+    def _capture(self) -> None:
+        try:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                for _ in range(2):      # warm-up (writes slot 0 of the cache, which every sequence overwrites)
+                    self._static_step()
+            torch.cuda.current_stream().wait_stream(side)
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g):
+                self._static_step()
+            self._graph = g
+        except Exception as exc:  # e.g. an old driver: eager steps still work
+            self._graph = None
+            self.graph_error = f"{type(exc).__name__}: {exc}"
+
+    def _static_step(self) -> None:
+        """One token (``_idx_t``) at position ``_pos_t``; fixed shapes, result in ``_out``."""
+        d, nh = self.d, self.n_head
+        hd = d // nh
+        pos = self._pos_t
+        x = self.emb.index_select(0, self._idx_t) + self.wpe.index_select(0, pos)   # (1, d)
+        mask = (self._ar <= pos)[None, None, None]                                  # (1, 1, 1, block)
+        e1, ef = self.eps
+        wd, fp = self.wd, torch.float32
+        for li, (l1w, l1b, aw, ab, pw, pb, l2w, l2b, fw, fb, cw, cb) in enumerate(self.layers):
+            h = F.layer_norm(x, (d,), l1w, l1b, e1).to(wd)
+            q, k, v = F.linear(h, aw, ab).to(fp).split(d, dim=1)                     # (1, d) each
+            self.k[li].index_copy_(1, pos, k.view(1, nh, hd).transpose(0, 1))       # (nh, block, hd)
+            self.v[li].index_copy_(1, pos, v.view(1, nh, hd).transpose(0, 1))
+            y = F.scaled_dot_product_attention(q.view(1, nh, hd).transpose(0, 1)[None], self.k[li][None],
+                                               self.v[li][None], attn_mask=mask)    # (1, nh, 1, hd)
+            x = x + F.linear(y[0].transpose(0, 1).reshape(1, d).to(wd), pw, pb).to(fp)
+            h = F.layer_norm(x, (d,), l2w, l2b, e1).to(wd)
+            x = x + F.linear(F.gelu(F.linear(h, fw, fb)), cw, cb).to(fp)
+        last = F.layer_norm(x[0], (d,), self.ln_f[0], self.ln_f[1], ef).to(wd)
+        self._out.copy_(F.linear(last, self.out_w).to(fp) + self.out_b)
+
     def feed(self, idx: torch.Tensor) -> torch.Tensor:
         """idx (T,) compact input ids appended at the current position; logits (n_out,) of the next token."""
         T = int(idx.shape[0])
         p0, p1 = self.pos, self.pos + T
         if p1 > self.block:
             raise ValueError(f"sequence of {p1} exceeds block_size {self.block}")
+        if T == 1 and self.static_steps:
+            self._idx_t.copy_(idx.view(1))
+            self._pos_t.fill_(p0)
+            if self._graph is not None:
+                self._graph.replay()
+            else:
+                self._static_step()
+            self.pos = p1
+            return self._out.clone()
         d, nh = self.d, self.n_head
         hd = d // nh
         x = self.emb[idx] + self.wpe[p0:p1]                                          # (T, d)

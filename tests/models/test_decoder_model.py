@@ -77,6 +77,9 @@ def test_folded_generation_form_matches_the_model(head_rank: int) -> None:
     assert torch.allclose(fast.feed(x[:2]), full[0, 1], atol=1e-4)
     with pytest.raises(ValueError, match="block_size"):
         fast.feed(torch.zeros(16, dtype=torch.long))
+    static = FoldedDecoder(m, weight_dtype=torch.float32, static_steps=True)   # the GPU's fixed-shape step
+    got = [static.feed(x[:4])] + [static.feed(x[i:i + 1]) for i in range(4, 9)]
+    assert torch.allclose(torch.stack(got), full[0, 3:], atol=1e-4)
     half = FoldedDecoder(m)                                     # the CPU default: float16 matrices
     assert half.out_w.dtype == torch.float16
     assert torch.allclose(half.feed(x), full[0, -1], atol=2e-2)
