@@ -100,7 +100,7 @@ def main() -> int:
         print("build:", json.dumps(figs["build"]), flush=True)
         t1 = time.perf_counter()
         tc = TrainConfig(beta=d.beta, epochs=args.epochs or d.epochs, learning_rate=d.learning_rate, device=args.device,
-                         select_alpha=d.alpha)
+                         select_alpha=d.alpha, max_minutes=d.max_train_minutes)
         tr = pipeline.train(root / "ds", root / "ck", tc)
         figs["train"] = {"device": tr.device, "steps": tr.steps, "epochs": tr.epochs, "params": tr.n_params,
                          "seconds": round(time.perf_counter() - t1, 1), "heldout": tr.heldout}

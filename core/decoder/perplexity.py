@@ -87,7 +87,7 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
                                k=settings.knn_k, tau_scale=settings.knn_tau_scale,
                                ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
         tc = TrainConfig(beta=settings.beta, epochs=settings.epochs, learning_rate=settings.learning_rate, device=settings.device,
-                         select_alpha=settings.alpha)
+                         select_alpha=settings.alpha, max_minutes=settings.max_train_minutes)
         t0 = time.perf_counter()
         if not (reuse_decoder and (root / "decoder" / "decoder.json").exists()):
             pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)

@@ -98,7 +98,7 @@ class DecoderService:
 
         d = self.settings.settings.decoder
         tc = TrainConfig(beta=d.beta, epochs=d.epochs, learning_rate=d.learning_rate, device=d.device,
-                         min_steps=self.min_steps, select_alpha=d.alpha)
+                         min_steps=self.min_steps, select_alpha=d.alpha, max_minutes=d.max_train_minutes)
         try:
             rep = pipeline.train(self.datastore_dir, self.checkpoint_dir, tc, resume=resume, progress=progress,
                                  cancel=cancel, record={"model_name": Path(self._model_path()).name})

@@ -134,6 +134,8 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
         history = [dict(zip(HIST, h)) for h in st["history"].tolist()]
         best = st.get("best") or None
         best_ppl, bad = float(st.get("best_ppl", math.inf)), int(st.get("bad", 0))
+        epochs = int(st.get("planned_epochs", epochs))
+        total = steps_per_epoch * epochs
 
     def lr_at(s: int) -> float:
         if s < cfg.warmup_steps:
@@ -147,13 +149,14 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
         hist = torch.tensor([[h.get(k, math.nan) for k in HIST] for h in history], dtype=torch.float64).reshape(-1, len(HIST))
         tmp = state_path.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch, "step": step,
-                    "history": hist, "best": best or {}, "best_ppl": best_ppl, "bad": bad}, tmp)
+                    "history": hist, "best": best or {}, "best_ppl": best_ppl, "bad": bad,
+                    "planned_epochs": epochs}, tmp)
         tmp.replace(state_path)
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(cfg.seed)
     epoch = start_epoch
-    for epoch in range(start_epoch, epochs):
+    while epoch < epochs:
         model.train()
         order = rng.permutation(train_wins)
         acc = {"loss": 0.0, "kl": 0.0, "ce": 0.0}
@@ -191,7 +194,16 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
                 stop_now = 0 < cfg.patience <= bad
             if progress is not None:
                 progress(step, total, f"epoch {epoch + 1}/{epochs}: held-out perplexity with the decoder {ppl:.3f} (best {best_ppl:.3f})")
+        if cfg.max_minutes > 0:  # fit the rest into the time budget; the LR schedule follows
+            spent = time.perf_counter() - t0
+            per_epoch = spent / (epoch + 1 - start_epoch)
+            fit = epoch + 1 + int(max(0.0, cfg.max_minutes * 60 - spent) // per_epoch)
+            if fit < epochs:
+                epochs, total = fit, steps_per_epoch * fit
+                if progress is not None:
+                    progress(step, total, f"the time limit ({cfg.max_minutes:g} min) allows {epochs} epochs")
         save_state(epoch + 1)
+        epoch += 1
         if stop_now:
             break
     if best:

@@ -97,3 +97,23 @@ def test_keeps_the_best_heldout_epoch_and_stops_after_patience(monkeypatch: pyte
     assert res.epochs_done == 5 and [h["heldout_ppl"] for h in res.history] == [5.0, 4.0, 4.5, 4.6, 4.7]
     assert all(torch.equal(v, snaps[1][k]) for k, v in m.state_dict().items())       # epoch 2's weights
     assert not all(torch.equal(v, snaps[4][k]) for k, v in m.state_dict().items())
+
+
+def test_time_limit_plans_the_epochs_that_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.decoder import train as train_mod
+
+    class Clock:  # every reading is one minute later: each epoch "takes" a minute
+        now = 0.0
+
+        def perf_counter(self) -> float:
+            self.now += 60.0
+            return self.now
+
+    monkeypatch.setattr(train_mod, "time", Clock())
+    ds = toy_store()
+    messages: list[str] = []
+    cfg = TrainConfig(epochs=10, batch_windows=4, min_steps=0, device="cpu", max_minutes=2.5)
+    res = train_decoder(model_for(ds), ds, targets_for(ds), np.arange(ds.n_windows), cfg,
+                        progress=lambda d, t, m: messages.append(m))
+    assert res.epochs_done == 2 and res.steps == 2 * 3
+    assert any("allows 2 epochs" in m for m in messages)
