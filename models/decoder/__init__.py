@@ -2,7 +2,8 @@
 
 Modules: ``config`` (hyper-parameters), ``datastore`` (hidden states from llama.cpp), ``knn``
 (FAISS index and sparse kNN targets), ``model`` (the decoder), ``train`` (the loss and loop),
-``checkpoint`` (safetensors + JSON record), ``mixing`` (the llama-cpp-python logits processor).
+``checkpoint`` (safetensors + JSON record), ``inference`` (the decoder's folded, float16 / CUDA-graph
+form for generation), ``mixing`` (the llama-cpp-python logits processor).
 Heavy libraries (torch, faiss, llama_cpp) are imported inside functions.
 """
 from __future__ import annotations

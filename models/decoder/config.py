@@ -43,7 +43,7 @@ class TrainConfig:
     beta: float = 0.5           # L = beta * KL(p_kNN || p_mem) + (1 - beta) * CE
     epochs: int = 30            # at most; training keeps the epoch with the best held-out mixture
     max_minutes: float = 0.0    # >0: after each epoch, plan only the epochs that fit in this time
-    patience: int = 3           # stop after this many epochs without a better held-out mixture (0 = never)
+    patience: int = 5           # stop after this many epochs without a better held-out mixture (0 = never)
     select_alpha: float = 0.2   # the α whose held-out mixture perplexity picks the epoch
     bf16: str = "auto"          # auto: bfloat16 autocast where the CPU/GPU computes it natively | off
     learning_rate: float = 1e-3
