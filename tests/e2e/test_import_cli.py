@@ -63,9 +63,18 @@ def test_import_ctrl_c_resume_search_forget(home, tmp_path, monkeypatch, shared_
     from app.services import Services
 
     monkeypatch.setattr(Services, "embedder", property(lambda self: shared_embedder))
+    # every chunk marked embedded has its vector in Chroma (a missing one would drop out of the dense ranking)
+    from core.documents.search import COLLECTION
+    from core.store.vectors import VectorIndex
+
+    con = sqlite3.connect(home / "mnemo.sqlite3")
+    marked = {str(r[0]) for r in con.execute("select id from chunk where vector_state = 1")}
+    con.close()
+    in_chroma = VectorIndex(home / "vectors").ids(COLLECTION)
+    assert marked and marked <= in_chroma, sorted(marked - in_chroma)[:10]
     assert main(["search", "sailing boat pier"]) == 0
     printed = capsys.readouterr().out
-    assert printed.splitlines()[0].startswith(" 1. mail 'Boat trip' 2024-05-01")
+    assert printed.splitlines()[0].startswith(" 1. mail 'Boat trip' 2024-05-01"), printed
     assert main(["docs", "list"]) == 0
     listing = capsys.readouterr().out
     assert "manual.pdf" in listing and "error" in listing and "encrypted" in listing
