@@ -2,6 +2,10 @@
 
 Both rankings are cut at ``max(2k, 40)``; ids Chroma returns that SQLite no longer has
 (a document forgotten while Chroma was unreachable) are dropped, so SQLite stays the truth.
+Keyword hits that Chroma did not return are scored exactly from their stored vectors and
+join the meaning ranking: Chroma's HNSW index can leave a live record unreachable by query
+after deletes and upserts (chroma-core/chroma#7758, our chromadb 1.5.9), which made a
+passage matching every query word drop out of the meaning side of the fusion.
 """
 from __future__ import annotations
 
@@ -99,11 +103,27 @@ class HybridSearch:
         return vec
 
     def vector_ranking(self, query: str, n: int) -> list[int]:
+        return [cid for cid, _ in self.vector_hits(query, n)]
+
+    def vector_hits(self, query: str, n: int) -> list[tuple[int, float]]:
+        """(chunk id, cosine similarity) from Chroma, best first."""
         if not self.store.has_chunks():  # nothing imported: do not load the embedder for nothing
             return []
         emb = self._query_vector(query)
         # Cosine distance; a passage unrelated in meaning (similarity < MIN_SIMILARITY) is no hit.
-        return [int(h.id) for h in self.vectors.query(COLLECTION, emb, n) if 1.0 - h.distance >= MIN_SIMILARITY]
+        return [(int(h.id), 1.0 - float(h.distance)) for h in self.vectors.query(COLLECTION, emb, n)
+                if 1.0 - h.distance >= MIN_SIMILARITY]
+
+    def rescore(self, query: str, chunk_ids: list[int]) -> list[tuple[int, float]]:
+        """Exact cosine similarity of ``chunk_ids`` (from their stored vectors) above MIN_SIMILARITY."""
+        blobs = self.store.vectors_of(chunk_ids)
+        if not blobs:
+            return []
+        q = np.asarray(self._query_vector(query), dtype=np.float32)
+        ids = list(blobs)
+        V = np.stack([np.frombuffer(blobs[i], dtype=np.float16).astype(np.float32) for i in ids])
+        sims = V @ q / np.maximum(np.linalg.norm(V, axis=1) * np.linalg.norm(q), 1e-12)
+        return [(cid, float(s)) for cid, s in zip(ids, sims) if s >= MIN_SIMILARITY]
 
     def keyword_ranking(self, query: str, n: int) -> list[int]:
         terms = budget_terms(self.store.term_doc_counts(index_terms(query)))
@@ -120,12 +140,18 @@ class HybridSearch:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="mnemo-fts")
         # FTS5 runs beside the query embedding (both release the GIL): latency ~ max, not sum.
         keyword = self._pool.submit(self.keyword_ranking, query, n)
+        words: list[int] = []
         try:
-            dense = self.vector_ranking(query, n)
+            scored = self.vector_hits(query, n)
+            words = keyword.result()
+            found = {cid for cid, _ in scored}
+            scored += self.rescore(query, [cid for cid in words if cid not in found])
         except Exception:  # the vector side failing must not hide the keyword hits
             log.exception("vector search failed; keyword results only")
-            dense = []
-        fused = rrf([dense, keyword.result()], k=self._rrf_k())
+            scored = []
+        words = words or keyword.result()
+        dense = [cid for cid, _ in sorted(scored, key=lambda p: -p[1])][:n]
+        fused = rrf([dense, words], k=self._rrf_k())
         ids = [int(i) for i, _ in fused[: 2 * k]]
         rows = self.store.rows(ids)
         hits: list[PassageHit] = []

@@ -166,6 +166,14 @@ class DocumentStore:
         with self.db.engine.connect() as conn:
             return {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
 
+    def vectors_of(self, chunk_ids: Sequence[int]) -> dict[int, bytes]:
+        """chunk id -> its stored (float16) vector, for the chunks that have one."""
+        if not chunk_ids:
+            return {}
+        sql = f"SELECT id, vector FROM chunk WHERE vector IS NOT NULL AND id IN ({','.join('?' * len(chunk_ids))})"
+        with self.db.engine.connect() as conn:
+            return {int(r[0]): r[1] for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
+
     def fts(self, match: str, n: int) -> list[int]:
         if not match:
             return []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from core.documents.model import ChunkDraft
 from core.documents.search import COLLECTION, HybridSearch, budget_terms, index_terms
@@ -53,4 +54,27 @@ def test_fusion_similarity_floor_and_orphans(tmp_path):
     assert hits[0].meta["path"] == "/a.txt" and hits[0].source == "a.txt line 2"
     store.delete(doc_id)  # Chroma still has the vectors: SQLite is the truth, no ghost hits
     assert search.search("boat", k=5) == [] and vectors.count(COLLECTION) == 3
+    db.close()
+
+
+def test_keyword_hits_missing_from_chroma_are_scored_from_their_stored_vectors(tmp_path):
+    """A live passage Chroma's index does not return (chroma-core/chroma#7758) keeps its meaning rank."""
+    db = Database(tmp_path / "db.sqlite3")
+    store = DocumentStore(db)
+    vectors = VectorIndex(tmp_path / "vectors")
+    emb = AxisEmbedder()
+    drafts = [ChunkDraft("the sailing boat leaves from the pier", "m.eml", {}),
+              ChunkDraft("lighthouse tour on the pier", "r.docx", {}),
+              ChunkDraft("an oak tree", "t.txt", {})]
+    doc_id, rows, _, _ = store.save(path="/m", name="m", fmt="text", content_hash="h", size=1, mtime=0,
+                                    meta={}, chunks=drafts)
+    ids = [r[0] for r in rows]
+    vecs = emb.embed([d.text for d in drafts])
+    store.mark_embedded(ids, vecs)                                   # SQLite has every vector ...
+    vectors.upsert(COLLECTION, ids[1:], vecs[1:], [{"document_id": doc_id}] * 2)   # ... Chroma lacks the first
+    search = HybridSearch(store, vectors, lambda: emb)
+    assert search.vector_ranking("boat pier", 10) == []              # Chroma alone: no passage near "boat"
+    hits = search.search("boat pier", k=5)
+    assert hits[0].chunk_id == ids[0] and hits[0].score == pytest.approx(2 / 61)   # first in both rankings again
+    assert hits[1].chunk_id == ids[1] and hits[1].score == pytest.approx(1 / 62)   # keyword only: unrelated in meaning
     db.close()
