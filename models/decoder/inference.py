@@ -95,25 +95,34 @@ class FoldedDecoder:
 
     def _static_step(self) -> None:
         """One token (``_idx_t``) at position ``_pos_t``; fixed shapes, result in ``_out``."""
-        d, nh = self.d, self.n_head
-        hd = d // nh
         pos = self._pos_t
+
+        def write(li: int, k: torch.Tensor, v: torch.Tensor) -> None:
+            self.k[li].index_copy_(1, pos, k)                                      # (nh, block, hd)
+            self.v[li].index_copy_(1, pos, v)
+
         x = self.emb.index_select(0, self._idx_t) + self.wpe.index_select(0, pos)   # (1, d)
-        mask = (self._ar <= pos)[None, None, None]                                  # (1, 1, 1, block)
+        self._out.copy_(self._blocks(x, write, self.block, (self._ar <= pos)[None, None, None]))
+
+    def _blocks(self, x: torch.Tensor, write: Any, upto: int, mask: torch.Tensor | None) -> torch.Tensor:
+        """The transformer over x (T, d): ``write(layer, k, v)`` stores the new keys and values
+        (nh, T, hd) in the cache, attention reads its first ``upto`` positions under ``mask``.
+        Returns the logits (n_out,) after x's last row."""
+        T, d, nh = int(x.shape[0]), self.d, self.n_head
+        hd = d // nh
         e1, ef = self.eps
         wd, fp = self.wd, torch.float32
         for li, (l1w, l1b, aw, ab, pw, pb, l2w, l2b, fw, fb, cw, cb) in enumerate(self.layers):
             h = F.layer_norm(x, (d,), l1w, l1b, e1).to(wd)
-            q, k, v = F.linear(h, aw, ab).to(fp).split(d, dim=1)                     # (1, d) each
-            self.k[li].index_copy_(1, pos, k.view(1, nh, hd).transpose(0, 1))       # (nh, block, hd)
-            self.v[li].index_copy_(1, pos, v.view(1, nh, hd).transpose(0, 1))
-            y = F.scaled_dot_product_attention(q.view(1, nh, hd).transpose(0, 1)[None], self.k[li][None],
-                                               self.v[li][None], attn_mask=mask)    # (1, nh, 1, hd)
-            x = x + F.linear(y[0].transpose(0, 1).reshape(1, d).to(wd), pw, pb).to(fp)
+            q, k, v = F.linear(h, aw, ab).to(fp).split(d, dim=1)                     # (T, d) each
+            write(li, k.view(T, nh, hd).transpose(0, 1), v.view(T, nh, hd).transpose(0, 1))
+            y = F.scaled_dot_product_attention(q.view(T, nh, hd).transpose(0, 1)[None], self.k[li, :, :upto][None],
+                                               self.v[li, :, :upto][None], attn_mask=mask)   # (1, nh, T, hd)
+            x = x + F.linear(y[0].transpose(0, 1).reshape(T, d).to(wd), pw, pb).to(fp)
             h = F.layer_norm(x, (d,), l2w, l2b, e1).to(wd)
             x = x + F.linear(F.gelu(F.linear(h, fw, fb)), cw, cb).to(fp)
-        last = F.layer_norm(x[0], (d,), self.ln_f[0], self.ln_f[1], ef).to(wd)
-        self._out.copy_(F.linear(last, self.out_w).to(fp) + self.out_b)
+        last = F.layer_norm(x[-1], (d,), self.ln_f[0], self.ln_f[1], ef).to(wd)
+        return F.linear(last, self.out_w).to(fp) + self.out_b                       # (n_out,)
 
     def feed(self, idx: torch.Tensor) -> torch.Tensor:
         """idx (T,) compact input ids appended at the current position; logits (n_out,) of the next token."""
@@ -130,24 +139,14 @@ class FoldedDecoder:
                 self._static_step()
             self.pos = p1
             return self._out.clone()
-        d, nh = self.d, self.n_head
-        hd = d // nh
-        x = self.emb[idx] + self.wpe[p0:p1]                                          # (T, d)
+
+        def write(li: int, k: torch.Tensor, v: torch.Tensor) -> None:
+            self.k[li, :, p0:p1] = k
+            self.v[li, :, p0:p1] = v
+
         mask = None
         if T > 1:  # new queries see every cached position and the causal part of the new ones
-            mask = torch.ones(T, p1, dtype=torch.bool, device=x.device).tril(diagonal=p0)
-        e1, ef = self.eps
-        wd, fp = self.wd, torch.float32
-        for li, (l1w, l1b, aw, ab, pw, pb, l2w, l2b, fw, fb, cw, cb) in enumerate(self.layers):
-            h = F.layer_norm(x, (d,), l1w, l1b, e1).to(wd)
-            q, k, v = F.linear(h, aw, ab).to(fp).split(d, dim=1)                     # (T, d) each
-            self.k[li, :, p0:p1] = k.view(T, nh, hd).transpose(0, 1)
-            self.v[li, :, p0:p1] = v.view(T, nh, hd).transpose(0, 1)
-            y = F.scaled_dot_product_attention(q.view(T, nh, hd).transpose(0, 1)[None], self.k[li, :, :p1][None],
-                                               self.v[li, :, :p1][None], attn_mask=mask)   # (1, nh, T, hd)
-            x = x + F.linear(y[0].transpose(0, 1).reshape(T, d).to(wd), pw, pb).to(fp)
-            h = F.layer_norm(x, (d,), l2w, l2b, e1).to(wd)
-            x = x + F.linear(F.gelu(F.linear(h, fw, fb)), cw, cb).to(fp)
+            mask = torch.ones(T, p1, dtype=torch.bool, device=idx.device).tril(diagonal=p0)
+        logits = self._blocks(self.emb[idx] + self.wpe[p0:p1], write, p1, mask)
         self.pos = p1
-        last = F.layer_norm(x[-1], (d,), self.ln_f[0], self.ln_f[1], ef).to(wd)
-        return F.linear(last, self.out_w).to(fp) + self.out_b                       # (n_out,)
+        return logits

@@ -18,22 +18,6 @@ from models.decoder.vocab import CompactVocab
 log = logging.getLogger(__name__)
 
 
-def log_softmax(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    m = float(x.max())
-    return x - (m + math.log(float(np.exp(x - m).sum())))
-
-
-def mix_logprobs(base_logits: np.ndarray, mem_logp: np.ndarray, vocab_ids: np.ndarray, alpha: float) -> np.ndarray:
-    """Full-vocabulary log p of the mixture. base_logits (V,), mem_logp (n_out,) over ``vocab_ids``."""
-    base = log_softmax(base_logits)                                          # (V,)
-    if alpha <= 0.0:
-        return base
-    out = np.full_like(base, -np.inf) if alpha >= 1.0 else base + np.float32(math.log1p(-alpha))
-    out[vocab_ids] = np.logaddexp(out[vocab_ids], np.asarray(mem_logp, dtype=np.float32) + np.float32(math.log(alpha)))
-    return out
-
-
 class DecoderStream:
     """Runs the decoder incrementally over a growing token list, keeping its KV cache.
 
@@ -66,12 +50,8 @@ class DecoderStream:
         x = torch.as_tensor(self.vocab.to_compact(full_ids), device=self.device)
         self._last = self.fast.feed(x)
 
-    def next_logprobs(self, input_ids: np.ndarray) -> np.ndarray:
-        """log p_mem (n_out,) of the token after ``input_ids`` (full ids)."""
-        return self.next_logprobs_t(input_ids).numpy()
-
-    def next_logprobs_t(self, input_ids: np.ndarray) -> Any:
-        """The same as a float32 CPU tensor."""
+    def next_logprobs(self, input_ids: np.ndarray) -> Any:
+        """log p_mem (n_out,) of the token after ``input_ids`` (full ids), a float32 CPU tensor."""
         import torch
 
         ids = np.asarray(input_ids, dtype=np.int64)
@@ -92,8 +72,10 @@ class DecoderStream:
             return torch.log_softmax(self._last, dim=-1).cpu()
 
 
-def mix_logprobs_t(base_logits: np.ndarray, mem_logp: Any, vocab_ids: Any, alpha: float) -> np.ndarray:
-    """``mix_logprobs`` in torch (the per-token path: one pass fewer over the vocabulary, vectorised exp)."""
+def mix_logprobs(base_logits: np.ndarray, mem_logp: Any, vocab_ids: Any, alpha: float) -> np.ndarray:
+    """Full-vocabulary log p of the mixture: base_logits (V,) raw, mem_logp (n_out,) log-probs over
+    ``vocab_ids`` (tensors or arrays). In torch: one pass fewer over the vocabulary than a
+    log-softmax then a shift, and a vectorised exp."""
     import torch
 
     x = torch.from_numpy(np.ascontiguousarray(base_logits, dtype=np.float32))
@@ -103,7 +85,8 @@ def mix_logprobs_t(base_logits: np.ndarray, mem_logp: Any, vocab_ids: Any, alpha
         out = torch.full_like(x, -math.inf)
     else:
         out = x - (torch.logsumexp(x, 0) - math.log1p(-alpha))
-    out[vocab_ids] = torch.logaddexp(out[vocab_ids], mem_logp + math.log(alpha))
+    ids = torch.as_tensor(vocab_ids)
+    out[ids] = torch.logaddexp(out[ids], torch.as_tensor(mem_logp, dtype=torch.float32) + math.log(alpha))
     return out.numpy()
 
 
@@ -130,7 +113,6 @@ class MemoryDecoderProcessor:
         import torch
 
         self.stream = DecoderStream(model, vocab, device)
-        self.vocab_ids = vocab.ids
         self._ids_t = torch.as_tensor(vocab.ids)
         self.alpha = float(alpha)
         self.on_error = on_error
@@ -141,15 +123,18 @@ class MemoryDecoderProcessor:
     def active(self) -> bool:
         return self.error is None
 
+    def _mix(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        return mix_logprobs(scores, self.stream.next_logprobs(input_ids), self._ids_t, self.alpha)
+
     def __call__(self, input_ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
         if self.error is not None:
             return scores
         try:
             if scores.shape[0] != self.stream.vocab.n_vocab:
                 raise ValueError(f"the model gives {scores.shape[0]} logits but the decoder expects {self.stream.vocab.n_vocab}")
-            mem = _single_threaded(self.stream.next_logprobs_t, input_ids)
+            out = _single_threaded(self._mix, input_ids, scores)
             self.calls += 1
-            return _single_threaded(mix_logprobs_t, scores, mem, self._ids_t, self.alpha)
+            return out
         except Exception as exc:  # llama-cpp-python would swallow it: record, switch off, report
             self.error = exc
             log.exception("memory decoder failed; it is off for this session")

@@ -76,7 +76,7 @@ def test_build_train_enable_and_mix(services, shared_llm) -> None:
         raise RuntimeError("planted failure")
 
     proc = services.decoder._processor
-    proc.stream.next_logprobs_t = boom
+    proc.stream.next_logprobs = boom
     again = services.chat.send("Tell me about Ingrid Castellanos.").text
     assert again.strip() and isinstance(proc.error, RuntimeError)       # the answer still came, unmixed
     assert "planted failure" in services.decoder.notice and not services.decoder.status().active

@@ -12,7 +12,7 @@ from models.decoder.checkpoint import TokenizerMismatch, load_checkpoint, save_c
 from models.decoder.config import DecoderConfig
 from models.decoder.inference import FoldedDecoder
 from models.decoder.knn import SparseTargets
-from models.decoder.mixing import MemoryDecoderProcessor, log_softmax, mix_logprobs, mix_logprobs_t
+from models.decoder.mixing import MemoryDecoderProcessor, mix_logprobs
 from models.decoder.model import build_model
 from models.decoder.train import Batch, decoder_loss, mixture_ppl
 from models.decoder.vocab import CompactVocab
@@ -85,12 +85,12 @@ def test_folded_generation_form_matches_the_model(head_rank: int) -> None:
     assert torch.allclose(half.feed(x), full[0, -1], atol=2e-2)
 
 
-def _mix_t(base: np.ndarray, mem: np.ndarray, ids: np.ndarray, alpha: float) -> np.ndarray:
-    return mix_logprobs_t(base, torch.as_tensor(mem), torch.as_tensor(ids), alpha)
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return x - (x.max() + np.log(np.exp(x - x.max()).sum()))
 
 
-@pytest.mark.parametrize("mix_logprobs", [mix_logprobs, _mix_t], ids=["numpy", "torch"])
-def test_mixing_sums_to_one_and_alpha_zero_is_base(mix_logprobs) -> None:  # type: ignore[no-untyped-def]
+def test_mixing_sums_to_one_and_alpha_zero_is_base() -> None:
     rng = np.random.default_rng(0)
     base = rng.normal(size=N_VOCAB).astype(np.float32) * 3
     ids = np.array([3, 10, 11, 40])
@@ -100,7 +100,7 @@ def test_mixing_sums_to_one_and_alpha_zero_is_base(mix_logprobs) -> None:  # typ
         assert np.exp(out.astype(np.float64)).sum() == pytest.approx(1.0, abs=1e-5)
     out0 = mix_logprobs(base, mem, ids, 0.0)
     assert int(out0.argmax()) == int(base.argmax())
-    np.testing.assert_allclose(out0, log_softmax(base), atol=1e-6)
+    np.testing.assert_allclose(out0, log_softmax(base), atol=1e-5)
     out = mix_logprobs(base, mem, ids, 0.6)
     pb = np.exp(log_softmax(base).astype(np.float64))
     assert math.exp(out[3]) == pytest.approx(0.6 * 0.7 + 0.4 * pb[3], rel=1e-5)
