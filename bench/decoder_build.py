@@ -76,7 +76,6 @@ def main() -> int:
 
     from core.decoder import pipeline
     from core.settings.schema import DecoderSettings
-    from models.decoder.config import TrainConfig
     from models.embedded import default_gguf
 
     path = args.gguf or str(default_gguf())
@@ -99,8 +98,7 @@ def main() -> int:
                          "chance": round(b.chance, 4)}
         print("build:", json.dumps(figs["build"]), flush=True)
         t1 = time.perf_counter()
-        tc = TrainConfig(beta=d.beta, epochs=args.epochs or d.epochs, learning_rate=d.learning_rate, device=args.device,
-                         select_alpha=d.alpha, max_minutes=d.max_train_minutes)
+        tc = pipeline.train_config(d, epochs=args.epochs or d.epochs, device=args.device)
         tr = pipeline.train(root / "ds", root / "ck", tc)
         figs["train"] = {"device": tr.device, "steps": tr.steps, "epochs": tr.epochs, "params": tr.n_params,
                          "seconds": round(time.perf_counter() - t1, 1), "heldout": tr.heldout}

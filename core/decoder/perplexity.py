@@ -71,7 +71,7 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
     from core.decoder import pipeline
     from models.decoder import knn
     from models.decoder.checkpoint import load_checkpoint
-    from models.decoder.config import TrainConfig, resolve_device
+    from models.decoder.config import resolve_device
     from models.decoder.datastore import Datastore
     from models.decoder.train import decoder_logprobs, mixture_ppl
 
@@ -86,8 +86,7 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
             b = pipeline.build([t.text for t in train_texts], model_path, root / "datastore", window=settings.window,
                                k=settings.knn_k, tau_scale=settings.knn_tau_scale,
                                ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
-        tc = TrainConfig(beta=settings.beta, epochs=settings.epochs, learning_rate=settings.learning_rate, device=settings.device,
-                         select_alpha=settings.alpha, max_minutes=settings.max_train_minutes)
+        tc = pipeline.train_config(settings)
         t0 = time.perf_counter()
         if not (reuse_decoder and (root / "decoder" / "decoder.json").exists()):
             pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)

@@ -94,11 +94,9 @@ class DecoderService:
 
     def train(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None, resume: bool = False) -> TrainReport:
         from core.decoder import pipeline
-        from models.decoder.config import TrainConfig
 
         d = self.settings.settings.decoder
-        tc = TrainConfig(beta=d.beta, epochs=d.epochs, learning_rate=d.learning_rate, device=d.device,
-                         min_steps=self.min_steps, select_alpha=d.alpha, max_minutes=d.max_train_minutes)
+        tc = pipeline.train_config(d, min_steps=self.min_steps)
         try:
             rep = pipeline.train(self.datastore_dir, self.checkpoint_dir, tc, resume=resume, progress=progress,
                                  cancel=cancel, record={"model_name": Path(self._model_path()).name})

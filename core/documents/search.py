@@ -140,17 +140,16 @@ class HybridSearch:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="mnemo-fts")
         # FTS5 runs beside the query embedding (both release the GIL): latency ~ max, not sum.
         keyword = self._pool.submit(self.keyword_ranking, query, n)
-        words: list[int] = []
         try:
-            scored = self.vector_hits(query, n)
-            words = keyword.result()
-            found = {cid for cid, _ in scored}
-            scored += self.rescore(query, [cid for cid in words if cid not in found])
+            scored: list[tuple[int, float]] | None = self.vector_hits(query, n)
         except Exception:  # the vector side failing must not hide the keyword hits
             log.exception("vector search failed; keyword results only")
-            scored = []
-        words = words or keyword.result()
-        dense = [cid for cid, _ in sorted(scored, key=lambda p: -p[1])][:n]
+            scored = None
+        words = keyword.result()
+        if scored is not None:
+            found = {cid for cid, _ in scored}
+            scored += self.rescore(query, [cid for cid in words if cid not in found])
+        dense = [cid for cid, _ in sorted(scored or [], key=lambda p: -p[1])][:n]
         fused = rrf([dense, words], k=self._rrf_k())
         ids = [int(i) for i, _ in fused[: 2 * k]]
         rows = self.store.rows(ids)

@@ -26,7 +26,7 @@ class DecoderConfig:
     block_size: int = 256     # positions the decoder attends over (= training window)
     dropout: float = 0.1
     train_head: bool = False  # also train the (base-initialised) embedding / output head
-    head_rank: int = 0        # >0: score with a rank-r SVD of the head (fewer bytes read per generated token)
+    head_rank: int = 0        # >0: the decoder predicts r SVD coordinates of the head (generation folds the head either way)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
