@@ -29,7 +29,7 @@ def synthetic_corpus(n_texts: int = 40, seed: int = 0) -> list[str]:
     verbs = ["visited", "called", "wrote to", "cooked for", "walked with", "met", "thanked", "sang with"]
     places = ["at the harbour", "in the Vesterbro office", "near Holmen church", "in Tromsø", "at the pet shop"]
     out = []
-    for i in range(n_texts):
+    for _ in range(n_texts):
         lines = []
         for _ in range(12):
             a, b = rng.sample(NAMES, 2)

@@ -199,7 +199,7 @@ def step(args: argparse.Namespace) -> dict:
         scores = rng.normal(size=n_vocab).astype(np.float32)
         proc(np.array(seq, dtype=np.intc), scores)
         t0 = time.perf_counter()
-        for i in range(150):
+        for _ in range(150):
             seq.append(int(vocab.ids[rng.integers(0, n_out)]))
             mixed = proc(np.array(seq, dtype=np.intc), scores)
         res["processor_ms_per_token"] = round((time.perf_counter() - t0) / 150 * 1000, 4)

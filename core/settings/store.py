@@ -151,7 +151,7 @@ class SettingsStore:
                     f"The settings file was written by a newer Mnemo (schema {version} > {SCHEMA_VERSION}); unknown entries are kept but not used.")
             self._raw = raw
             settings = Settings()
-            for section_name, section_field in Settings.model_fields.items():
+            for section_name in Settings.model_fields:
                 values = raw.get(section_name, {})
                 if not isinstance(values, dict):
                     self.warnings.append(f"Settings section '{section_name}' is not an object; defaults are used.")

@@ -153,7 +153,7 @@ def run_windows(runner: HiddenStateRunner, windows: Sequence[np.ndarray], progre
     seen_head = 0
     pos = 0
     t0 = time.perf_counter()
-    for wi, toks in enumerate(windows):
+    for toks in windows:
         if should_stop is not None and should_stop():
             raise BuildStopped()
         H, S = runner.run(toks)

@@ -6,7 +6,6 @@ import json
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from core.backup import BackupInvalid, create_backup, restore_backup, verify_backup
@@ -200,7 +199,7 @@ def test_sqlite_full_rolls_back_and_keeps_the_database_whole(services) -> None:
         with services.db.session() as s:
             from core.store.tables import Message
 
-            for i in range(50):
+            for _ in range(50):
                 s.add(Message(conversation_id=c.id, role="user", content="x" * 4000))
     event.remove(services.db.engine, "connect", tiny)
     services.db.engine.dispose()

@@ -2,11 +2,8 @@
 sensitive values never in plaintext on disk, forgetting everywhere, the biography."""
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
-
-import pytest
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "persona"
 

@@ -14,7 +14,7 @@ from core.store.lock import FolderLock
 def test_migrations_on_empty_database(tmp_path):
     from alembic.script import ScriptDirectory
 
-    from core.store.db import MIGRATIONS_DIR, _alembic_config
+    from core.store.db import _alembic_config
 
     db = Database(tmp_path / "m.sqlite3")
     script = ScriptDirectory.from_config(_alembic_config(None))

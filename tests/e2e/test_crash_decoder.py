@@ -22,7 +22,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from app.services import Services
 
     with Services(home) as s:
-        for i, t in enumerate(TOPICS):
+        for t in TOPICS:
             c = s.conversations.create(title=t)
             s.conversations.add_message(c.id, "user", f"Tell me again about {t}; it was lovely in spring.")
             s.conversations.add_message(c.id, "assistant", f"You told me {t} matters to you and was lovely in spring.")

@@ -21,7 +21,7 @@ def test_window_opens_before_the_services_and_attaches_them(qtbot, ui_services):
     qtbot.waitUntil(lambda: w.model_status.state == "ready", timeout=30_000)
     assert "SmolLM2" in w.model_status.label.text() and ("GPU layers" in w.model_status.label.text()
                                                          or "CPU only" in w.model_status.label.text())
-    for i, name in enumerate(PANES):
+    for name in PANES:
         assert w.show_pane(name) is w.stack.currentWidget()
     w.shutdown()
 
