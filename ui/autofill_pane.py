@@ -1,7 +1,8 @@
 """The Autofill pane: open a form, review what Mnemo proposes for each field, correct, save a filled copy.
 
 Reading the form and proposing values (which may ask the model) run in a background job;
-corrections can be remembered as pinned facts so the next form gets them right.
+corrections can be remembered as pinned facts so the next form gets them right. What a status
+means and what the user changed are decided in ``core.autofill.review``; the pane shows and forwards.
 """
 from __future__ import annotations
 
@@ -13,19 +14,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from core.autofill import AutofillService, Form, Proposal
+from core.autofill.review import apply_review, corrections, status_note, summarize
 from core.errors import MnemoError
-from ui.widgets.empty_state import EmptyState, not_available
+from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
 from ui.workers import Job, report_error
 
 COLUMNS = ("Field", "Proposed value", "Source", "Confidence", "Note")
-STATUS_NOTES = {
-    "unknown": "Mnemo does not know this yet",
-    "refused": "never filled automatically",
-    "sensitive": "sensitive: turn on Settings › Autofill › Propose sensitive values",
-    "kept": "the form already has a value",
-    "no-option": "no option fits",
-}
 FORM_FILTER = "Forms (*.pdf *.html *.htm *.json *.txt);;All files (*)"
 
 
@@ -37,16 +33,13 @@ class AutofillPane(QWidget):
     def __init__(self, services: Any) -> None:
         super().__init__()
         self.services = services
-        self.autofill = getattr(services, "autofill", None)
-        self.form: Any = None
-        self.proposals: list[Any] = []
+        self.autofill: AutofillService = services.autofill
+        self.form: Form | None = None
+        self.proposals: list[Proposal] = []
         self.job: Job[Any] | None = None
         self._filling = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
-        if self.autofill is None:
-            layout.addWidget(not_available("Autofill"))
-            return
         top = QHBoxLayout()
         self.open_button = QPushButton("Open a form…")
         self.open_button.clicked.connect(self._open_dialog)
@@ -116,7 +109,7 @@ class AutofillPane(QWidget):
         use_model = self.use_model.isChecked()
         autofill = self.autofill
 
-        def work(ctx: Any) -> Any:
+        def work(ctx: Any) -> tuple[Form, list[Proposal]]:
             form = autofill.read(path)
             return form, autofill.propose(form.fields, use_model=use_model, cancel=ctx.cancel)
 
@@ -136,15 +129,15 @@ class AutofillPane(QWidget):
         report_error(self, exc, "Filling the form")
         self.proposed.emit(exc)
 
-    def _show(self, result: Any) -> None:
-        self.form, self.proposals = result
-        self.path_label.setText(f"{self.form.path} · {self.form.kind.upper()} form · {len(self.form.fields)} fields")
+    def _show(self, result: tuple[Form, list[Proposal]]) -> None:
+        form, self.proposals = result
+        self.form = form
+        self.path_label.setText(f"{form.path} · {form.kind.upper()} form · {len(form.fields)} fields")
         self._filling = True
         self.table.setRowCount(len(self.proposals))
         for r, p in enumerate(self.proposals):
-            note = STATUS_NOTES["sensitive"] if p.status == "sensitive" else (p.note or STATUS_NOTES.get(p.status, ""))
-            source = _source_text(p)
-            cells = [p.label or p.field, p.value, source, f"{p.confidence:.0%}" if p.value else "", note]
+            confidence = f"{p.confidence:.0%}" if p.value else ""
+            cells = [p.label or p.field, p.value, _source_text(p), confidence, status_note(p)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c != 1:
@@ -163,8 +156,11 @@ class AutofillPane(QWidget):
     # ---- reviewing ----------------------------------------------------------------------------------
     def values(self) -> dict[str, str]:
         """The values now in the table, by field name."""
-        return {p.field: (self.table.item(r, 1).text() if self.table.item(r, 1) else "")
-                for r, p in enumerate(self.proposals)}
+        values: dict[str, str] = {}
+        for r, p in enumerate(self.proposals):
+            item = self.table.item(r, 1)
+            values[p.field] = item.text() if item is not None else ""
+        return values
 
     def set_value(self, field: str, value: str) -> None:
         for r, p in enumerate(self.proposals):
@@ -185,11 +181,9 @@ class AutofillPane(QWidget):
         self.save_button.setEnabled(has and not (self.job is not None and self.job.running))
         self.remember.setEnabled(has)
         if has:
-            values = self.values()
-            filled = sum(1 for v in values.values() if v.strip())
-            edited = sum(1 for p in self.proposals if values.get(p.field, "") != p.value)
-            self.summary.setText(f"{filled} of {len(self.proposals)} fields filled"
-                                 + (f" · {edited} changed by you" if edited else ""))
+            s = summarize(self.proposals, self.values())
+            self.summary.setText(f"{s.filled} of {s.total} fields filled"
+                                 + (f" · {s.changed} changed by you" if s.changed else ""))
         else:
             self.summary.setText("")
 
@@ -206,25 +200,15 @@ class AutofillPane(QWidget):
 
     def save(self, out: str) -> Path | None:
         """Write the filled copy with the reviewed values; remember corrections if asked."""
-        import copy
-
+        if self.form is None:
+            return None
         values = self.values()
-        final = []
-        for p in self.proposals:
-            q = copy.copy(p)
-            q.value = values.get(p.field, "").strip()
-            if q.value != p.value:
-                q.status = "filled" if q.value else "unknown"
-            final.append(q)
         try:
-            written = self.autofill.write(self.form, final, out)
-            learned = []
-            if self.remember.isChecked():
-                fields = {f.name: f for f in self.form.fields}
-                rows = [{**fields[p.field].to_dict(), "value": values.get(p.field, ""), "proposed": p.value, "key": p.key}
-                        for p in self.proposals if p.field in fields and values.get(p.field, "").strip() != p.value]
-                if rows:
-                    learned = self.autofill.accept(rows)
+            written = self.autofill.write(self.form, apply_review(self.proposals, values), out)
+            learned: list[tuple[str, str]] = []
+            rows = corrections(self.form, self.proposals, values) if self.remember.isChecked() else []
+            if rows:
+                learned = self.autofill.accept(rows)
         except MnemoError as exc:
             report_error(self, exc, "Saving the filled form")
             return None
@@ -246,7 +230,7 @@ class AutofillPane(QWidget):
             self.job.wait(5)
 
 
-def _source_text(p: Any) -> str:
+def _source_text(p: Proposal) -> str:
     """'Profile · First name' for a fact, 'Memory · chat of 2 May' / 'Document · notes.md' for model answers."""
     if not p.source:
         return ""

@@ -1,8 +1,6 @@
 """Autofill pane with the real autofill and persona services: open, review, correct, save, remember."""
 from __future__ import annotations
 
-import pytest
-
 FORM = """<html><body><form>
 <label for=fn>First name</label><input id=fn name=first_name autocomplete=given-name>
 <label for=em>Email</label><input id=em name=email type=email>
@@ -13,8 +11,6 @@ FORM = """<html><body><form>
 
 def test_open_review_correct_save_and_remember(qtbot, window, ui_services, tmp_path):
     pane = window.show_pane("Autofill")
-    if getattr(pane, "autofill", None) is None or getattr(ui_services, "persona", None) is None:
-        pytest.skip("autofill or persona is not in this build")
     ui_services.persona.facts.set("given-name", "Ada")
     ui_services.persona.facts.set("email", "ada@example.org")
     form = tmp_path / "signup.html"
@@ -42,8 +38,6 @@ def test_open_review_correct_save_and_remember(qtbot, window, ui_services, tmp_p
 
 def test_unreadable_form_is_reported(qtbot, window, tmp_path):
     pane = window.show_pane("Autofill")
-    if getattr(pane, "autofill", None) is None:
-        pytest.skip("autofill is not in this build")
     with qtbot.waitSignal(pane.proposed, timeout=30_000) as blocker:
         pane.open_form(str(tmp_path / "missing.pdf"))
     assert isinstance(blocker.args[0], Exception)

@@ -1,6 +1,8 @@
 """Chat pane with the embedded model: streaming answer, Stop, conversation list, rename, delete, export."""
 from __future__ import annotations
 
+import time
+
 from core.chat.context import ContextItem, PreparedContext
 
 
@@ -15,17 +17,43 @@ class Notes:
         pass
 
 
-def test_answer_streams_with_sources_while_the_gui_stays_responsive(qtbot, window, ui_services, gap_meter):
+def _paced(send, seconds):
+    """``chat.send`` with each token handed on ``seconds`` late (on the worker thread): a fast model cannot
+    finish the whole answer between two repaints of the transcript, so the partial answer is observable."""
+    def paced_send(*args, on_token=None, **kwargs):
+        def token(piece):
+            time.sleep(seconds)
+            on_token(piece)
+        return send(*args, on_token=token if on_token is not None else None, **kwargs)
+    return paced_send
+
+
+def test_answer_streams_with_sources_while_the_gui_stays_responsive(qtbot, window, ui_services, gap_meter,
+                                                                   monkeypatch):
     ui_services.chat.providers = [Notes()]
+    monkeypatch.setattr(ui_services.chat, "send", _paced(ui_services.chat.send, 0.03))
     pane = window.show_pane("Chat")
+    finished = []
+    pane.answer_finished.connect(finished.append)
+    shown = []   # the streaming bubble's text while the answer was still coming
+
+    def partial_shown() -> bool:
+        bubble = pane.transcript.streaming
+        text = bubble.body.text() if bubble is not None else ""
+        if not finished and text.endswith(" ▍") and text.removesuffix(" ▍").strip():
+            shown.append(text.removesuffix(" ▍"))
+        return bool(shown)
+
     with qtbot.waitSignal(pane.answer_finished, timeout=60_000) as blocker:
         pane.send("Where does Ada live?")
         gap_meter.watch(lambda: pane.job is not None and pane.job.running)
         assert pane.stop_button.isVisibleTo(pane) and not pane.send_button.isVisibleTo(pane)
-        qtbot.waitUntil(lambda: bool(pane.transcript.streamed_text), timeout=30_000)
-        streamed_before_end = pane.job.running or bool(pane.transcript.streamed_text)
+        qtbot.waitUntil(partial_shown, timeout=30_000)
     reply = blocker.args[0]
-    assert reply.text and not reply.cancelled and streamed_before_end
+    assert reply.text and not reply.cancelled
+    # tokens were on screen before the end: a strict, non-empty prefix of everything the model streamed
+    streamed = pane.transcript.streamed_text
+    assert streamed.startswith(shown[0]) and len(shown[0]) < len(streamed)
     gap_meter.check()
     bubbles = pane.transcript.bubbles
     assert [b.role for b in bubbles] == ["user", "assistant"]

@@ -20,8 +20,7 @@ def corpus(tmp_path):
 
 def _pane(window):
     pane = window.show_pane("Documents")
-    if getattr(pane, "docs", None) is None:
-        pytest.skip("the documents service is not in this build")
+    assert pane.docs is window.services.documents
     return pane
 
 

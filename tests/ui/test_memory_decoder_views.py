@@ -6,11 +6,7 @@ import pytest
 
 @pytest.fixture
 def memory_store(ui_services):
-    mem = getattr(ui_services, "memory", None)
-    if mem is not None:
-        return mem
-    store_mod = pytest.importorskip("core.memory.store")
-    return store_mod.MemoryStore(ui_services.db, ui_services.vectors, lambda: ui_services.embedder)
+    return ui_services.memory
 
 
 def test_memories_list_edit_revisions_forget(qtbot, ui_services, memory_store):
@@ -19,7 +15,7 @@ def test_memories_list_edit_revisions_forget(qtbot, ui_services, memory_store):
     view = MemoriesView(memory_store, ui_services)
     qtbot.addWidget(view)
     assert view.stack.currentIndex() == 0                      # empty state first
-    store = getattr(memory_store, "store", memory_store)
+    store = memory_store.store
     a = store.add("Ada is learning the cello with Marta.", [], [], None, "2 May 2026")
     store.add("Ada grows tomatoes on her balcony.", [], [], None, "3 May 2026")
     view.refresh()
@@ -40,11 +36,8 @@ def test_memories_list_edit_revisions_forget(qtbot, ui_services, memory_store):
     assert [m.id for m in _call(memory_store, "list", "")] != [] and a.id not in [m.id for m in _call(memory_store, "list", "")]
 
 
-def test_decoder_tab_state_alpha_and_refusal(qtbot, ui_services, tmp_path):
-    service_mod = pytest.importorskip("core.decoder.service")
-    decoder = getattr(ui_services, "decoder", None) or service_mod.DecoderService(
-        tmp_path / "decoder", ui_services.settings_store, ui_services.conversations, lambda: ui_services.llm,
-        lambda: getattr(ui_services, "documents", None))
+def test_decoder_tab_state_alpha_and_refusal(qtbot, ui_services):
+    decoder = ui_services.decoder
     from ui.main_window import MainWindow
     from ui.widgets.decoder_view import DecoderView
 

@@ -1,14 +1,9 @@
 """Memory pane with the real persona service: facts (edit, pin, forget, masked), topics, biography."""
 from __future__ import annotations
 
-import pytest
-
 
 def _pane(window):
-    pane = window.show_pane("Memory")
-    if getattr(window.services, "persona", None) is None:
-        pytest.skip("the persona service is not in this build")
-    return pane
+    return window.show_pane("Memory")
 
 
 def _row(view, key):
@@ -75,9 +70,7 @@ def test_not_available_tabs_say_so(qtbot, window):
 
 
 def test_a_cited_memory_opens_in_the_memories_tab(qtbot, window, ui_services):
-    memory = getattr(ui_services, "memory", None)
-    if memory is None:
-        pytest.skip("the memory service is not in this build")
+    memory = ui_services.memory
     a = memory.store.add("Ada plays the cello.", [], [], None, "1 May 2026")
     b = memory.store.add("Ada lives in Lisbon.", [], [], None, "2 May 2026")
     chat = window.show_pane("Chat")
