@@ -8,16 +8,22 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from app.paths import DataPaths
 from core.chat.service import ChatService
+from core.ports import ChatModel, TextEmbedder
 from core.chat.store import ConversationStore
 from core.secrets import SecretStore
 from core.settings import SettingsStore
 from core.store.db import Database
 from core.store.lock import FolderLock
 from core.store.vectors import VectorIndex
+
+if TYPE_CHECKING:
+    from core.settings import Settings
+    from core.store.reembed import Reembedder
+    from models.llm import LlamaConfig
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +42,8 @@ class Services:
         if lock:
             self.lock.acquire()
         self._llm_lock = threading.Lock()
-        self._llm: Any = None
-        self._embedder: Any = None
+        self._llm: ChatModel | None = None
+        self._embedder: TextEmbedder | None = None
         try:
             self.settings_store = SettingsStore(self.paths.settings)
             for w in self.settings_store.warnings:
@@ -46,7 +52,7 @@ class Services:
             self.secrets = SecretStore(self.paths.home)
             self.vectors = VectorIndex(self.paths.vectors)
             self.conversations = ConversationStore(self.db)
-            self.chat = ChatService(self.conversations, self.settings_store, lambda: self.llm)
+            self.chat = ChatService(self.conversations, self.settings_store, self._load_llm)
             self._build_features()
         except BaseException:
             self.lock.release()
@@ -54,81 +60,68 @@ class Services:
         self.settings_store.on_change(self._on_settings_changed)
 
     def _build_features(self) -> None:
-        """Build the services of each feature (documents, memory, persona, decoder, autofill)."""
-        # Each feature adds its service here, in dependency order.
-        self._build_documents()
-        self._build_memory()
-        self._build_persona()
-        self._build_decoder()
-        self._build_autofill()  # autofill: keep last (it reads persona, documents and memory when present)
-
-    def _build_persona(self) -> None:
-        """Persona memory (L1): facts, topics, biography; its profile goes into every chat's system prompt."""
+        """Build the services of each feature, in dependency order, each given exactly what it needs."""
+        from core.autofill import AutofillService
+        from core.autofill.sources import PassageSearch
+        from core.decoder.service import DecoderService
+        from core.documents import DocumentService
+        from core.memory.service import MemoryService
         from core.persona.service import PersonaService
 
-        self.persona = PersonaService(
-            self.db, self.vectors, self.secrets, self.settings_store, conversations=self.conversations,
-            documents=lambda: getattr(self, "documents", None), llm=lambda: self.llm, embedder=lambda: self.embedder,
-            llm_ready=lambda: self._llm is not None and bool(getattr(self._llm, "loaded", True)),
-            memories=lambda: getattr(self, "memory", None))
-        self.persona.attach()
-        self.chat.add_provider(self.persona.provider)
-
-    def _build_decoder(self) -> None:
-        """Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the
-        checkpoint's tokenizer matches the chat model's (checked when the model is loaded, at the first answer)."""
-        from core.decoder.service import DecoderService
-
-        self.decoder = DecoderService(self.paths.models / "decoder", self.settings_store, self.conversations,
-                                      lambda: self.llm, documents_provider=lambda: getattr(self, "documents", None))
-        self.chat.set_logits_processor(self.decoder.processor_factory)
-
-    def _build_autofill(self) -> None:
-        from core.autofill import AutofillService
-        from core.autofill.sources import memory_search, persona_facts
-
-        self.autofill = AutofillService(
-            settings=lambda: self.settings.autofill, facts=lambda: persona_facts(self),
-            embed=lambda texts: self.embedder.embed(texts), llm=lambda: self.llm, search=lambda: memory_search(self))
-
-    def _build_memory(self) -> None:
-        """Reflective memory (RMM): memories + document passages, reranked, in every answer; idle reflection."""
-        from core.memory.service import MemoryService
-
-        self.memory = MemoryService(self.db, self.vectors, self.conversations, self.settings_store, lambda: self.llm,
-                                    lambda: self.embedder, self.paths.models,
-                                    documents=lambda: getattr(self, "documents", None))
+        # Imported documents (L0). Their passages reach answers through the memory provider, which ranks
+        # them with memories.
+        self.documents = DocumentService(self.db, self.vectors, self._load_embedder, self.settings_store)
+        # Reflective memory (RMM): memories + document passages, reranked, in every answer; idle reflection.
+        self.memory = MemoryService(self.db, self.vectors, self.conversations, self.settings_store, self._load_llm,
+                                    self._load_embedder, self.paths.models, documents=self.documents)
         self.chat.add_provider(self.memory.provider)
         self.memory.start_background()
+        # Persona memory (L1): facts, topics, biography; its profile goes into every chat's system prompt.
+        self.persona = PersonaService(
+            self.db, self.vectors, self.secrets, self.settings_store, conversations=self.conversations,
+            documents=self.documents, llm=self._load_llm, embedder=self._load_embedder,
+            llm_ready=lambda: self.llm_loaded, memories=self.memory)
+        self.persona.attach()
+        self.chat.add_provider(self.persona.provider)
+        # Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the
+        # checkpoint's tokenizer matches the chat model's (checked when the model is loaded, at the first answer).
+        self.decoder = DecoderService(self.paths.models / "decoder", self.settings_store, self.conversations,
+                                      self._load_llm, lambda: self.llm_config().resolved_path(),
+                                      documents=self.documents)
+        self.chat.set_logits_processor(self.decoder.processor_factory)
+        # Autofill reads the persona's facts, and documents and memories for what the facts do not say.
+        facts = self.persona.facts
+        self.autofill = AutofillService(
+            settings=lambda: self.settings.autofill, facts=lambda: facts,
+            embed=lambda texts: self.embedder.embed(texts), llm=self._load_llm,
+            search=PassageSearch(self.documents, self.memory))
 
-    def _build_documents(self) -> None:
-        """Imported documents (L0 memory) and their passages in chat answers."""
-        from core.documents import DocumentService
+    def _load_llm(self) -> ChatModel:
+        return self.llm
 
-        # Passages reach answers through the memory provider, which ranks them with memories.
-        self.documents = DocumentService(self.db, self.vectors, lambda: self.embedder, self.settings_store)
+    def _load_embedder(self) -> TextEmbedder:
+        return self.embedder
 
     def rebuild_vectors(self) -> int:
         """Rebuild every Chroma collection from the vectors kept in SQLite (``mnemo doctor --rebuild-vectors``)."""
-        n = self.documents.rebuild_vectors()
-        memory = getattr(self, "memory", None)
-        if memory is not None:
-            n += memory.store.rebuild_vectors()
-        return n
+        return self.documents.rebuild_vectors() + self.memory.store.rebuild_vectors()
 
     # ---- settings --------------------------------------------------------------------------
     @property
-    def settings(self):  # -> core.settings.Settings
+    def settings(self) -> Settings:
         return self.settings_store.settings
 
     def _on_settings_changed(self, keys: set[str]) -> None:
         if keys & MODEL_KEYS:
             self.reload_llm()
         if keys & EMBEDDER_KEYS:
-            self._embedder = None
+            self._embedder = None  # the next use loads the new one; stored vectors are checked against it
+            if "model.embedder_path" in keys:
+                log.warning("model.embedder_path changed: vectors stored by another embedder are embedded again by "
+                            "'mnemo reembed' (searches say so until then)")
 
     # ---- models ----------------------------------------------------------------------------
-    def llm_config(self):  # -> models.llm.LlamaConfig
+    def llm_config(self) -> LlamaConfig:
         from models.llm import LlamaConfig
 
         m = self.settings.model
@@ -136,7 +129,7 @@ class Services:
                            n_batch=m.n_batch, flash_attn=m.flash_attn, seed=m.seed)
 
     @property
-    def llm(self):  # -> models.llm.LlamaRuntime
+    def llm(self) -> ChatModel:
         with self._llm_lock:
             if self._llm is None:
                 from models.llm import LlamaRuntime
@@ -148,8 +141,8 @@ class Services:
     def llm_loaded(self) -> bool:
         return self._llm is not None and self._llm.loaded
 
-    def set_llm(self, llm: Any) -> None:
-        """Use ``llm`` (anything with LlamaRuntime's methods) instead of loading the configured model; for tests."""
+    def set_llm(self, llm: ChatModel | None) -> None:
+        """Use ``llm`` instead of loading the configured model (tests, a model loaded elsewhere); None = load it."""
         with self._llm_lock:
             self._llm = llm
 
@@ -161,7 +154,7 @@ class Services:
             old.close()
 
     @property
-    def embedder(self):  # -> models.embedder.Embedder
+    def embedder(self) -> TextEmbedder:
         if self._embedder is None:
             from models.embedder import Embedder
 
@@ -169,18 +162,23 @@ class Services:
             self._embedder = Embedder(m.embedder_path or None, device=m.embedder_device)
         return self._embedder
 
+    def set_embedder(self, embedder: TextEmbedder | None) -> None:
+        """Use ``embedder`` instead of loading the configured one (tests, an embedder loaded elsewhere)."""
+        self._embedder = embedder
+
+    def reembedder(self) -> Reembedder:
+        """The re-embed job of this data folder (``mnemo reembed``): ``plan()`` says how much, ``run()`` does it."""
+        from core.store.reembed import Reembedder
+
+        return Reembedder(self.db, self.vectors, self._load_embedder)
+
     # ---- life cycle ------------------------------------------------------------------------
     def close(self) -> None:
-        if getattr(self, "documents", None) is not None:
-            self.documents.stop_watching()  # the watched-folder poller, if the window started it
-        if getattr(self, "memory", None) is not None:
-            self.memory.close()  # stop idle reflection before the model and the database close
-        if getattr(self, "persona", None) is not None:
-            self.persona.close()  # stop its background worker before the database closes
+        self.documents.stop_watching()  # the watched-folder poller, if the window started it
+        self.memory.close()  # stop idle reflection before the model and the database close
+        self.persona.close()  # stop its background worker before the database closes
         if self._llm is not None:
-            close = getattr(self._llm, "close", None)  # a test's stand-in may have none
-            if callable(close):
-                close()
+            self._llm.close()
             self._llm = None
         self.db.close()
         self.lock.release()

@@ -1,17 +1,13 @@
-"""One exception root for Mnemo: every error a user can see says what to do next."""
+"""The domain's errors, all under the one root ``MnemoError`` (defined in ``models.errors``, re-exported here).
+
+Every error a user can see says what to do next.
+"""
 from __future__ import annotations
 
+from models.errors import EmbedderError, LLMError, MnemoError, ModelError, ModelFileError
 
-class MnemoError(Exception):
-    """Base of every error Mnemo reports to the user.
-
-    ``hint`` says what to do next; ``str(err)`` includes it.
-    """
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        self.message = message
-        self.hint = hint
-        super().__init__(f"{message} {hint}".strip())
+__all__ = ["MnemoError", "ModelError", "ModelFileError", "LLMError", "EmbedderError", "Cancelled", "SettingsError",
+           "StorageError", "DataFolderLocked", "SecretsError", "ImportFailed"]
 
 
 class Cancelled(MnemoError):
@@ -23,10 +19,6 @@ class Cancelled(MnemoError):
 
 class SettingsError(MnemoError):
     """A setting is unknown or its value is out of range."""
-
-
-class ModelError(MnemoError):
-    """A model file is missing, truncated, not a GGUF, or failed to load."""
 
 
 class StorageError(MnemoError):

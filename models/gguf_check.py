@@ -4,9 +4,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-
-class ModelFileError(ValueError):
-    """A model file is missing, truncated or not a GGUF; the message names the file."""
+from models.errors import ModelFileError
 
 
 GGUF_MAGIC = b"GGUF"

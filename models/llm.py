@@ -21,19 +21,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from models.embedded import default_gguf
-from models.gguf_check import ModelFileError, check_gguf
+from models.errors import LLMError, ModelFileError
+from models.gguf_check import check_gguf
 
 log = logging.getLogger(__name__)
 
 ChatMessage = dict[str, str]
-
-
-class LLMError(RuntimeError):
-    """llama.cpp failed to load a model or to generate."""
-
-
-class GenerationCancelled(RuntimeError):
-    """Generation stopped because the caller cancelled it."""
 
 
 @dataclass

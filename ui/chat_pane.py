@@ -6,7 +6,7 @@ the GUI thread through the job's ``items`` callback and are painted by the trans
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeyEvent
@@ -15,17 +15,22 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, Q
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from core.errors import MnemoError
+from ui.memory_pane import MemoryPane
+from ui.ports import AppServices, Pane
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.source_dialog import SourceDialog
 from ui.widgets.transcript import Transcript
 from ui.widgets.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from ui.workers import Job, report_error
 
+if TYPE_CHECKING:
+    from core.chat.service import ChatReply
+
 
 class _EnterSends(QObject):
     """Enter sends the message, Shift+Enter makes a new line."""
 
-    def __init__(self, send: Any) -> None:
+    def __init__(self, send: Callable[[], None]) -> None:
         super().__init__()
         self._send = send
 
@@ -38,17 +43,17 @@ class _EnterSends(QObject):
         return False
 
 
-class ChatPane(QWidget):
+class ChatPane(Pane):
     """Conversation list on the left, transcript and input on the right."""
 
     speed_measured = Signal(float)
     answer_finished = Signal(object)   # ChatReply, for tests and the status bar
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
         self.conversation_id: int | None = None
-        self.job: Job[Any] | None = None
+        self.job: Job[ChatReply] | None = None
         self._job_conversation: int | None = None
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_list())
@@ -218,7 +223,7 @@ class ChatPane(QWidget):
         self.center.setCurrentWidget(self.transcript if messages else self.empty)
 
     def _show_sources(self) -> bool:
-        return bool(getattr(self.services.settings.interface, "show_sources", True))
+        return self.services.settings.interface.show_sources
 
     def rename_current(self, title: str) -> None:
         if self.conversation_id is None:
@@ -261,9 +266,13 @@ class ChatPane(QWidget):
                                               "Markdown (*.md)")
         if path:
             try:
-                self.window().show_note(f"Saved {self.export_conversation(Path(path))}")  # type: ignore[attr-defined]
+                saved = self.export_conversation(Path(path))
             except OSError as exc:
                 report_error(self, exc, "Exporting the conversation")
+                return
+            host = self.host()
+            if host is not None:
+                host.show_note(f"Saved {saved}")
 
     def _list_menu(self, pos: Any) -> None:
         item = self.list.itemAt(pos)
@@ -296,7 +305,7 @@ class ChatPane(QWidget):
         self.input.clear()
         self.center.setCurrentWidget(self.transcript)
         self.transcript.add("user", text)
-        loading = not getattr(self.services, "llm_loaded", True)
+        loading = not self.services.llm_loaded
         self.transcript.begin_stream("_Waiting for the model to finish loading…_" if loading else "_Thinking…_")
         self._set_busy(True)
         self._job_conversation = conv_id
@@ -320,7 +329,7 @@ class ChatPane(QWidget):
         if self.conversation_id == self._job_conversation and self.transcript.streaming is not None:
             self.transcript.append_token(piece)
 
-    def _on_reply(self, reply: Any) -> None:
+    def _on_reply(self, reply: ChatReply) -> None:
         meta = {"sources": reply.sources, "tokens_per_s": reply.tokens_per_s, "cancelled": reply.cancelled}
         if self.conversation_id == reply.conversation_id:
             self.transcript.end_stream(reply.text, meta, reply.message_id, self._show_sources())
@@ -366,11 +375,10 @@ class ChatPane(QWidget):
         dialog.show()
 
     def _show_memory(self, ref: str) -> None:
-        window = self.window()
-        pane = window.show_pane("Memory") if hasattr(window, "show_pane") else None
-        reveal = getattr(pane, "reveal", None)
-        if callable(reveal):
-            reveal(ref)
+        host = self.host()
+        pane = host.show_pane("Memory") if host is not None else None
+        if isinstance(pane, MemoryPane):
+            pane.reveal(ref)
 
     def _open_document(self, path: str, page: int) -> None:
         url = QUrl.fromLocalFile(path)

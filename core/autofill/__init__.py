@@ -1,7 +1,7 @@
 """Autofill: read forms (PDF, HTML, JSON, label lists), propose values from the profile, write filled copies."""
 from __future__ import annotations
 
-from core.autofill.model import FactSource, Form, FormField, Option, Proposal, StaticFacts
+from core.autofill.model import Form, FormField, Option, Proposal, StaticFacts
 from core.autofill.service import AutofillService
 
-__all__ = ["AutofillService", "FactSource", "Form", "FormField", "Option", "Proposal", "StaticFacts"]
+__all__ = ["AutofillService", "Form", "FormField", "Option", "Proposal", "StaticFacts"]

@@ -1,14 +1,14 @@
 """The data autofill works on: form fields as read from any form, proposals for them, and the fact source.
 
 Every reader turns its format into a list of ``FormField``; the matcher and the service
-only ever see these, and every writer takes the same ``Proposal`` list back. The fact
-source is a small protocol so the persona service (or a fake in tests) plugs in.
+only ever see these, and every writer takes the same ``Proposal`` list back. Facts come
+through ``core.ports.FactSource`` (the persona's FactStore, or ``StaticFacts`` in tests and evaluation).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Sequence
 
 
 @dataclass
@@ -114,7 +114,7 @@ class Proposal:
 
 @dataclass
 class Fact:
-    """The part of a persona fact autofill needs (duck-typed from the persona's FactRecord)."""
+    """A fact of ``StaticFacts`` (it satisfies ``core.ports.FactView``, as the persona's FactRecord does)."""
 
     key: str
     value: str
@@ -124,17 +124,6 @@ class Fact:
     sensitive: bool = False
     pinned: bool = False
     updated_at: datetime | None = None
-
-
-@runtime_checkable
-class FactSource(Protocol):
-    """What autofill needs from the persona's facts (``services.persona.facts``)."""
-
-    def all(self, reveal: bool = False) -> Sequence[Any]: ...
-
-    def get(self, key: str, reveal: bool = False) -> Any: ...
-
-    def set(self, key: str, value: str, source: str = "user", pinned: bool = True, confidence: float = 1.0) -> Any: ...
 
 
 class StaticFacts:

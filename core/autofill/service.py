@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from core.autofill.ask import SearchFn, ask_model
 from core.autofill.forms import read_form, write_form
 from core.autofill.lexicon import SENSITIVE_KEYS, normalize
 from core.autofill.matcher import EmbedFn, KeyMatch, Matcher, refusal, resolve_form
-from core.autofill.model import FactSource, Form, FormField, Proposal
+from core.autofill.model import Form, FormField, Proposal
 from core.autofill.values import choose_option, derive, format_date, parse_date
 from core.errors import Cancelled, MnemoError
+from core.ports import Cancellable, ChatModel, ChatModelLoader, FactSource, FactView
+
+if TYPE_CHECKING:
+    from core.settings.schema import AutofillSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +33,9 @@ _DATE_KEYS = {"bday"}
 class AutofillService:
     """Reads forms, proposes values, writes filled copies, and turns corrections into pinned facts."""
 
-    def __init__(self, settings: Callable[[], Any], facts: Callable[[], FactSource | None],
-                 embed: EmbedFn | None = None, llm: Callable[[], Any] | None = None,
-                 search: Callable[[], SearchFn | None] | None = None) -> None:
+    def __init__(self, settings: Callable[[], AutofillSettings], facts: Callable[[], FactSource | None],
+                 embed: EmbedFn | None = None, llm: ChatModelLoader | None = None,
+                 search: SearchFn | None = None) -> None:
         self._settings = settings  # -> AutofillSettings
         self._facts = facts
         self._llm = llm
@@ -46,24 +50,24 @@ class AutofillService:
         return self._facts()
 
     # ---- proposing ---------------------------------------------------------------------------
-    def _fact_table(self, fill_sensitive: bool) -> dict[str, Any]:
+    def _fact_table(self, fill_sensitive: bool) -> dict[str, FactView]:
         src = self._facts()
         if src is None:
             return {}
-        table: dict[str, Any] = {}
+        table: dict[str, FactView] = {}
         for rec in src.all(reveal=False):
-            if getattr(rec, "sensitive", False) and fill_sensitive:
+            if rec.sensitive and fill_sensitive:
                 rec = src.get(rec.key, reveal=True) or rec
             table[str(rec.key)] = rec
         return table
 
     def propose(self, fields: Sequence[FormField], overwrite: bool | None = None, use_model: bool = True,
-                cancel: Any = None) -> list[Proposal]:
+                cancel: Cancellable | None = None) -> list[Proposal]:
         """One proposal per field, in order."""
         cfg = self._settings()
         overwrite = cfg.overwrite_existing if overwrite is None else overwrite
         facts = self._fact_table(cfg.fill_sensitive)
-        values = {k: str(getattr(r, "value", "") or "") for k, r in facts.items()}
+        values = {k: str(r.value or "") for k, r in facts.items()}
         out: dict[str, Proposal] = {}
         matches: dict[str, KeyMatch | None] = {}
         for f in fields:
@@ -81,9 +85,9 @@ class AutofillService:
                 continue
             matches[f.name] = self.matcher.match(f)
         resolve_form(list(fields), matches)
-        llm = search = None
+        llm: ChatModel | None = None
         for f in fields:
-            if cancel is not None and getattr(cancel, "cancelled", False):
+            if cancel is not None and cancel.cancelled:
                 raise Cancelled()
             if f.name not in matches:
                 continue
@@ -91,22 +95,20 @@ class AutofillService:
             if m is not None:
                 p.key, p.match = m.key, m.how
                 self._from_facts(f, p, m, facts, values, cfg)
-            if p.status == "unknown" and use_model and not p.note:
-                if llm is None and self._llm is not None and self._search is not None:
-                    search = self._search()
-                    llm = self._llm() if search is not None else None
-                if llm is not None and search is not None:
-                    self._from_memory(f, p, llm, search, cfg)
+            if p.status == "unknown" and use_model and not p.note and self._llm is not None \
+                    and self._search is not None:
+                llm = llm or self._llm()
+                self._from_memory(f, p, llm, self._search, cfg)
         return [out[f.name] for f in fields]
 
-    def _from_facts(self, f: FormField, p: Proposal, m: KeyMatch, facts: dict[str, Any],
-                    values: dict[str, str], cfg: Any) -> None:
+    def _from_facts(self, f: FormField, p: Proposal, m: KeyMatch, facts: dict[str, FactView],
+                    values: dict[str, str], cfg: AutofillSettings) -> None:
         got = derive(m.key, values)
         if got is None:
             return
         value, src_key = got
         rec = facts.get(src_key)
-        sensitive = bool(getattr(rec, "sensitive", False)) or m.key in SENSITIVE_KEYS
+        sensitive = (rec is not None and rec.sensitive) or m.key in SENSITIVE_KEYS
         if sensitive and not cfg.fill_sensitive:
             p.status, p.sensitive, p.note = "sensitive", True, "sensitive fact: allow autofill.fill_sensitive to propose it"
             return
@@ -123,14 +125,14 @@ class AutofillService:
         if f.max_length and len(value) > f.max_length:
             p.status, p.note = "unknown", f"the value is longer than the field's {f.max_length} characters"
             return
-        conf = m.score * float(getattr(rec, "confidence", 1.0) or 1.0)
+        conf = m.score * (float(rec.confidence or 1.0) if rec is not None else 1.0)
         if conf < cfg.min_confidence:
             p.status, p.note = "unknown", f"confidence {conf:.2f} below autofill.min_confidence"
             return
         p.value, p.status, p.source, p.confidence, p.sensitive = value, "filled", "fact", conf, sensitive
-        p.source_ref = f"fact:{getattr(rec, 'id', '')} {src_key}".strip()
+        p.source_ref = f"fact:{rec.id if rec is not None else ''} {src_key}".strip()
 
-    def _from_memory(self, f: FormField, p: Proposal, llm: Any, search: SearchFn, cfg: Any) -> None:
+    def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings) -> None:
         ans = ask_model(llm, search, f)
         if ans is None:
             return

@@ -15,6 +15,7 @@ from core.chat.context import ContextItem, ContextProvider, PreparedContext
 from core.chat.prompt import build_messages
 from core.chat.store import ConversationStore
 from core.errors import Cancelled, MnemoError
+from core.ports import Cancellable, ChatModelLoader
 from core.settings import SettingsStore
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,11 @@ class ChatReply:
 class ChatService:
     """Answers a user's message in a conversation, streaming tokens to ``on_token``."""
 
-    def __init__(self, conversations: ConversationStore, settings: SettingsStore, llm_provider: Callable[[], Any],
+    def __init__(self, conversations: ConversationStore, settings: SettingsStore, llm: ChatModelLoader,
                  providers: Sequence[ContextProvider] = (), logits_processor: Callable[[], Any] | None = None) -> None:
         self.conversations = conversations
         self.settings = settings
-        self._llm_provider = llm_provider
+        self._llm_provider = llm
         self.providers: list[ContextProvider] = list(providers)
         self._logits_processor = logits_processor  # returns a processor list or None (memory decoder)
 
@@ -60,7 +61,7 @@ class ChatService:
         return prepared
 
     def send(self, text: str, conversation_id: int | None = None, on_token: Callable[[str], None] | None = None,
-             cancel: Any = None) -> ChatReply:
+             cancel: Cancellable | None = None) -> ChatReply:
         """Store the user's message, answer it, store the answer; return the reply."""
         from models.llm import Sampling
 
@@ -100,7 +101,7 @@ class ChatService:
                     on_token(piece)
         except Cancelled:
             cancelled = True
-        if cancel is not None and getattr(cancel, "cancelled", False):
+        if cancel is not None and cancel.cancelled:
             cancelled = True
         raw = "".join(pieces)
         seconds = usage.get("seconds") or (time.perf_counter() - t0)
@@ -109,7 +110,7 @@ class ChatService:
         sources = [{"n": i, **it.to_json(), "cited": i in cited} for i, it in enumerate(items, 1)]
         meta = {"sources": sources, "pieces": usage.get("pieces", len(pieces)), "seconds": round(seconds, 3),
                 "tokens_per_s": round(usage.get("pieces", len(pieces)) / seconds, 2) if seconds else 0.0,
-                "cancelled": cancelled, "model": getattr(getattr(llm, "config", None), "path", "") or "embedded"}
+                "cancelled": cancelled, "model": llm.info.name if llm.loaded else ""}
         msg = self.conversations.add_message(conversation_id, "assistant", answer, meta=meta)
         if not cancelled:
             for idx, (provider, pc) in enumerate(prepared):

@@ -11,14 +11,18 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from core.decoder import corpus as corpus_mod
 from core.decoder.corpus import CorpusText
 from core.decoder.pipeline import BuildReport, TrainReport
 from core.errors import MnemoError
 from core.jobs import CancelToken, ProgressFn, no_progress
+from core.ports import ChatModelLoader, DocumentSource
 from core.settings import SettingsStore
+
+if TYPE_CHECKING:
+    from core.chat.store import ConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +41,14 @@ class DecoderStatus:
 class DecoderService:
     """Builds, trains and plugs in the memory decoder."""
 
-    def __init__(self, folder: Path, settings: SettingsStore, conversations: Any, llm_provider: Callable[[], Any],
-                 documents_provider: Callable[[], Any] | None = None) -> None:
+    def __init__(self, folder: Path, settings: SettingsStore, conversations: ConversationStore, llm: ChatModelLoader,
+                 model_path: Callable[[], Path], documents: DocumentSource | None = None) -> None:
         self.folder = Path(folder)
         self.settings = settings
         self.conversations = conversations
-        self._llm_provider = llm_provider
-        self._documents_provider = documents_provider or (lambda: None)
+        self._llm_provider = llm
+        self._model_file = model_path     # the chat model's GGUF, without loading it
+        self._documents = documents
         self.notice = ""                 # user-visible: why the decoder is not in use
         self._session_off = False
         self._lock = threading.Lock()
@@ -63,16 +68,11 @@ class DecoderService:
     # ---- corpus -----------------------------------------------------------------------------
     def corpus(self) -> list[CorpusText]:
         """Imported documents (when that feature is present) and stored conversations."""
-        docs = corpus_mod.document_texts(self._documents_provider())
+        docs = corpus_mod.document_texts(self._documents)
         return docs + corpus_mod.conversation_texts(self.conversations)
 
     def _model_path(self) -> str:
-        llm = self._llm_provider()
-        cfg = getattr(llm, "config", None)
-        if cfg is None or not hasattr(cfg, "resolved_path"):
-            raise MnemoError("The chat model has no file path, so its hidden states cannot be read.",
-                             "Set model.path to a .gguf file.")
-        return str(cfg.resolved_path())
+        return str(self._model_file())
 
     # ---- jobs -------------------------------------------------------------------------------
     def build(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
@@ -126,7 +126,7 @@ class DecoderService:
         ckpt = ckpt or self._checkpoint()
         info = self._llm_provider().info
         try:
-            ckpt.check_tokenizer(info.tokenizer_hash, getattr(info, "name", "the chat model"))
+            ckpt.check_tokenizer(info.tokenizer_hash, info.name or "the chat model")
         except TokenizerMismatch as exc:
             raise MnemoError(str(exc), "Build and train the decoder again for this model, or switch back to the model it was trained for.") from exc
 

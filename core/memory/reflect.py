@@ -25,6 +25,7 @@ from core.errors import Cancelled
 from core.jobs import CancelToken
 from core.memory.store import MEMORIES, MemoryStore, TurnIn, memory_text
 from core.search.fusion import STOPWORDS
+from core.ports import ChatModelLoader
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +116,9 @@ def _clip(text: str, n: int = CLIP_WORDS) -> str:
 
 
 class Reflector:
-    """Turns sessions into memories with the model (``llm()``: anything with ``complete_json``)."""
+    """Turns sessions into memories with the chat model."""
 
-    def __init__(self, store: MemoryStore, llm: Callable[[], Any] | None, merge_candidates: Callable[[], int] = lambda: 5,
+    def __init__(self, store: MemoryStore, llm: ChatModelLoader | None, merge_candidates: Callable[[], int] = lambda: 5,
                  merge_threshold: float = 0.85) -> None:
         self.store = store
         self._llm = llm

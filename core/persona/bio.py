@@ -21,6 +21,7 @@ from core.persona.facts import FactRecord
 from core.persona.tables import PersonaBio, aware
 from core.store.db import Database
 from core.store.tables import utcnow
+from core.ports import ChatModel
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class BioView:
 
 
 class BioStore:
-    def __init__(self, db: Database, llm: Callable[[], Any] | None, redact: Callable[[str], str] = lambda t: t) -> None:
+    def __init__(self, db: Database, llm: Callable[[], ChatModel | None] | None, redact: Callable[[str], str] = lambda t: t) -> None:
         self.db = db
         self._llm = llm
         self._redact = redact

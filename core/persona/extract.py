@@ -13,6 +13,7 @@ from typing import Any
 
 from core.persona.keys import AUTOCOMPLETE_TOKENS, is_valid_key, normalize_key
 from core.persona.rules import Candidate, _typed
+from core.ports import ChatModel
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,15 @@ def _grounded(value: str, text: str) -> bool:
     return bool(v) and f" {v} " in f" {fold(text)} "
 
 
-def model_confidence(llm: Any) -> float:
-    path = getattr(getattr(llm, "config", None), "path", None)
-    return SMALL_MODEL_CONFIDENCE if path == "" else MODEL_CONFIDENCE
+def model_confidence(llm: ChatModel) -> float:
+    """The embedded 135M model's facts count for less than those of a model the user picked."""
+    from models.embedded import default_gguf
+
+    embedded = default_gguf()
+    return SMALL_MODEL_CONFIDENCE if embedded is not None and llm.info.path == str(embedded) else MODEL_CONFIDENCE
 
 
-def model_candidates(llm: Any, text: str, known_keys: set[str] = frozenset()) -> list[Candidate]:  # type: ignore[assignment]
+def model_candidates(llm: ChatModel, text: str, known_keys: set[str] = frozenset()) -> list[Candidate]:  # type: ignore[assignment]
     """Ask the model for facts in ``text``; keep only grounded values with usable keys."""
     text = text.strip()[:MAX_CHARS]
     messages = [{"role": "system", "content": SYSTEM},
@@ -78,8 +82,6 @@ def model_candidates(llm: Any, text: str, known_keys: set[str] = frozenset()) ->
         from models.llm import Sampling
 
         answer = llm.complete_json(messages, FACT_SCHEMA, Sampling(temperature=0.0, max_tokens=400))
-    except TypeError:
-        answer = llm.complete_json(messages, FACT_SCHEMA)
     except Exception as exc:  # the model's answer is advisory: rules already ran
         log.info("model extraction skipped: %s", type(exc).__name__)
         return []

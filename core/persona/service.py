@@ -12,10 +12,9 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-
+from core.documents.importers.mail import ADDRESS_FIELDS, mail_parts
 from core.errors import Cancelled
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.persona.bio import BioStore
@@ -27,41 +26,34 @@ from core.persona.provider import PersonaContextProvider
 from core.persona.rules import Candidate, dedupe, extract_rules, from_vcard
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
+from core.ports import ChatModel, ChatModelLoader, DocumentSource, EmbedderLoader, MemoryList, VectorStore
+
+if TYPE_CHECKING:
+    from core.chat.store import ConversationStore
+    from core.documents.model import ChunkView
+    from core.secrets import SecretStore
+    from core.settings import SettingsStore
+    from core.store.db import Database
+    from core.store.tables import Message
 
 log = logging.getLogger(__name__)
 
 MAIL_FORMATS = {"email", "eml", "mbox", "mail", "msg"}
 
 
-def _meta_of(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    meta = obj.get("meta") if isinstance(obj, dict) else getattr(obj, "meta", None)
-    return dict(meta or {})
-
-
-def _time_of(obj: Any) -> float | None:
-    for name in ("modified_at", "mtime", "created_at", "imported_at"):
-        v = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if isinstance(v, (int, float)) and v > 0:
-            return float(v)
-        if isinstance(v, datetime):
-            return v.timestamp()
-    return None
-
-
 class PersonaService:
     """Facts, topics, biography and the chat provider that puts them into the prompt."""
 
-    def __init__(self, db: Any, vectors: Any, secrets: Any, settings: Any, conversations: Any = None,
-                 documents: Callable[[], Any] | None = None, llm: Callable[[], Any] | None = None,
-                 embedder: Callable[[], Any] | None = None, model_extraction: bool = True,
-                 llm_ready: Callable[[], bool] | None = None, memories: Callable[[], Any] | None = None) -> None:
+    def __init__(self, db: Database, vectors: VectorStore, secrets: SecretStore, settings: SettingsStore,
+                 conversations: ConversationStore | None = None, documents: DocumentSource | None = None,
+                 llm: ChatModelLoader | None = None, embedder: EmbedderLoader | None = None,
+                 model_extraction: bool = True, llm_ready: Callable[[], bool] | None = None,
+                 memories: MemoryList | None = None) -> None:
         self.db = db
         self.settings = settings
         self.conversations = conversations
-        self._documents = documents or (lambda: None)
-        self._memories = memories or (lambda: None)   # RMM's memory service, when built: its summaries join topics
+        self._documents = documents
+        self._memories = memories   # RMM's memory service: its summaries join topics
         self._llm = llm
         self._llm_ready = llm_ready or (lambda: True)
         self._in_refresh = False
@@ -92,7 +84,7 @@ class PersonaService:
                 words.update(w.lower() for w in re.findall(r"[A-Za-zÀ-ž]{3,}", f.value))
         return words
 
-    def _model(self) -> Any:
+    def _model(self) -> ChatModel | None:
         """The chat model, but only when it is loaded already (background work never loads it) or during
         an explicit ``refresh``; None otherwise (the caller falls back to rules, keywords, a template)."""
         if self._llm is None or not (self._in_refresh or self._llm_ready()):
@@ -108,10 +100,9 @@ class PersonaService:
     # ---- wiring -----------------------------------------------------------------------------------------------
     def attach(self) -> None:
         """Listen to imports and conversations."""
-        docs = self._documents()
-        if docs is not None and hasattr(docs, "add_listener"):
-            docs.add_listener(self._on_document)
-        if self.conversations is not None and hasattr(self.conversations, "on_message"):
+        if self._documents is not None:
+            self._documents.add_listener(self._on_document)
+        if self.conversations is not None:
             self.conversations.on_message(self._on_message)
 
     def _on_document(self, event: str, document_id: int) -> None:
@@ -128,8 +119,8 @@ class PersonaService:
         except Exception:  # the import itself must not fail because of the persona
             log.exception("persona could not process document %s (%s)", document_id, event)
 
-    def _on_message(self, conversation_id: int, message: Any) -> None:
-        if getattr(message, "role", "") == "assistant":  # the answer is done: the model is free again
+    def _on_message(self, conversation_id: int, message: Message) -> None:
+        if message.role == "assistant":  # the answer is done: the model is free again
             self.schedule(f"conv:{conversation_id}", lambda c: self.extract_conversation(conversation_id))
 
     def _facts_changed(self, keys: set[str]) -> None:
@@ -226,14 +217,13 @@ class PersonaService:
     def _vcard_confidence(self, card: dict, document_id: int | None) -> float:
         """A file with one card marked as the user's is their card; in an address book only the card that
         matches the name or e-mail already known is."""
-        docs = self._documents()
+        docs = self._documents
         n_cards = 1
         if docs is not None and document_id is not None:
             if document_id not in self._card_counts:
                 if len(self._card_counts) > 256:
                     self._card_counts.clear()
-                self._card_counts[document_id] = sum(
-                    1 for c in docs.iter_chunks([document_id]) if (getattr(c, "meta", None) or {}).get("vcard"))
+                self._card_counts[document_id] = sum(1 for c in docs.iter_chunks([document_id]) if c.meta.get("vcard"))
             n_cards = self._card_counts[document_id]
         if n_cards <= 1:
             return 0.95
@@ -246,54 +236,36 @@ class PersonaService:
     def _mail_candidates(self, text: str, is_self: bool) -> tuple[list[Candidate], str]:
         """Header addresses are weak evidence that add up over a mailbox; the body counts as the user's own
         words only when the mail is from the user's known address. Quoted replies are dropped."""
-        head, _, body = text.partition("\n\n")
-        if not re.search(r"^From:", head, re.M):
-            head, body = "", text
-        body_lines = []
-        for line in body.splitlines():
-            if re.match(r"\s*(On .{5,120} wrote:|-----Original Message-----|Am .{5,80} schrieb)", line):
-                break
-            if not line.lstrip().startswith(">"):
-                body_lines.append(line)
-        body = "\n".join(body_lines)
-        from core.persona.rules import EMAIL_RE
-
+        mail = mail_parts(text)
         cands: list[Candidate] = []
-        sender = ""
-        for field in ("From", "To", "Cc"):
-            m = re.search(rf"^{field}:(.*)$", head, re.M)
-            if m:
-                found = EMAIL_RE.findall(m.group(1))
-                if field == "From" and found:
-                    sender = found[0].casefold()
-                if is_self:
-                    cands += [Candidate("email", e, 0.2, "mail-header") for e in found]
+        if is_self:
+            cands += [Candidate("email", e, 0.2, "mail-header") for f in ADDRESS_FIELDS for e in mail.addresses[f]]
         known = self.facts.get("email")
-        by_user = bool(sender) and known is not None and known.value.casefold() == sender
+        by_user = bool(mail.sender) and known is not None and known.value.casefold() == mail.sender.casefold()
         if by_user:
-            cands += extract_rules(head + "\n\n" + body if head else body, is_self=True)
+            cands += extract_rules(mail.head + "\n\n" + mail.body if mail.head else mail.body, is_self=True)
         else:
-            cands += extract_rules(body, is_self=False, is_mail=True)
-        return cands, body if by_user else ""
+            cands += extract_rules(mail.body, is_self=False, is_mail=True)
+        return cands, mail.body if by_user else ""
 
     def extract_document(self, document_id: int, use_model: bool | None = None, cancel: CancelToken | None = None) -> int:
-        docs = self._documents()
+        docs = self._documents
         if docs is None:
             return 0
-        doc = docs.get_document(document_id) if hasattr(docs, "get_document") else None
-        meta = _meta_of(doc)
-        is_self = meta.get("owner") == "self"
-        when = _time_of(doc)
+        is_self = docs.get_document(document_id).meta.get("owner") == "self"
         n = 0
         for ch in docs.iter_chunks([document_id]):
             if cancel is not None:
                 cancel.raise_if_cancelled("Extraction stopped.")
-            cmeta = dict(getattr(ch, "meta", None) or {})
-            is_mail = str(getattr(ch, "format", "")).lower() in MAIL_FORMATS or "from" in cmeta
-            self.extract_text(ch.text, f"chunk:{ch.id}", getattr(ch, "source", "") or f"document {document_id}",
-                              document_id, is_self, is_mail, when, use_model, cmeta.get("vcard"))
+            self._extract_chunk(ch, is_self, use_model)
             n += 1
         return n
+
+    def _extract_chunk(self, ch: ChunkView, is_self: bool, use_model: bool | None) -> None:
+        """Read one chunk of an imported document (a note, a mail, a vCard)."""
+        is_mail = ch.format.lower() in MAIL_FORMATS or "from" in ch.meta
+        self.extract_text(ch.text, f"chunk:{ch.id}", ch.source or f"document {ch.document_id}", ch.document_id,
+                          is_self, is_mail, None, use_model, ch.meta.get("vcard"))
 
     def extract_conversation(self, conversation_id: int, use_model: bool | None = None) -> int:
         if self.conversations is None:
@@ -302,7 +274,7 @@ class PersonaService:
         for m in self.conversations.messages(conversation_id):
             if m.role != "user":
                 continue
-            when = m.created_at.timestamp() if getattr(m, "created_at", None) else None
+            when = m.created_at.timestamp() if m.created_at else None
             self.extract_text(m.content, f"message:{m.id}", f"chat {conversation_id}", None, True, False, when, use_model)
             n += 1
         return n
@@ -310,10 +282,10 @@ class PersonaService:
     def _document_background(self, document_id: int, cancel: CancelToken) -> None:
         if self.model_extraction:
             self.extract_document(document_id, use_model=True, cancel=cancel)
-        docs = self._documents()
+        docs = self._documents
         if docs is not None and self._embedder is not None:
             self.topics.add_items([(f"chunk:{c.id}", c.text, document_id) for c in docs.iter_chunks([document_id])
-                                   if not (_meta_of(c).get("vcard"))])
+                                   if not c.meta.get("vcard")])
             self.topics.update(cancel=cancel)
         self.update_bio()
 
@@ -329,49 +301,10 @@ class PersonaService:
     def _refresh(self, progress: ProgressFn, cancel: CancelToken, use_model: bool | None, topics: bool,
                  bio: bool) -> dict[str, int]:
         stats = {"chunks": 0, "messages": 0, "topics": 0}
-        docs = self._documents()
         items: list[tuple[str, str, int | None]] = []
-        if docs is not None:
-            chunks = list(docs.iter_chunks())
-            # notes first, then vCards (in an address book the user's card is recognised by the name or e-mail
-            # found elsewhere), then mail (a mail is the user's own when it is from the e-mail found before)
-            chunks.sort(key=lambda c: 2 if str(getattr(c, "format", "")).lower() in MAIL_FORMATS
-                        else int(bool((getattr(c, "meta", None) or {}).get("vcard"))))
-            cache: dict[int, Any] = {}
-            for i, ch in enumerate(chunks):
-                cancel.raise_if_cancelled("Extraction stopped.")
-                progress(Progress(i, len(chunks), "reading documents"))
-                if ch.document_id not in cache:
-                    cache[ch.document_id] = docs.get_document(ch.document_id) if hasattr(docs, "get_document") else None
-                doc = cache[ch.document_id]
-                cmeta = dict(getattr(ch, "meta", None) or {})
-                is_mail = str(getattr(ch, "format", "")).lower() in MAIL_FORMATS or "from" in cmeta
-                self.extract_text(ch.text, f"chunk:{ch.id}", getattr(ch, "source", "") or f"document {ch.document_id}",
-                                  ch.document_id, _meta_of(doc).get("owner") == "self", is_mail, _time_of(doc),
-                                  use_model, cmeta.get("vcard"))
-                if not cmeta.get("vcard"):
-                    items.append((f"chunk:{ch.id}", ch.text, ch.document_id))
-                stats["chunks"] += 1
-        if self.conversations is not None:
-            for conv in self.conversations.list(limit=1_000_000):
-                cancel.raise_if_cancelled("Extraction stopped.")
-                for m in self.conversations.messages(conv.id):
-                    if m.role == "user":
-                        when = m.created_at.timestamp() if m.created_at else None
-                        self.extract_text(m.content, f"message:{m.id}", f"chat {conv.id}", None, True, False, when,
-                                          use_model)
-                        if len(m.content) >= 40:
-                            items.append((f"message:{m.id}", m.content, None))
-                        stats["messages"] += 1
-        mem = self._memories()
-        if mem is not None and hasattr(mem, "list"):
-            offset = 0
-            while True:
-                page = mem.list(limit=500, offset=offset)
-                items += [(f"memory:{m.id}", str(getattr(m, "summary", "")), None) for m in page]
-                if len(page) < 500:
-                    break
-                offset += 500
+        stats["chunks"] = self._refresh_documents(items, progress, cancel, use_model)
+        stats["messages"] = self._refresh_conversations(items, cancel, use_model)
+        items += self._memory_items()
         if topics and self._embedder is not None and items:
             progress(Progress(0, 0, "grouping topics"))
             self.topics.add_items(items)
@@ -380,6 +313,58 @@ class PersonaService:
             progress(Progress(0, 0, "writing the biography"))
             self.update_bio()
         return stats
+
+    def _refresh_documents(self, items: list[tuple[str, str, int | None]], progress: ProgressFn, cancel: CancelToken,
+                           use_model: bool | None) -> int:
+        """Read every chunk again; the non-vCard ones are added to ``items`` (topic material)."""
+        docs = self._documents
+        if docs is None:
+            return 0
+        chunks = list(docs.iter_chunks())
+        # notes first, then vCards (in an address book the user's card is recognised by the name or e-mail
+        # found elsewhere), then mail (a mail is the user's own when it is from the e-mail found before)
+        chunks.sort(key=lambda c: 2 if c.format.lower() in MAIL_FORMATS else int(bool(c.meta.get("vcard"))))
+        owner: dict[int, bool] = {}
+        for i, ch in enumerate(chunks):
+            cancel.raise_if_cancelled("Extraction stopped.")
+            progress(Progress(i, len(chunks), "reading documents"))
+            if ch.document_id not in owner:
+                owner[ch.document_id] = docs.get_document(ch.document_id).meta.get("owner") == "self"
+            self._extract_chunk(ch, owner[ch.document_id], use_model)
+            if not ch.meta.get("vcard"):
+                items.append((f"chunk:{ch.id}", ch.text, ch.document_id))
+        return len(chunks)
+
+    def _refresh_conversations(self, items: list[tuple[str, str, int | None]], cancel: CancelToken,
+                               use_model: bool | None) -> int:
+        """Read the user's messages of every conversation again; longer ones become topic material."""
+        if self.conversations is None:
+            return 0
+        n = 0
+        for conv in self.conversations.list(limit=1_000_000):
+            cancel.raise_if_cancelled("Extraction stopped.")
+            for m in self.conversations.messages(conv.id):
+                if m.role == "user":
+                    when = m.created_at.timestamp() if m.created_at else None
+                    self.extract_text(m.content, f"message:{m.id}", f"chat {conv.id}", None, True, False, when,
+                                      use_model)
+                    if len(m.content) >= 40:
+                        items.append((f"message:{m.id}", m.content, None))
+                    n += 1
+        return n
+
+    def _memory_items(self) -> list[tuple[str, str, int | None]]:
+        """Every reflected memory's summary, as topic material."""
+        if self._memories is None:
+            return []
+        items: list[tuple[str, str, int | None]] = []
+        offset = 0
+        while True:
+            page = self._memories.list(limit=500, offset=offset)
+            items += [(f"memory:{m.id}", m.summary, None) for m in page]
+            if len(page) < 500:
+                return items
+            offset += 500
 
     def add_material(self, items: Iterable[tuple[str, str, int | None]]) -> None:
         """Other memories (e.g. reflective memories) join the topics: ``(ref, text, document_id)``."""

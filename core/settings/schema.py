@@ -95,7 +95,6 @@ class PrivacySettings(_Section):
     """What may reach the model and the disk."""
 
     sensitive_in_prompt: bool = Field(False, title="Sensitive facts in prompts", description="Allow encrypted (sensitive) facts in the model's prompt.")
-    log_prompts: bool = Field(False, title="Log prompts", description="Write full prompts to the log (off keeps personal data out of logs).")
 
 
 class DocumentSettings(_Section):

@@ -26,7 +26,7 @@ def service(facts: StaticFacts | None = None, embed=None, llm=None, search=None,
     facts = facts if facts is not None else StaticFacts(ANNA, sensitive=["iban"])
     return AutofillService(settings=lambda: cfg, facts=lambda: facts, embed=embed,
                            llm=(lambda: llm) if llm is not None else None,
-                           search=(lambda: search) if search is not None else None)
+                           search=search)
 
 
 def make_pdf(path: Path, fields: list[tuple[str, str | None, str]], title: str = "Form") -> Path:

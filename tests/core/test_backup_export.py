@@ -60,7 +60,7 @@ def test_cli_round_trip_of_documents_facts_and_chats(services, tmp_path: Path, s
     docs.mkdir()
     (docs / "dentist.md").write_text("# Health\n\nMy dentist is Dr. Lee, on Fridays at 9.\n", encoding="utf-8")
     (docs / "garden.txt").write_text("The garden in Lisbon has three lemon trees and a fig.\n", encoding="utf-8")
-    services._embedder = shared_embedder  # noqa: SLF001 - the test's already loaded embedder
+    services.set_embedder(shared_embedder)
     assert len(services.documents.import_paths([docs]).imported) == 2
     fill(services, 2)
     services.persona.facts.set("given-name", "Ada")
@@ -86,7 +86,7 @@ def test_cli_round_trip_of_documents_facts_and_chats(services, tmp_path: Path, s
     from app.services import Services
 
     with Services(target) as s:
-        s._embedder = shared_embedder  # noqa: SLF001
+        s.set_embedder(shared_embedder)
         assert [(h.source, h.text) for h in s.documents.search("dentist friday", k=2)] == before_hits
         assert s.vectors.count("chunks") == n_vectors
         assert s.persona.facts.get("given-name").value == "Ada"

@@ -2,22 +2,7 @@
 from __future__ import annotations
 
 from core.chat.context import ContextItem, PreparedContext
-
-
-class FakeLLM:
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.messages = None
-
-    def close(self) -> None:
-        pass
-
-    def stream_chat(self, messages, sampling=None, cancel=None, logits_processor=None, on_done=None):
-        self.messages = messages
-        for word in self.answer.split(" "):
-            yield word + " "
-        if on_done:
-            on_done({"pieces": len(self.answer.split()), "seconds": 0.01, "finish_reason": "stop"})
+from tests.fakes import FakeChatModel
 
 
 class Provider:
@@ -34,7 +19,7 @@ class Provider:
 
 
 def test_send_builds_prompt_stores_sources_and_feeds_back(services):
-    fake = FakeLLM("You live in Lisbon [2].")
+    fake = FakeChatModel("You live in Lisbon [2].", by_words=True)
     services.set_llm(fake)
     p = Provider()
     services.chat.providers = [p]
@@ -49,7 +34,7 @@ def test_send_builds_prompt_stores_sources_and_feeds_back(services):
 
 
 def test_history_is_trimmed_to_context(services):
-    fake = FakeLLM("ok")
+    fake = FakeChatModel("ok", by_words=True)
     services.set_llm(fake)
     services.settings_store.update({"model.n_ctx": "512", "generation.max_tokens": "128"})
     services.set_llm(fake)

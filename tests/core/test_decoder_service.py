@@ -8,6 +8,7 @@ import pytest
 
 from core.decoder.corpus import join_chunks, render_conversation
 from core.errors import MnemoError
+from tests.fakes import FakeDocuments
 
 FACTS = [
     ("Where does my sister Ingrid Castellanos live?", "Ingrid Castellanos lives in Tromsø and keeps three huskies named Pilot, Comet and Juniper."),
@@ -33,12 +34,14 @@ def test_join_chunks_and_render() -> None:
                                 {"role": "assistant", "content": "hello"}]) == "User: hi\nAssistant: hello"
 
 
-def test_corpus_without_documents_api(services) -> None:
+def test_corpus_of_conversations_and_documents(services) -> None:
     seed(services, 1)
     texts = services.decoder.corpus()
     assert len(texts) == 1 and texts[0].source.startswith("conversation:") and "Pistachio" in texts[0].text
-    services.decoder._documents_provider = lambda: object()       # a documents service without iter_chunks
-    assert len(services.decoder.corpus()) == 1
+    docs = FakeDocuments()
+    docs.add("Pistachio gelato is sold at the kiosk by the harbour every summer.")
+    services.decoder._documents = docs
+    assert [t.source for t in services.decoder.corpus()] == ["document:1", texts[0].source]
 
 
 def test_build_train_enable_and_mix(services, shared_llm) -> None:

@@ -15,20 +15,18 @@ from pathlib import Path
 from tests.conftest import REPO
 
 SCRIPT = r"""
-import hashlib, sys, time
-import numpy as np
+import sys, time
 from core.documents import DocumentService
 from core.settings import SettingsStore
 from core.store.db import Database
 from core.store.vectors import VectorIndex
 
-class SlowHashEmbedder:
-    device = "cpu"
+from tests.fakes import FakeEmbedder
+
+class SlowHashEmbedder(FakeEmbedder):
     def embed(self, texts):
         time.sleep(0.05 * len(texts) ** 0.5)
-        out = np.stack([np.frombuffer(hashlib.sha512(t.encode()).digest() * 6, dtype=np.uint8)[:384] for t in texts])
-        out = out.astype(np.float32) - 127.5
-        return out / np.linalg.norm(out, axis=1, keepdims=True)
+        return super().embed(texts)
 
 home, corpus = sys.argv[1], sys.argv[2]
 db = Database(f"{home}/mnemo.sqlite3")

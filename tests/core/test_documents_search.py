@@ -9,6 +9,7 @@ from core.documents.search import COLLECTION, HybridSearch, budget_terms, index_
 from core.documents.store import DocumentStore
 from core.store.db import Database
 from core.store.vectors import VectorIndex
+from tests.fakes import FakeEmbedder
 
 
 def test_index_terms_fold_like_the_tokenizer():
@@ -22,10 +23,11 @@ def test_budget_keeps_rare_terms_first():
     assert budget_terms({"the": 90_000}, budget=100) == ["the"]  # never nothing when something matches
 
 
-class AxisEmbedder:
+class AxisEmbedder(FakeEmbedder):
     """Unit vectors along an axis chosen by a keyword: a fake that makes similarities exact."""
 
-    device = "cpu"
+    def __init__(self) -> None:
+        super().__init__(dim=8, name="axis")
 
     def embed(self, texts):
         out = np.zeros((len(texts), 8), dtype=np.float32)

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 from core.documents.search import COLLECTION
 from tests.fixtures.documents.make import build_broken, build_corpus
+from tests.fakes import FakeEmbedder
 
 
 @pytest.fixture
@@ -228,15 +229,14 @@ def test_services_build_documents(home):
 def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tmp_path):
     embedded: list[str] = []
 
-    class Counting:
-        device = "cpu"
-
+    class Counting(FakeEmbedder):
         def embed(self, texts):
             embedded.extend(texts)
             return shared_embedder.embed(texts)
 
+    counting = Counting(dim=shared_embedder.dim, name=shared_embedder.name)
     docs = services.documents
-    docs._embedder = Counting
+    docs._embedder = lambda: counting
     log = tmp_path / "journal.md"
     paras = [f"Entry {i}: " + "we sailed along the fjord and counted seals. " * 6 for i in range(6)]
     log.write_text("\n\n".join(paras))

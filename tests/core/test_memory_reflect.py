@@ -7,24 +7,23 @@ from core.memory.reflect import Reflector, extractive_note, grounded, segment
 from core.memory.store import MemoryStore, TurnIn
 from core.store.db import Database
 from core.store.vectors import VectorIndex
+from tests.fakes import FakeChatModel
 
 
-class FakeModel:
+def FakeModel(merge: bool = True, junk: bool = False) -> FakeChatModel:
     """Deterministic complete_json: notes name the part's first turn; decisions follow ``merge``."""
 
-    def __init__(self, merge: bool = True, junk: bool = False) -> None:
-        self.merge, self.junk, self.calls = merge, junk, []
-
-    def complete_json(self, messages, schema, sampling=None):
-        self.calls.append(schema)
+    def answer(messages, schema):
         props = schema["properties"]
         if "note1" in props:
-            if self.junk:
+            if junk:
                 return {k: "1. 2. 3." for k in props}
             parts = messages[1]["content"].split("Part ")[1:]
             return {f"note{i}": p.split("\n")[1][:60] for i, p in enumerate(parts, 1)}
         n = props["decisions"]["minItems"]
-        return {"decisions": [{"action": "MERGE" if self.merge else "ADD", "stored": 1}] * n}
+        return {"decisions": [{"action": "MERGE" if merge else "ADD", "stored": 1}] * n}
+
+    return FakeChatModel(json=answer)
 
 
 SESSION = [("Ada", "I adopted a grey cat called Pixel last week."), ("Ben", "A cat! How is Pixel settling in?"),
@@ -75,7 +74,7 @@ def test_similar_session_is_merged_with_a_revision(store):
     before = {m.id: m.summary for m in store.list()}
     stats = r.reflect_session(1, turns("b"), "8 May 2023")
     # notes (same words: answered from the cache), then ONE batched decision call for the session
-    assert stats.merged >= 1 and stats.cached_calls == 1 and len(model.calls) == 2
+    assert stats.merged >= 1 and stats.cached_calls == 1 and len(model.schemas) == 2
     merged = [m for m in store.list() if any(s.startswith("msg:b") for s in m.sources) and m.id in before]
     assert merged, "a new memory was merged into an old one"
     m = merged[0]
@@ -99,7 +98,7 @@ def test_junk_notes_fall_back_and_answers_are_cached(store):
     assert stats.fallback_notes == stats.added
     assert all(m.summary.startswith(("Ada:", "Ben:")) for m in store.list())
     again = r.reflect_session(2, turns("c"), "8 May 2023", )   # same notes prompt: answered from the cache
-    assert again.cached_calls >= 1 and len([c for c in model.calls if "note1" in c["properties"]]) == 1
+    assert again.cached_calls >= 1 and len([c for c in model.schemas if "note1" in c["properties"]]) == 1
 
 
 def test_no_model_still_reflects(store):

@@ -9,30 +9,16 @@ import pytest
 from app.cli.main import main
 from core.chat.citations import parse_citations
 from core.memory.store import MEMORIES
+from tests.fakes import FakeChatModel
 
 
-class FakeLLM:
-    """Streams a fixed answer; writes notes that quote each part's first turn."""
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.messages = None
-
-    def stream_chat(self, messages, sampling=None, cancel=None, logits_processor=None, on_done=None):
-        self.messages = messages
-        yield self.answer
-        if on_done:
-            on_done({"pieces": 1, "seconds": 0.01, "finish_reason": "stop"})
-
-    def close(self) -> None:
-        pass
-
-    def complete_json(self, messages, schema, sampling=None):
-        props = schema["properties"]
-        if "note1" in props:
-            parts = messages[1]["content"].split("Part ")[1:]
-            return {f"note{i}": p.split("\n")[1][:60] for i, p in enumerate(parts, 1)}
-        return {"decisions": [{"action": "ADD", "stored": 0}] * props["decisions"]["minItems"]}
+def _notes(messages, schema):
+    """Notes that quote each part's first turn; every new memory is added."""
+    props = schema["properties"]
+    if "note1" in props:
+        parts = messages[1]["content"].split("Part ")[1:]
+        return {f"note{i}": p.split("\n")[1][:60] for i, p in enumerate(parts, 1)}
+    return {"decisions": [{"action": "ADD", "stored": 0}] * props["decisions"]["minItems"]}
 
 
 def _history(services):
@@ -49,8 +35,8 @@ def _history(services):
 
 @pytest.fixture
 def mem_services(services, shared_embedder):
-    services._embedder = shared_embedder
-    services.set_llm(FakeLLM("Clara teaches chemistry in Porto [1]."))
+    services.set_embedder(shared_embedder)
+    services.set_llm(FakeChatModel("Clara teaches chemistry in Porto [1].", json=_notes))
     services.chat.providers = [services.memory.provider]   # only memory, so [1] is ours
     return services
 

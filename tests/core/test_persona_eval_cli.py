@@ -47,10 +47,10 @@ def test_facts_commands(home, capsys):
 @pytest.mark.parametrize("persona, min_recall", [("", 1.0), ("second", 0.8)])
 def test_shipped_personas_with_the_rules(services, persona, min_recall):
     """The whole import -> extraction path on the shipped personas (rules only, hashed embeddings)."""
-    from tests.core.test_persona_service import HashEmbedder
+    from tests.fakes import FakeEmbedder
 
     root = Path(__file__).resolve().parents[1] / "fixtures" / "persona" / persona
-    services._embedder = HashEmbedder()
+    services.set_embedder(FakeEmbedder())
     services.documents.import_paths([root / "docs"], owner_self=True)
     services.persona.flush(60)
     services.persona.refresh(use_model=False, topics=False, bio=False)

@@ -5,52 +5,26 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.fakes import FakeChatModel, FakeEmbedder
+
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "persona"
 
 
-class FakeLLM:
-    """Deterministic stand-in: JSON answers chosen by the schema, streamed chat answers."""
-
-    def __init__(self, facts=None, name="Cycling", bio=None):
-        self.facts = facts or []
-        self.name = name
-        self.bio = bio
-        self.system_prompts: list[str] = []
-        self.json_calls = 0
-
-    def complete_json(self, messages, schema, sampling=None):
-        self.json_calls += 1
+def persona_json(facts=None, name="Cycling", bio=None):
+    """JSON answers chosen by the schema: facts, a topic name, or a biography."""
+    def answer(messages, schema):
         props = schema.get("properties", {})
         if "facts" in props:
-            return {"facts": self.facts}
+            return {"facts": facts or []}
         if "name" in props:
-            return {"name": self.name, "description": "Notes about it."}
-        return self.bio or {"first_person": "I am someone.", "third_person": "They are someone."}
-
-    def close(self):
-        pass
-
-    def stream_chat(self, messages, sampling=None, cancel=None, logits_processor=None, on_done=None):
-        self.system_prompts.append(messages[0]["content"])
-        yield "Noted. [NO_CITE]"
-        if on_done:
-            on_done({"pieces": 1, "seconds": 0.01})
+            return {"name": name, "description": "Notes about it."}
+        return bio or {"first_person": "I am someone.", "third_person": "They are someone."}
+    return answer
 
 
-class HashEmbedder:
-    """Deterministic bag-of-words vectors: isolates the import test from the embedding model."""
-
-    def embed(self, texts):
-        import zlib
-
-        import numpy as np
-
-        out = np.zeros((len(texts), 384), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().split():
-                out[i, zlib.crc32(w.encode()) % 384] += 1.0
-            out[i] /= max(1e-6, float(np.linalg.norm(out[i])))
-        return out
+def FakeLLM(facts=None, name="Cycling", bio=None) -> FakeChatModel:
+    """A deterministic persona model: JSON answers by schema, the chat answer "Noted. [NO_CITE]"."""
+    return FakeChatModel("Noted. [NO_CITE]", json=persona_json(facts, name, bio))
 
 
 def _files_containing(home: Path, needle: str) -> list[str]:
@@ -95,7 +69,7 @@ def test_sensitive_values_never_plaintext_and_forget_removes_everywhere(services
     assert "quokkastew" in p.bio.get().third_person
     assert "ZQ4455667788" in p.profile_text(include_sensitive=True)
     p.profile_text()
-    services._embedder = HashEmbedder()   # topics put vectors into Chroma: it is scanned too
+    services.set_embedder(FakeEmbedder())
     p.add_material([(f"memory:{i}", f"Trip notes {i}: trains to Kraków, passport ZQ4455667788 packed, tickets.", None)
                     for i in range(3)])
     p.topics.update()
@@ -136,7 +110,7 @@ def test_bio_refuses_invented_numbers(services):
 
 def test_import_of_own_documents(services, tmp_path):
     services.set_llm(FakeLLM(facts=[]))
-    services._embedder = HashEmbedder()
+    services.set_embedder(FakeEmbedder())
     docs = tmp_path / "docs"
     docs.mkdir()
     for name in ("me.vcf", "address_book.vcf", "mail-received.eml", "about_me.md", "journal-2023-05.txt",
@@ -163,12 +137,13 @@ def test_extraction_never_blocks_the_chat(services):
 
     gate = threading.Event()
 
-    class SlowLLM(FakeLLM):
-        def complete_json(self, messages, schema, sampling=None):
-            gate.wait(30)   # a slow model pass
-            return super().complete_json(messages, schema, sampling)
+    answer = persona_json()
 
-    services.set_llm(SlowLLM())
+    def slow(messages, schema):
+        gate.wait(30)   # a slow model pass
+        return answer(messages, schema)
+
+    services.set_llm(FakeChatModel("Noted. [NO_CITE]", json=slow))
     p = services.persona
     reply = services.chat.send("My name is Jane Doe and my dog is called Rex.")
     assert reply.text.startswith("Noted")            # answered while the model pass is still waiting

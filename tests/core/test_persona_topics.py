@@ -7,6 +7,7 @@ import pytest
 from core.persona.topics import TopicStore
 from core.store.db import Database
 from core.store.vectors import VectorIndex
+from tests.fakes import FakeChatModel
 
 CYCLING = ["Rode 85 km on the gravel bike around the lake, average speed 26 km/h, strong headwind.",
            "Bike maintenance: new chain, rear brake pads and a trued front wheel before the next ride.",
@@ -16,12 +17,8 @@ COOKING = ["Recipe: pierogi dough from flour, warm water and an egg; filling of 
            "Baking day: rye sourdough bread with caraway and a poppy seed roll; the dough needs more butter."]
 
 
-class NamingLLM:
-    def __init__(self, name):
-        self.name = name
-
-    def complete_json(self, messages, schema, sampling=None):
-        return {"name": self.name, "description": "Notes on this."}
+def NamingLLM(name: str) -> FakeChatModel:
+    return FakeChatModel(json={"name": name, "description": "Notes on this."})
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_import_on_a_full_disk_reports_and_resumes(home: Path, tmp_path: Path, s
     from app.services import Services
 
     with Services(home) as s:
-        s._embedder = shared_embedder  # noqa: SLF001 - the test's already loaded embedder
+        s.set_embedder(shared_embedder)
         kept = len(s.documents.list_documents())
         assert kept < 12
         s.documents.import_paths([docs])

@@ -69,7 +69,7 @@ def test_kill_during_import_then_resume(home: Path, tmp_path: Path, shared_embed
     from app.services import Services
 
     with Services(home) as s:
-        s._embedder = shared_embedder  # noqa: SLF001 - the test's already loaded embedder
+        s.set_embedder(shared_embedder)
         report = s.documents.import_paths([docs])
         after = check_whole(home / "mnemo.sqlite3")
         assert after["documents"] == N_FILES and after["pending"] == 0, (report.summary(), after)

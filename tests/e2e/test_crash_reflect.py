@@ -45,7 +45,7 @@ def test_kill_during_reflection_then_reflect_again(chatted_home: Path, shared_ll
 
     with Services(chatted_home) as s:
         s.set_llm(shared_llm)
-        s._embedder = shared_embedder  # noqa: SLF001 - the test's already loaded embedder
+        s.set_embedder(shared_embedder)
         s.memory.reflect_pending()
         refs = {f"msg:{m.id}" for c in s.conversations.list() for m in s.conversations.messages(c.id)
                 if m.role in ("user", "assistant")}

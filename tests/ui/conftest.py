@@ -12,10 +12,8 @@ def ui_services(services, shared_llm, shared_embedder):
     """Services with the embedded model already loaded and short, greedy answers (fast tests)."""
     services.settings_store.update({"generation.max_tokens": "12", "generation.temperature": "0"})
     services.set_llm(shared_llm)   # a loan: closing the services keeps it open
-    services._embedder = shared_embedder   # loaded once per session
-    persona = getattr(services, "persona", None)
-    if persona is not None:   # its background model work would only slow these UI tests down
-        persona.set_model_use(False, False)
+    services.set_embedder(shared_embedder)
+    services.persona.set_model_use(False, False)   # its background model work would only slow these UI tests down
     return services
 
 
