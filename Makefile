@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mnemo-installed
 
-.PHONY: run test venv bench screenshots clean-venv
+.PHONY: run lint test venv bench screenshots clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,7 +21,13 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mnemo-desktop
 
-test: $(STAMP)
+# The layer contracts, lint and types (pyproject.toml's [tool.importlinter], [tool.ruff], [tool.mypy]).
+lint: $(STAMP)
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False \
 		$(BIN)/python -m pytest -q tests
 

@@ -14,7 +14,6 @@ import logging
 import os
 import queue
 import re
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +157,12 @@ class LlamaRuntime:
 
     def load(self) -> ModelInfo:
         """Load the model now (blocking) and return its info."""
-        return self._executor.submit(lambda: (self._ensure_loaded(), self._info)[1]).result()
+        def ensure() -> ModelInfo:
+            self._ensure_loaded()
+            assert self._info is not None
+            return self._info
+
+        return self._executor.submit(ensure).result()
 
     def _ensure_loaded(self) -> Any:
         if self._llm is not None:

@@ -9,6 +9,7 @@ overwritten by extraction. Sensitive values are stored only encrypted.
 """
 from __future__ import annotations
 
+import builtins
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -134,7 +135,7 @@ class FactStore:
             f.confidence, f.pinned, f.updated_at = confidence, pinned, utcnow()
             f.user_set = bool(f.user_set) or source == "user"
             s.add(f)
-            s.exec(delete(PersonaTombstone).where(PersonaTombstone.key == key, PersonaTombstone.value_hash == vhash))
+            s.exec(delete(PersonaTombstone).where(col(PersonaTombstone.key) == key, col(PersonaTombstone.value_hash) == vhash))
         self._changed({key})
         rec = self.get(key)
         assert rec is not None
@@ -176,10 +177,10 @@ class FactStore:
                 hashes.add(self._hash_of_history(h))
                 values.add(self._plain(h))
                 s.delete(h)
-            s.exec(delete(PersonaEvidence).where(PersonaEvidence.key == key))
+            s.exec(delete(PersonaEvidence).where(col(PersonaEvidence.key) == key))
             known = set(s.exec(select(PersonaTombstone.value_hash).where(PersonaTombstone.key == key)).all())
-            for h in hashes - known - {""}:
-                s.add(PersonaTombstone(key=key, value_hash=h))
+            for vh in hashes - known - {""}:
+                s.add(PersonaTombstone(key=key, value_hash=vh))
         for fn in list(self._forget_listeners):
             try:
                 fn(key, sorted(values))
@@ -191,7 +192,7 @@ class FactStore:
 
     # ---- extraction side ---------------------------------------------------------------------------------------
     def add_evidence(self, candidates: Sequence[Candidate], source_ref: str, source: str,
-                     document_id: int | None = None, observed_at: float | None = None) -> set[str]:
+                     document_id: int | None = None, observed_at: float | None = None) -> builtins.set[str]:
         """Record what one chunk or message says; return the keys whose fact changed."""
         observed_at = observed_at if observed_at is not None else now_s()
         keys: set[str] = set()
@@ -221,7 +222,7 @@ class FactStore:
         self._changed(changed)
         return changed
 
-    def remove_sources(self, refs: Iterable[str] = (), document_id: int | None = None) -> set[str]:
+    def remove_sources(self, refs: Iterable[str] = (), document_id: int | None = None) -> builtins.set[str]:
         """Forget the evidence of these chunks/messages (or a whole document) and re-resolve their keys."""
         refs = list(refs)
         with self._lock, self.db.session() as s:
@@ -240,14 +241,14 @@ class FactStore:
                 s.exec(delete(PersonaFactHistory).where(col(PersonaFactHistory.source_ref).in_(gone)))
                 s.exec(delete(PersonaSeen).where(col(PersonaSeen.ref).in_(gone)))
             if document_id is not None:
-                s.exec(delete(PersonaSeen).where(PersonaSeen.document_id == document_id))
+                s.exec(delete(PersonaSeen).where(col(PersonaSeen.document_id) == document_id))
             s.flush()
             changed = self._resolve(s, keys, removed_refs=gone)
         self.checkpoint()
         self._changed(changed)
         return changed
 
-    def reresolve(self) -> set[str]:
+    def reresolve(self) -> builtins.set[str]:
         with self._lock, self.db.session() as s:
             keys = set(s.exec(select(PersonaEvidence.key)).all())
             changed = self._resolve(s, keys)
@@ -298,7 +299,7 @@ class FactStore:
             history=[FactHistoryEntry(self._shown(h, reveal), h.source, round(h.confidence, 3), aware(h.replaced_at),
                                       h.reason) for h in hist])
 
-    def _resolve(self, s: Session, keys: set[str], removed_refs: set[str] = frozenset()) -> set[str]:  # type: ignore[assignment]
+    def _resolve(self, s: Session, keys: builtins.set[str], removed_refs: builtins.set[str] = frozenset()) -> builtins.set[str]:  # type: ignore[assignment]
         """Recompute the fact of each key from its evidence; return the keys whose fact changed."""
         changed: set[str] = set()
         for key in keys:

@@ -5,6 +5,7 @@ file, never silently dropped; a refused ``set`` leaves the stored settings uncha
 """
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import tempfile
@@ -250,6 +251,6 @@ class SettingsStore:
         """Put one setting back to its default."""
         return self.set(key, self.info(key).default)
 
-    def on_change(self, listener: Callable[[set[str]], None]) -> None:
+    def on_change(self, listener: Callable[[builtins.set[str]], None]) -> None:
         """Call ``listener(changed_keys)`` after every successful save."""
         self._listeners.append(listener)

@@ -50,13 +50,13 @@ def build_index(keys: np.ndarray, ivfpq_threshold: int = 200_000, nprobe: int = 
     nlist = int(min(max(64, 4 * np.sqrt(N)), 65536))
     m = next(m for m in (64, 48, 32, 24, 16, 12, 8, 6, 4, 3, 2, 1) if d % m == 0)
     quant = faiss.IndexFlatL2(d)
-    index = faiss.IndexIVFPQ(quant, d, nlist, m, 8)
+    ivf = faiss.IndexIVFPQ(quant, d, nlist, m, 8)
     rng = np.random.default_rng(seed)
     sample = keys[rng.choice(N, size=min(N, max(40 * nlist, 50_000)), replace=False)]
-    index.train(sample)
-    index.add(keys)
-    index.nprobe = nprobe
-    return index
+    ivf.train(sample)
+    ivf.add(keys)
+    ivf.nprobe = nprobe
+    return ivf
 
 
 def search(index: Any, queries: np.ndarray, k: int, batch: int = 4096, progress: ProgressCb | None = None,

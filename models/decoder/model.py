@@ -100,6 +100,7 @@ class MemoryDecoder(nn.Module):
         self.h = nn.ModuleList([Block(cfg) for _ in range(cfg.n_layer)])
         self.ln_f = nn.LayerNorm(cfg.d_model)
         r = cfg.head_rank if 0 < cfg.head_rank < min(E, cfg.n_out) else 0
+        self.head_lr: nn.Parameter | None
         if r:  # head ≈ (U_r S_r) V_rᵀ: the decoder predicts the r coordinates directly
             U, S, _ = torch.linalg.svd(head.float(), full_matrices=False)
             self.head_lr = nn.Parameter((U[:, :r] * S[:r]).contiguous(), requires_grad=False)   # (n_out, r)
