@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.persona.values import looks_like_card, looks_like_iban, parse_date
+
 # The WHATWG autocomplete field names a person's profile can hold.
 AUTOCOMPLETE_TOKENS: frozenset[str] = frozenset({
     "name", "honorific-prefix", "given-name", "additional-name", "family-name", "honorific-suffix", "nickname",
@@ -78,8 +80,6 @@ def is_sensitive(key: str, value: str = "") -> bool:
     """Whether a fact must be encrypted: by its key, or because its value looks like a card or IBAN."""
     if key in SENSITIVE_KEYS or _SENSITIVE_WORDS.search(key):
         return True
-    from core.persona.rules import looks_like_card, looks_like_iban
-
     return bool(value) and (looks_like_card(value) or looks_like_iban(value))
 
 
@@ -106,8 +106,6 @@ def normalize_value(key: str, value: str) -> str:
     if key in ("cc-number", "iban") or key.endswith("-number") or key in ("ssn", "postal-code"):
         return re.sub(r"[^0-9a-z]", "", v)
     if key == "bday" or key.endswith("-date"):
-        from core.persona.rules import parse_date
-
         return parse_date(v) or re.sub(r"\s+", " ", v)
     v = re.sub(r"[\s,;.]+", " ", v).strip()
     return v

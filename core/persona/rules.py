@@ -11,16 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from core.documents.importers.vcard import read_cards
 from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
-
-MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], 1)}
-MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-MONTHS.update({"sept": 9, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
-               "oktober": 10, "dezember": 12, "janvier": 1, "février": 2, "mars": 3, "avril": 4, "juin": 6,
-               "juillet": 7, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12})
-_MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+from core.persona.values import looks_like_card, looks_like_iban, parse_date
 
 COUNTRIES = {
     "germany", "deutschland", "austria", "österreich", "switzerland", "schweiz", "suisse", "france", "italy",
@@ -73,63 +66,7 @@ class Candidate:
     change: bool = False   # the text says the value changed ("I moved to ...")
 
 
-# ---- value parsers ----------------------------------------------------------------------------------------------
-def parse_date(text: str) -> str | None:
-    """ISO ``YYYY-MM-DD`` of the first date in ``text`` (ISO, ``12 March 1988``, ``March 12, 1988``,
-    ``12.03.1988``, ``03/12/1988`` as US month/day unless the first number is above 12)."""
-    t = text.strip().lower()
-    m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t)
-    if m:
-        return _iso(int(m[1]), int(m[2]), int(m[3]))
-    m = re.fullmatch(r"\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*", t)   # vCard 4 basic format
-    if m:
-        return _iso(int(m[1]), int(m[2]), int(m[3]))
-    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t)
-    if m:
-        return _iso(int(m[3]), MONTHS[m[2]], int(m[1]))
-    m = re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t)
-    if m:
-        return _iso(int(m[3]), MONTHS[m[1]], int(m[2]))
-    m = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", t)
-    if m:
-        return _iso(int(m[3]), int(m[2]), int(m[1]))
-    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", t)
-    if m:
-        a, b = int(m[1]), int(m[2])
-        return _iso(int(m[3]), b, a) if a > 12 else _iso(int(m[3]), a, b)
-    return None
-
-
-def _iso(y: int, mo: int, d: int) -> str | None:
-    import datetime as _dt
-
-    try:
-        return _dt.date(y, mo, d).isoformat()
-    except ValueError:
-        return None
-
-
-def looks_like_card(value: str) -> bool:
-    digits = re.sub(r"[ -]", "", value.strip())
-    if not digits.isdigit() or not 13 <= len(digits) <= 19:
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n = n * 2 - 9 if n * 2 > 9 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-def looks_like_iban(value: str) -> bool:
-    v = re.sub(r"\s", "", value.strip()).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", v):
-        return False
-    num = "".join(str(int(c, 36)) for c in v[4:] + v[:4])
-    return int(num) % 97 == 1
-
-
+# ---- value parsers (dates, card and IBAN checks: core.persona.values) -------------------------------------------
 def clean_phone(value: str) -> str | None:
     digits = re.sub(r"\D", "", value)
     if not 7 <= len(digits) <= 15 or parse_date(value) or re.fullmatch(r"\d{4}-\d{4}", value.strip()):
@@ -292,7 +229,7 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\bI(?: have|'ve)? (?:just )?(?:joined|started (?:a new job )?at) {_NAME}"), "organization", 0.85, True),
     (re.compile(rf"\b(?i:my) (?:new )?(?:employer|company) is {_NAME}"), "organization", 0.85, False),
     (re.compile(rf"\bI (?:work|am working) as an? {_PHRASE}(?=\s+(?:at|for|in)\b|{_END})"), "organization-title", 0.8, False),
-    (re.compile(rf"\b(?:I'm|I am) an? ([a-z][\w -]{{2,40}}?) (?:at|for) [A-Z]"), "organization-title", 0.75, False),
+    (re.compile(r"\b(?:I'm|I am) an? ([a-z][\w -]{2,40}?) (?:at|for) [A-Z]"), "organization-title", 0.75, False),
     (re.compile(rf"\bI (?:now )?work (?:at|for) [^.\n]{{1,60}}? as an? {_PHRASE}{_END}"), "organization-title", 0.8, False),
     (re.compile(rf"\b(?:I'm|I am|I work as|I'm working as) an? ((?:[a-z]+ )?(?:{'|'.join(sorted(PROFESSIONS))}))\b"), "organization-title", 0.7, False),
     (re.compile(rf"\b(?:I'm|I am|I work as) an? [a-z][\w -]{{2,40}}? (?:at|for) {_NAME}"), "organization", 0.75, False),
@@ -378,22 +315,18 @@ def mail_headers(text: str, confidence: float) -> list[Candidate]:
 
 
 def from_vcard(card: dict[str, Any], confidence: float) -> list[Candidate]:
-    """The fields of the user's own vCard (``meta["vcard"]`` from the importer, or ``parse_vcard``)."""
+    """The fields of the user's own vCard: a card as ``read_cards`` gives it (``meta["vcard"]`` of an imported
+    contact, or ``parse_vcard``)."""
     out: list[Candidate] = []
 
     def first(v: Any) -> str:
         if isinstance(v, (list, tuple)):
             v = v[0] if v else ""
-        if isinstance(v, dict):
-            v = v.get("value") or next(iter(v.values()), "")
         return str(v or "").strip()
 
     if first(card.get("fn")):
         out.extend(_typed("name", first(card.get("fn")), confidence, "vcard"))
     n = card.get("n")
-    if isinstance(n, str) and ";" in n:
-        fam, given = (n.split(";") + [""])[:2]
-        n = {"family": fam, "given": given}
     if isinstance(n, dict):
         if n.get("given"):
             out.append(Candidate("given-name", str(n["given"]).strip(), confidence, "vcard"))
@@ -403,44 +336,23 @@ def from_vcard(card: dict[str, Any], confidence: float) -> list[Candidate]:
     for field, key in simple.items():
         if first(card.get(field)):
             out.extend(_typed(key, first(card.get(field)), confidence, "vcard"))
-    org = first(card.get("org"))
+    org = first(card.get("org_units")) or first(card.get("org"))   # "Acme", not "Acme R&D"
     if org:
-        out.append(Candidate("organization", org.split(";")[0].strip(), confidence, "vcard"))
-    adr = card.get("adr")
-    adr = adr[0] if isinstance(adr, (list, tuple)) and adr else adr
-    if isinstance(adr, str) and ";" in adr:
-        f = (adr.split(";") + [""] * 7)[:7]
-        adr = {"street": f[2], "locality": f[3], "region": f[4], "code": f[5], "country": f[6]}
+        out.append(Candidate("organization", org, confidence, "vcard"))
+    adrs = card.get("adr")
+    adr = adrs[0] if isinstance(adrs, list) and adrs else None
     if isinstance(adr, dict):
-        names = {"street": "street-address", "locality": "address-level2", "city": "address-level2",
-                 "region": "address-level1", "code": "postal-code", "postal_code": "postal-code",
-                 "country": "country-name"}
+        names = {"street": "street-address", "locality": "address-level2", "region": "address-level1",
+                 "postal_code": "postal-code", "country": "country-name"}
         for field, key in names.items():
             if str(adr.get(field) or "").strip():
                 out.append(Candidate(key, str(adr[field]).strip(), confidence, "vcard"))
-    elif isinstance(adr, str) and adr.strip():
-        out.extend(_typed("street-address", adr, confidence, "vcard"))
     return [c for c in out if c.value]
 
 
 def parse_vcard(text: str) -> list[dict[str, Any]]:
-    """Minimal vCard 3/4 reader for raw text (the importer's parse is used when it exists)."""
-    cards: list[dict[str, Any]] = []
-    unfolded = re.sub(r"\r?\n[ \t]", "", text)
-    for block in re.findall(r"BEGIN:VCARD(.*?)END:VCARD", unfolded, re.S | re.I):
-        card: dict[str, Any] = {}
-        for line in block.splitlines():
-            if ":" not in line:
-                continue
-            head, value = line.split(":", 1)
-            name = head.split(";")[0].split(".")[-1].lower()
-            value = value.replace("\\,", ",").replace("\\n", "\n").strip()
-            if name in ("email", "tel", "adr", "url"):
-                card.setdefault(name, []).append(value)
-            elif name in ("fn", "n", "org", "title", "bday"):
-                card[name] = value
-        cards.append(card)
-    return cards
+    """The cards in raw vCard text (a message or a note), read by the contacts importer's reader."""
+    return read_cards(text)[0]
 
 
 def extract_rules(text: str, is_self: bool, is_mail: bool = False) -> list[Candidate]:

@@ -124,3 +124,97 @@ def test_chunk_line_numbers_follow_the_text():
     for c in chunks:
         first = int(c.text.split()[1])  # each line starts "line N"
         assert c.meta["line"] == first and c.source == f"a.txt line {first}"
+
+
+def test_vcard_versions_folding_and_quoted_printable():
+    data = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=BCrgen\r\n"
+            "NOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:Gr=C3=BC=C3=9Fe aus K=C3=B6ln, bis bald=\r\n"
+            " und danke=\r\n!\r\nTEL;HOME;VOICE:+49 221 123456\r\nEND:VCARD\r\n"
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Grace\r\n  Hopper\r\nEMAIL;TYPE=work,internet:grace@\r\n navy.example\r\n"
+            "NOTE:Admiral, compilers\\, COBOL\\nsecond line\r\nTITLE:Rear admiral\\\r\nPHOTO;ENCODING=b;TYPE=JPEG:not base64 at all!!\r\n"
+            "END:VCARD\r\n"
+            "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Alan Turing\r\nTEL;VALUE=uri;TYPE=cell:tel:+44-161-555-0100\r\n"
+            "EMAIL;PREF=1:mailto:alan@example.org\r\nEND:VCARD\r\n").encode()
+    _, doc = importers.parse_bytes(data, "mixed.vcf")
+    juergen, grace, alan = (s.meta["vcard"] for s in doc.sections)
+    assert juergen["fn"] == "Jürgen Müller" and juergen["tel"] == ["+49 221 123456"]
+    assert juergen["tel_types"] == ["home,voice"]
+    assert juergen["note"] == "Grüße aus Köln, bis bald und danke!"   # soft line breaks joined, comma kept
+    assert grace["fn"] == "Grace Hopper" and grace["email"] == ["grace@navy.example"]
+    assert grace["email_types"] == ["work,internet"] and grace["title"] == "Rear admiral"
+    assert grace["note"] == "Admiral, compilers, COBOL\nsecond line"   # the photo is dropped, not decoded
+    assert alan["tel"] == ["+44-161-555-0100"] and alan["email"] == ["alan@example.org"]
+    assert doc.meta["contacts"] == 3 and "warnings" not in doc.meta
+
+
+def test_broken_vcard_card_is_skipped_and_the_others_kept():
+    good = "BEGIN:VCARD\nVERSION:3.0\nFN:{}\nEND:VCARD\n"
+    data = (good.format("One") + "BEGIN:VCARD\nVERSION:3.0\nFN:Two\nthis line has no colon\nEND:VCARD\n"
+            + "BEGIN:VCARD\nVERSION:2.1\nNOTE;CHARSET=no-such-charset;QUOTED-PRINTABLE:caf=E9\nEND:VCARD\n"
+            + good.format("Four") + "BEGIN:VCARD\nVERSION:3.0\nFN:Five, cut off\n").encode()
+    _, doc = importers.parse_bytes(data, "book.vcf")
+    assert [s.meta["vcard"]["fn"] for s in doc.sections] == ["One", "Four"]
+    assert [s.meta["card"] for s in doc.sections] == [0, 1]
+    warnings = doc.meta["warnings"]
+    assert len(warnings) == 3 and warnings[0].startswith("contact 5 skipped") and "END:VCARD" in warnings[0]
+    assert warnings[1].startswith("contact 2 skipped: ParseError") and warnings[2].startswith("contact 3 skipped")
+    with pytest.raises(ImportFailed, match="no contacts found .contact 1 skipped: ParseError"):
+        importers.parse_bytes(b"BEGIN:VCARD\nVERSION:3.0\nno colon\nEND:VCARD\n", "bad.vcf")
+    with pytest.raises(ImportFailed, match="no contacts found"):
+        importers.parse_bytes(b"just some text\n", "empty.vcf")
+
+
+def test_huge_folded_vcard_is_read_in_linear_time_with_bounded_chunk_metadata():
+    import json
+    import time
+
+    note = "".join(f"word{i} " for i in range(450_000))            # ~3.5 MB, folded into ~47k lines
+    folded = "\r\n ".join(note[i:i + 74] for i in range(0, len(note), 74))
+    qp = "=\r\n".join("=C3=BC" * 12 for _ in range(20_000))       # a 1.4 MB vCard 2.1 quoted-printable NOTE
+    data = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Big Note\r\nEMAIL:big@example.org\r\nNOTE:" + folded + "\r\nEND:VCARD\r\n"
+            "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:QP\r\nNOTE;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:" + qp +
+            "\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Small\r\nEND:VCARD\r\n").encode()
+    t0 = time.perf_counter()
+    _, doc = importers.parse_bytes(data, "big.vcf")
+    assert time.perf_counter() - t0 < 20      # vobject's own unfolding is quadratic on this
+    assert [s.meta["card"] for s in doc.sections] == [0, 0, 1, 1, 2]
+    big = doc.sections[0].meta["vcard"]
+    assert big["email"] == ["big@example.org"] and len(big["note"]) <= 501
+    assert doc.sections[1].text.endswith(note.strip()) and "vcard" not in doc.sections[1].meta
+    assert len(doc.sections[3].text) > 240_000 and "ü" * 12 in doc.sections[3].text
+    chunks = chunk_sections(doc.sections)
+    assert len(chunks) > 1000
+    assert max(len(json.dumps(c.meta)) for c in chunks) < 5_000   # no chunk carries the whole card
+    assert sum(1 for c in chunks if c.meta.get("vcard")) == 3      # one per card: the persona counts on it
+
+
+def test_exported_vcard_reads_back():
+    from core.export import facts_to_vcard
+
+    text = facts_to_vcard({"given-name": ["Ada"], "family-name": ["Lovelace"], "email": ["ada@example.org"],
+                           "tel": ["+44 20 7946 0000"], "street-address": ["12 St James's Square; Flat 2"],
+                           "address-level2": ["London"], "postal-code": ["SW1Y 4JH"], "organization": ["Analytical, Engines"],
+                           "organization-title": ["Programmer"], "url": ["https://example.org/" + "é" * 60],
+                           "bday": ["1815-12-10"]})
+    _, doc = importers.parse_bytes(text.encode(), "me.vcf")
+    card = doc.sections[0].meta["vcard"]
+    assert card["fn"] == "Ada Lovelace" and card["n"]["family"] == "Lovelace" and card["email"] == ["ada@example.org"]
+    assert card["tel"] == ["+44-20-7946-0000"] and card["org"] == "Analytical, Engines"
+    assert card["adr"][0]["street"] == "12 St James's Square; Flat 2" and card["adr"][0]["postal_code"] == "SW1Y 4JH"
+    assert card["url"] == ["https://example.org/" + "é" * 60] and card["bday"] == "18151210"
+
+
+def test_mail_parts_reads_back_what_the_mail_importer_writes():
+    from core.documents.importers.mail import mail_parts
+
+    raw = (b'From: "Doe, Jane" <jane@example.org>\nTo: Bob <bob@example.org>, carol@example.org\n'
+           b"Cc: dan@example.org, not an address\nSubject: Re: trip\nDate: Tue, 1 Aug 2023 10:00:00 +0000\n\n"
+           b"Sounds good.\n> quoted line\nSee you.\n\nOn Mon, 31 Jul 2023, Bob wrote:\nold text\n")
+    _, doc = importers.parse_bytes(raw, "re.eml")
+    mail = mail_parts(doc.sections[0].text)
+    assert mail.addresses == {"from": ["jane@example.org"], "to": ["bob@example.org", "carol@example.org"],
+                              "cc": ["dan@example.org"]}
+    assert mail.sender == "jane@example.org" and mail.head.startswith('From: "Doe, Jane" <jane@example.org>')
+    assert mail.body == "Sounds good.\nSee you.\n"
+    later = mail_parts("the middle of a long mail\nFrom: is not a header here\n\nmore")
+    assert later.head == "" and later.sender == "" and later.body.startswith("the middle")

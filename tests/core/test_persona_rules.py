@@ -88,3 +88,33 @@ def test_keys_and_values_normalize():
     assert normalize_value("tel", "+49 (30) 123-4567") == normalize_value("tel", "030 1234567")[-9:]
     assert normalize_value("bday", "12 March 1988") == "1988-03-12"
     assert normalize_value("url", "https://www.jane.dev/") == "jane.dev"
+
+
+def test_raw_vcard_text_goes_through_the_importers_reader():
+    raw = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;Jane\r\nORG:Acme;R&D\r\n"
+           "NOTE;ENCODING=QUOTED-PRINTABLE:I live in K=C3=B6ln, =\r\nnear the Dom\r\nEND:VCARD\r\n"
+           "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Someone Else\r\nEND:VCARD\r\n")
+    cards = parse_vcard(raw)
+    assert [c["fn"] for c in cards] == ["Jane Doe", "Someone Else"]
+    assert cards[0]["note"] == "I live in Köln, near the Dom" and cards[0]["org_units"] == ["Acme", "R&D"]
+    got = _kv(extract_rules(raw, is_self=True))   # the user's own card: the first one only
+    assert {("name", "Jane Doe"), ("family-name", "Doe"), ("organization", "Acme")} <= got
+    assert not any(v == "Someone Else" for _, v in got)
+
+
+def test_keys_do_not_import_the_rules():
+    """rules -> keys -> values, all at module level: no cycle hidden in a function-level import."""
+    import ast
+    from pathlib import Path
+
+    import core.persona.keys as keys
+    import core.persona.values as values
+
+    for module in (keys, values):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "core.persona.rules" not in imported, module.__name__
+        nested = [n for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                  for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        assert not nested, module.__name__
+    assert keys.parse_date is values.parse_date and keys.looks_like_card is values.looks_like_card

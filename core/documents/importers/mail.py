@@ -3,15 +3,21 @@
 Headers (from, to, subject, date, message id) become chunk metadata; the body is the plain
 text part (or the HTML part as text); attachments of formats Mnemo reads are imported into
 the same document with their own labels; others are listed in the document's metadata.
+
+A mail's text starts with its header block (``mail_head``); ``mail_parts`` reads such a text
+back (the addresses of From/To/Cc, the body without quoted replies) for the persona feature,
+so the format is written and read in this one module.
 """
 from __future__ import annotations
 
 import email
 import email.policy
 import re
+from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
-from pathlib import PurePath
+from email.parser import HeaderParser
+from email.utils import getaddresses, parsedate_to_datetime
+from typing import Mapping
 
 from core.documents.importers.textutil import looks_binary
 from core.documents.model import ParsedDocument, Section
@@ -22,6 +28,58 @@ EXTENSIONS = (".eml", ".mbox")
 
 _FROM_LINE = re.compile(rb"^From .*$", re.MULTILINE)
 _HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:", re.MULTILINE)
+_ADDRESS = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,24}")
+_QUOTE_INTRO = re.compile(r"\s*(On .{5,120} wrote:|-----Original Message-----|Am .{5,80} schrieb)")
+ADDRESS_FIELDS = ("from", "to", "cc")
+
+
+@dataclass(frozen=True)
+class MailParts:
+    """A mail's text split up: the header block ("" when the text has none), the body without quoted
+    replies, and the e-mail addresses of each of From/To/Cc, in order."""
+
+    head: str
+    body: str
+    addresses: dict[str, list[str]]
+
+    @property
+    def sender(self) -> str:
+        """The first From address, or ""."""
+        found = self.addresses.get("from") or []
+        return found[0] if found else ""
+
+
+def mail_head(headers: Mapping[str, object]) -> str:
+    """The header block a mail's text starts with: From, To, (Cc,) Subject, Date, then a blank line."""
+    lines = [f"From: {headers.get('from', '')}", f"To: {headers.get('to', '')}"]
+    if headers.get("cc"):
+        lines.append(f"Cc: {headers['cc']}")
+    lines += [f"Subject: {headers.get('subject', '')}", f"Date: {headers.get('date', '')}"]
+    return "\n".join(lines) + "\n\n"
+
+
+def _without_quotes(body: str) -> str:
+    kept = []
+    for line in body.splitlines():
+        if _QUOTE_INTRO.match(line):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def mail_parts(text: str) -> MailParts:
+    """Read a mail's text back: the header block up to the first blank line when it has a From header
+    (a chunk from the middle of a long mail has none), the addresses through ``email.utils.getaddresses``,
+    and the body up to the first quoted reply ("On ... wrote:", "-----Original Message-----"), without
+    its ``>`` lines."""
+    head, _, body = text.partition("\n\n")
+    headers = HeaderParser().parsestr(head + "\n", headersonly=True)
+    if headers.get("from") is None:
+        return MailParts("", _without_quotes(text), {f: [] for f in ADDRESS_FIELDS})
+    addresses = {f: [a for _, a in getaddresses([str(v) for v in headers.get_all(f, [])]) if _ADDRESS.fullmatch(a)]
+                 for f in ADDRESS_FIELDS}
+    return MailParts(head, _without_quotes(body), addresses)
 
 
 def _iso(date: str) -> str:
@@ -40,8 +98,8 @@ def _body(msg: EmailMessage) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
     if part.get_content_subtype() == "html":
         content, _ = html_to_text(content)
     return str(content).replace("\r\n", "\n")
@@ -55,7 +113,7 @@ def message_sections(msg: EmailMessage, index: int, warnings: list[str]) -> list
     headers = {"message_id": str(msg.get("message-id", "") or "").strip(), "subject": subject, "date": date,
                "from": str(msg.get("from", "") or ""), "to": str(msg.get("to", "") or ""), "mail_index": index}
     label = f"mail '{subject}'" + (f" {date}" if date else "")
-    head = f"From: {headers['from']}\nTo: {headers['to']}\nSubject: {subject}\nDate: {date}\n\n"
+    head = mail_head({**headers, "cc": str(msg.get("cc", "") or "")})
     sections = [Section(head + _body(msg), label, dict(headers))]
     skipped = []
     for att in msg.iter_attachments():
@@ -65,7 +123,8 @@ def message_sections(msg: EmailMessage, index: int, warnings: list[str]) -> list
         if not importers.is_supported(fname):
             skipped.append(fname)
             continue
-        data = att.get_payload(decode=True) or b""
+        payload = att.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         try:
             _, parsed = importers.parse_bytes(data, fname)
         except ImportFailed as exc:

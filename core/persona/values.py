@@ -1,0 +1,69 @@
+"""Value parsers both the fact keys and the rules need: dates in many formats, card-number
+(Luhn) and IBAN (mod 97) checks. Regex and arithmetic only, no imports from the persona package."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], 1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS.update({"sept": 9, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
+               "oktober": 10, "dezember": 12, "janvier": 1, "février": 2, "mars": 3, "avril": 4, "juin": 6,
+               "juillet": 7, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12})
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+
+
+def parse_date(text: str) -> str | None:
+    """ISO ``YYYY-MM-DD`` of the first date in ``text`` (ISO, ``12 March 1988``, ``March 12, 1988``,
+    ``12.03.1988``, ``03/12/1988`` as US month/day unless the first number is above 12)."""
+    t = text.strip().lower()
+    m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t)
+    if m:
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*", t)   # vCard 4 basic format
+    if m:
+        return _iso(int(m[1]), int(m[2]), int(m[3]))
+    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t)
+    if m:
+        return _iso(int(m[3]), MONTHS[m[2]], int(m[1]))
+    m = re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t)
+    if m:
+        return _iso(int(m[3]), MONTHS[m[1]], int(m[2]))
+    m = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", t)
+    if m:
+        return _iso(int(m[3]), int(m[2]), int(m[1]))
+    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", t)
+    if m:
+        a, b = int(m[1]), int(m[2])
+        return _iso(int(m[3]), b, a) if a > 12 else _iso(int(m[3]), a, b)
+    return None
+
+
+def _iso(y: int, mo: int, d: int) -> str | None:
+    try:
+        return _dt.date(y, mo, d).isoformat()
+    except ValueError:
+        return None
+
+
+def looks_like_card(value: str) -> bool:
+    digits = re.sub(r"[ -]", "", value.strip())
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n * 2 > 9 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def looks_like_iban(value: str) -> bool:
+    v = re.sub(r"\s", "", value.strip()).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", v):
+        return False
+    num = "".join(str(int(c, 36)) for c in v[4:] + v[:4])
+    return int(num) % 97 == 1
