@@ -135,7 +135,8 @@ def run_restore(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace, services) -> int:
     from core.export import export_all
 
-    res = export_all(services, Path(args.folder), reveal=args.reveal_sensitive, progress=_progress("export"))
+    res = export_all(services.persona.facts, services.conversations, Path(args.folder),
+                     reveal=args.reveal_sensitive, progress=_progress("export"))
     print(f"Exported {res.facts} facts (facts.json, me.vcf) and {res.conversations} conversations (Markdown) "
           f"to {res.folder}.")
     return 0

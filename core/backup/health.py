@@ -47,14 +47,20 @@ def check_database(db: Path) -> str:
     if not db.exists():
         return "missing"
     try:
-        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        try:
-            row = con.execute("PRAGMA integrity_check").fetchone()
-        finally:
-            con.close()
+        answer = integrity_check(db)
     except sqlite3.DatabaseError as exc:
         return f"damaged ({exc})"
-    return "ok" if row and row[0] == "ok" else f"damaged ({row[0] if row else 'no answer'})"
+    return "ok" if answer == "ok" else f"damaged ({answer or 'no answer'})"
+
+
+def integrity_check(db: Path) -> str | None:
+    """SQLite's ``PRAGMA integrity_check`` answer for ``db`` opened read-only ("ok", a problem, or None)."""
+    con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        row = con.execute("PRAGMA integrity_check").fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
 
 
 def check_vectors(folder: Path, timeout: float = 120) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Callable
 
 from core.errors import MnemoError
 
@@ -78,14 +78,25 @@ def safe_member_name(name: str) -> bool:
     return name == SECRETS_MEMBER or name.startswith(DATA_PREFIX)
 
 
-def sha256_file(path: object) -> tuple[str, int]:
+def copy_hashed(src: IO[bytes], out: IO[bytes] | None = None,
+                check: Callable[[], None] | None = None) -> tuple[str, int]:
+    """Stream ``src`` to ``out`` (if any) in ``CHUNK`` pieces, calling ``check`` (a cancel check) before
+    each; returns the sha256 hex digest and the size of what passed."""
     h = hashlib.sha256()
     n = 0
-    with open(path, "rb") as f:  # type: ignore[arg-type]
-        while True:
-            b = f.read(CHUNK)
-            if not b:
-                break
-            h.update(b)
-            n += len(b)
+    while True:
+        if check is not None:
+            check()
+        b = src.read(CHUNK)
+        if not b:
+            break
+        h.update(b)
+        if out is not None:
+            out.write(b)
+        n += len(b)
     return h.hexdigest(), n
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    with open(path, "rb") as f:
+        return copy_hashed(f)

@@ -10,16 +10,16 @@ SecretStore (OS keyring, or the 0600 fallback file).
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import sqlite3
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.backup.crypto import decrypt_secrets
-from core.backup.manifest import CHUNK, DATA_PREFIX, MANIFEST, SECRETS_MEMBER, BackupInvalid, Manifest, safe_member_name
+from core.backup.health import integrity_check
+from core.backup.manifest import (DATA_PREFIX, MANIFEST, SECRETS_MEMBER, BackupInvalid, Manifest, copy_hashed,
+                                  safe_member_name)
 from core.errors import MnemoError, StorageError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.secrets import SecretStore
@@ -69,21 +69,11 @@ def _read_manifest(zf: zipfile.ZipFile, path: Path) -> Manifest:
 
 
 def _copy_member(zf: zipfile.ZipFile, name: str, out_path: Path | None, cancel: CancelToken) -> tuple[str, int]:
-    h = hashlib.sha256()
-    n = 0
     try:
         with zf.open(name) as src:
             out = open(out_path, "wb") if out_path is not None else None
             try:
-                while True:
-                    cancel.raise_if_cancelled("Restore cancelled.")
-                    b = src.read(CHUNK)
-                    if not b:
-                        break
-                    h.update(b)
-                    n += len(b)
-                    if out is not None:
-                        out.write(b)
+                digest = copy_hashed(src, out, lambda: cancel.raise_if_cancelled("Restore cancelled."))
                 if out is not None:
                     out.flush()
                     os.fsync(out.fileno())
@@ -94,7 +84,7 @@ def _copy_member(zf: zipfile.ZipFile, name: str, out_path: Path | None, cancel: 
         if isinstance(exc, OSError) and out_path is not None and exc.errno is not None:
             raise StorageError(f"Could not write {out_path} ({exc.strerror}).", "Free some disk space and retry.") from exc
         raise BackupInvalid(f"The member {name} of the backup is damaged ({exc}).", "Use another backup.") from exc
-    return h.hexdigest(), n
+    return digest
 
 
 def verify_backup(path: Path, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> Manifest:
@@ -153,12 +143,7 @@ def restore_backup(path: Path, target: Path, *, passphrase: str | None = None, s
                                         "Nothing was restored; use another backup.")
             db = staging / "mnemo.sqlite3"
             if db.exists():
-                con = sqlite3.connect(str(db))
-                try:
-                    row = con.execute("PRAGMA integrity_check").fetchone()
-                finally:
-                    con.close()
-                if not row or row[0] != "ok":
+                if integrity_check(db) != "ok":
                     raise BackupInvalid(f"The database in {path} failed its integrity check.", "Use another backup.")
             _target_ok(target)
             if target.exists():

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Iterable
 
 from core.backup.crypto import encrypt_secrets
-from core.backup.manifest import (CHUNK, DATA_PREFIX, MANIFEST, SECRETS_MEMBER, Manifest, Member)
+from core.backup.manifest import DATA_PREFIX, MANIFEST, SECRETS_MEMBER, Manifest, Member, copy_hashed
 from core.errors import DataFolderLocked, MnemoError, StorageError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.secrets import SecretStore
@@ -116,29 +116,23 @@ class _Writer:
         self.members: list[Member] = []
 
     def add_file(self, src: Path, name: str) -> None:
-        h = hashlib.sha256()
-        n = 0
-        compress = zipfile.ZIP_STORED if src.suffix in (".gguf", ".zip", ".gz", ".safetensors") else zipfile.ZIP_DEFLATED
-        info = zipfile.ZipInfo(name, date_time=_dt.datetime.now().timetuple()[:6])
-        info.compress_type = compress
-        info.external_attr = 0o600 << 16
+        stored = src.suffix in (".gguf", ".zip", ".gz", ".safetensors")
+        info = _member_info(name, zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
         with open(src, "rb") as f, self.zf.open(info, "w", force_zip64=True) as out:
-            while True:
-                self.cancel.raise_if_cancelled("Backup cancelled.")
-                b = f.read(CHUNK)
-                if not b:
-                    break
-                h.update(b)
-                out.write(b)
-                n += len(b)
-        self.members.append(Member(name, n, h.hexdigest()))
+            digest, n = copy_hashed(f, out, lambda: self.cancel.raise_if_cancelled("Backup cancelled."))
+        self.members.append(Member(name, n, digest))
 
     def add_bytes(self, data: bytes, name: str) -> None:
-        info = zipfile.ZipInfo(name, date_time=_dt.datetime.now().timetuple()[:6])
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
-        self.zf.writestr(info, data)
+        self.zf.writestr(_member_info(name, zipfile.ZIP_DEFLATED), data)
         self.members.append(Member(name, len(data), hashlib.sha256(data).hexdigest()))
+
+
+def _member_info(name: str, compress: int) -> zipfile.ZipInfo:
+    """A zip member dated now, readable by its owner only."""
+    info = zipfile.ZipInfo(name, date_time=_dt.datetime.now().timetuple()[:6])
+    info.compress_type = compress
+    info.external_attr = 0o600 << 16
+    return info
 
 
 def _stable_copy(src: Path, tmp: Path) -> Path:
@@ -171,15 +165,10 @@ def create_backup(home: Path, dest: Path, *, include_secrets: bool = False, pass
     ``vectors``: "auto" copies Chroma only if no other process holds the folder, "copy"
     always copies it, "rebuild" never does (restore rebuilds it from SQLite).
     """
-    cancel = token_or_new(cancel)
+    token = token_or_new(cancel)
     home = Path(home).expanduser()
     dest = Path(dest).expanduser()
-    if not (home / DB_NAME).exists():
-        raise StorageError(f"There is no Mnemo data folder at {home}.", "Pass the folder with --home or MNEMO_HOME.")
-    if dest.resolve().is_relative_to(home.resolve()):
-        raise MnemoError(f"The backup file {dest} is inside the data folder.", "Write it somewhere else.")
-    if include_secrets and not passphrase:
-        raise MnemoError("A passphrase is needed to include secrets.", "Give one, or back up without --include-secrets.")
+    _check_request(home, dest, include_secrets, passphrase)
     lock = FolderLock(home)
     try:
         lock.acquire()
@@ -194,36 +183,14 @@ def create_backup(home: Path, dest: Path, *, include_secrets: bool = False, pass
         tmpdir.mkdir(mode=0o700)
         dest.parent.mkdir(parents=True, exist_ok=True)
         files = list(_iter_files(home, with_vectors))
-        total = len(files) + 1
         manifest = Manifest(created_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                             mnemo_version=_version(), vectors="copied" if with_vectors else "rebuild")
-        with zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
-            w = _Writer(zf, cancel)
-            for i, src in enumerate(files):
-                cancel.raise_if_cancelled("Backup cancelled.")
-                rel = src.relative_to(home).as_posix()
-                progress(Progress(i, total, f"copying {rel}"))
-                tmp = tmpdir / f"{i}.snap"
-                if _is_sqlite(src):
-                    _sqlite_snapshot(src, tmp)
-                    if rel == DB_NAME:
-                        manifest.db_heads = _db_heads(tmp)
-                else:
-                    _stable_copy(src, tmp)
-                w.add_file(tmp, DATA_PREFIX + rel)
-                tmp.unlink()
-            if include_secrets:
-                progress(Progress(len(files), total, "encrypting secrets"))
-                secrets = collect_secrets(SecretStore(home), secret_names)
-                w.add_bytes(encrypt_secrets(secrets, passphrase or ""), SECRETS_MEMBER)
-                manifest.secrets = True
-                manifest.secret_names = sorted(secrets)
-            manifest.members = w.members
-            zf.writestr(MANIFEST, manifest.to_json())
+        secrets = (secret_names, passphrase or "") if include_secrets else None
+        _write_zip(partial, home, files, tmpdir, manifest, secrets, progress, token)
         with open(partial, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(partial, dest)
-        progress(Progress(total, total, "done"))
+        progress(Progress(len(files) + 1, len(files) + 1, "done"))
         return BackupResult(dest, manifest, dest.stat().st_size, lock.held)
     except OSError as exc:
         raise StorageError(f"The backup could not be written to {dest} ({exc.strerror or exc}).",
@@ -236,6 +203,47 @@ def create_backup(home: Path, dest: Path, *, include_secrets: bool = False, pass
             pass
         shutil.rmtree(tmpdir, ignore_errors=True)
         lock.release()
+
+
+def _check_request(home: Path, dest: Path, include_secrets: bool, passphrase: str | None) -> None:
+    """Refuse a folder that is not Mnemo's, a backup file inside it, and secrets without a passphrase."""
+    if not (home / DB_NAME).exists():
+        raise StorageError(f"There is no Mnemo data folder at {home}.", "Pass the folder with --home or MNEMO_HOME.")
+    if dest.resolve().is_relative_to(home.resolve()):
+        raise MnemoError(f"The backup file {dest} is inside the data folder.", "Write it somewhere else.")
+    if include_secrets and not passphrase:
+        raise MnemoError("A passphrase is needed to include secrets.", "Give one, or back up without --include-secrets.")
+
+
+def _write_zip(partial: Path, home: Path, files: list[Path], tmpdir: Path, manifest: Manifest,
+               secrets: tuple[Iterable[str], str] | None, progress: ProgressFn, cancel: CancelToken) -> None:
+    """The zip: each file snapshotted into ``tmpdir`` and added, the encrypted secrets (``secrets`` = the
+    extra names and the passphrase, None = leave them out), then the manifest."""
+    total = len(files) + 1
+    with zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
+        w = _Writer(zf, cancel)
+        for i, src in enumerate(files):
+            cancel.raise_if_cancelled("Backup cancelled.")
+            rel = src.relative_to(home).as_posix()
+            progress(Progress(i, total, f"copying {rel}"))
+            tmp = tmpdir / f"{i}.snap"
+            if _is_sqlite(src):
+                _sqlite_snapshot(src, tmp)
+                if rel == DB_NAME:
+                    manifest.db_heads = _db_heads(tmp)
+            else:
+                _stable_copy(src, tmp)
+            w.add_file(tmp, DATA_PREFIX + rel)
+            tmp.unlink()
+        if secrets is not None:
+            names, passphrase = secrets
+            progress(Progress(len(files), total, "encrypting secrets"))
+            found = collect_secrets(SecretStore(home), names)
+            w.add_bytes(encrypt_secrets(found, passphrase), SECRETS_MEMBER)
+            manifest.secrets = True
+            manifest.secret_names = sorted(found)
+        manifest.members = w.members
+        zf.writestr(MANIFEST, manifest.to_json())
 
 
 def _version() -> str:

@@ -37,7 +37,7 @@ def test_export_masks_sensitive_facts_unless_revealed(services, tmp_path: Path) 
     services.persona.facts.set("given-name", "Ada")
     services.persona.facts.set("email", "ada@example.org")
     services.persona.facts.set("passport-number", "P4X9Q2Z7W1")
-    res = export_all(services, tmp_path / "out")
+    res = export_all(services.persona.facts, services.conversations, tmp_path / "out")
     assert res.conversations == 2 and res.facts >= 3
     data = json.loads((tmp_path / "out" / "facts.json").read_text())
     by_key = {f["key"]: f for f in data["facts"]}
@@ -50,8 +50,8 @@ def test_export_masks_sensitive_facts_unless_revealed(services, tmp_path: Path) 
     assert len(mds) == 2 and "Lisbon" in mds[0].read_text() and "notes/trip0.md:3" in mds[0].read_text()
     assert all((p.stat().st_mode & 0o777) == 0o600 for p in (tmp_path / "out").rglob("*") if p.is_file())
     with pytest.raises(MnemoError, match="not empty"):
-        export_all(services, tmp_path / "out")
-    revealed = export_all(services, tmp_path / "revealed", reveal=True)
+        export_all(services.persona.facts, services.conversations, tmp_path / "out")
+    revealed = export_all(services.persona.facts, services.conversations, tmp_path / "revealed", reveal=True)
     assert "P4X9Q2Z7W1" in (revealed.folder / "facts.json").read_text()
 
 

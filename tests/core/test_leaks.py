@@ -68,7 +68,7 @@ def test_secrets_and_sensitive_facts_never_in_plaintext(home: Path, tmp_path: Pa
             create_backup(home, tmp_path / "with-secrets.zip", include_secrets=True, passphrase="long passphrase 1")
             from core.export import export_all
 
-            export_all(s, tmp_path / "export")
+            export_all(s.persona.facts, s.conversations, tmp_path / "export")
         create_backup(home, tmp_path / "plain.zip")
     finally:
         root.setLevel(old_level)
