@@ -203,7 +203,7 @@ class ChatPane(Pane):
         has = conversation_id is not None
         for b in (self.rename_button, self.export_button, self.delete_button):
             b.setEnabled(has)
-        if not has:
+        if conversation_id is None:
             self.title.setText("New conversation")
             self.center.setCurrentWidget(self.empty)
             return

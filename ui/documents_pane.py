@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
@@ -18,9 +18,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 from shiboken6 import isValid
 
 from core.errors import MnemoError
-from ui.widgets.empty_state import EmptyState, not_available
+from core.jobs import Progress
+from ui.ports import AppServices, Pane
+from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
-from ui.workers import Job, report_error
+from ui.workers import Job, JobContext, report_error
+
+if TYPE_CHECKING:
+    from core.documents import ImportReport, PassageHit
 
 COLUMNS = ("Name", "Type", "Status", "Passages", "Size", "Imported")
 STATUS_TEXT = {"ok": "Imported", "missing": "File missing", "error": "Failed"}
@@ -34,25 +39,23 @@ def human_size(n: int) -> str:
     return f"{n} B"
 
 
-class DocumentsPane(QWidget):
+class DocumentsPane(Pane):
     """Library, search and watched folders of the user's documents."""
 
     changed = Signal()               # posted from any thread by the service's listener
     import_finished = Signal(object)  # ImportReport or exception (tests)
     search_finished = Signal(object)
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
-        self.docs = getattr(services, "documents", None)
-        self.job: Job[Any] | None = None
-        self.search_job: Job[Any] | None = None
-        self.last_report: Any = None
+        self.docs = services.documents
+        self.job: Job[ImportReport] | None = None
+        self.search_job: Job[list[PassageHit]] | None = None
+        self.last_report: ImportReport | None = None
+        self.hits: list[PassageHit] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
-        if self.docs is None:
-            layout.addWidget(not_available("Document import"))
-            return
         self.setAcceptDrops(True)
         bar = QHBoxLayout()
         self.add_files_button = QPushButton("Add files…")
@@ -183,8 +186,7 @@ class DocumentsPane(QWidget):
 
     # ---- listing ----------------------------------------------------------------------------------
     def on_shown(self) -> None:
-        if self.docs is not None:
-            self.refresh()
+        self.refresh()
 
     def _on_service_event(self, _event: str, _document_id: int) -> None:
         if isValid(self):
@@ -239,18 +241,19 @@ class DocumentsPane(QWidget):
             b.setEnabled(not busy and (b is not self.rescan_button or bool(self.docs.watched())))
 
     # ---- importing --------------------------------------------------------------------------------
-    def import_paths(self, paths: list[str], what: str = "Importing documents") -> Job[Any] | None:
+    def import_paths(self, paths: list[str], what: str = "Importing documents") -> Job[ImportReport] | None:
         if not paths or (self.job is not None and self.job.running):
             return None
-        return self._run_import(lambda ctx: self.docs.import_paths(paths, progress=ctx.progress, cancel=ctx.cancel), what)
+        files: list[str | Path] = list(paths)
+        return self._run_import(lambda ctx: self.docs.import_paths(files, progress=ctx.progress, cancel=ctx.cancel), what)
 
-    def scan_watched(self) -> Job[Any] | None:
+    def scan_watched(self) -> Job[ImportReport] | None:
         if self.job is not None and self.job.running:
             return None
         return self._run_import(lambda ctx: self.docs.scan_watched(progress=ctx.progress, cancel=ctx.cancel),
                                 "Scanning watched folders")
 
-    def _run_import(self, fn: Any, what: str) -> Job[Any]:
+    def _run_import(self, fn: Callable[[JobContext], ImportReport], what: str) -> Job[ImportReport]:
         self.progress.begin(f"{what}…", on_cancel=lambda: self.job.cancel() if self.job else None)
         self.job = (Job(self, fn, what)
                     .progress(self._on_progress)
@@ -261,12 +264,12 @@ class DocumentsPane(QWidget):
         self._update_buttons()
         return self.job
 
-    def _on_progress(self, p: Any) -> None:
+    def _on_progress(self, p: Progress) -> None:
         self.progress.update_progress(p)
         if p.message and p.message != "done":
             self.progress.label.setText(f"Reading {Path(p.message).name}")
 
-    def _imported(self, report: Any) -> None:
+    def _imported(self, report: ImportReport) -> None:
         self.last_report = report
         self.report_label.setText(f"Last import: {report.summary()}")
         self.details_button.setVisible(bool(report.skipped or report.missing))
@@ -370,7 +373,7 @@ class DocumentsPane(QWidget):
         self.refresh()
 
     # ---- search -----------------------------------------------------------------------------------
-    def search(self, query: str | None = None) -> Job[Any] | None:
+    def search(self, query: str | None = None) -> Job[list[PassageHit]] | None:
         query = (query if isinstance(query, str) else self.search_box.text()).strip()
         if not query:
             return None
@@ -390,7 +393,7 @@ class DocumentsPane(QWidget):
         report_error(self, exc, "Searching documents")
         self.search_finished.emit(exc)
 
-    def _show_hits(self, query: str, hits: list[Any]) -> None:
+    def _show_hits(self, query: str, hits: list[PassageHit]) -> None:
         self.hits = hits
         if not hits:
             self.results.setHtml(_hint_html(f"Nothing found for “{html.escape(query)}”. Try other words, "

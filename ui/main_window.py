@@ -6,17 +6,21 @@ then loads in the background while the status bar says so.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
+from ui.ports import AppServices, Host, Pane
+from ui.theme import apply_interface
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.message_bar import MessageBar
 from ui.widgets.model_status import ModelStatus
 from ui.workers import Job, cancel_all, report_error
+
+if TYPE_CHECKING:
+    from models.llm import ModelInfo
 
 PANES = ("Chat", "Documents", "Memory", "Autofill", "Settings")
 
@@ -27,7 +31,7 @@ QListWidget#sidebar::item:selected { background: palette(highlight); color: pale
 """
 
 
-class PlaceholderPane(QWidget):
+class PlaceholderPane(Pane):
     """A pane that cannot be shown yet (the data folder is still opening, or its module failed)."""
 
     def __init__(self, name: str, hint: str = "This part of Mnemo is not available in this version yet.") -> None:
@@ -36,12 +40,12 @@ class PlaceholderPane(QWidget):
         layout.addWidget(EmptyState(name, hint))
 
 
-class MainWindow(QMainWindow):
+class MainWindow(Host):
     """Holds the panes; each pane gets the ``Services`` it needs."""
 
-    def __init__(self, services: Any = None) -> None:
+    def __init__(self, services: AppServices | None = None) -> None:
         super().__init__()
-        self.services: Any = None
+        self.services: AppServices | None = None
         self.setWindowTitle("Mnemo")
         self.resize(1180, 760)
         self.setMinimumSize(860, 560)
@@ -62,7 +66,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         column.addWidget(self.message_bar)
         column.addWidget(self.stack, 1)
-        self.panes: dict[str, QWidget] = {}
+        self.panes: dict[str, QWidget] = {}   # a Pane each, once AutofillPane derives from Pane too
         for i, name in enumerate(PANES):
             pane = PlaceholderPane(name, "Opening your data folder…")
             self.panes[name] = pane
@@ -77,19 +81,19 @@ class MainWindow(QMainWindow):
         self.model_status = ModelStatus()
         self.statusBar().addPermanentWidget(self.model_status)
         self.statusBar().showMessage("Starting…")
-        self._model_job: Job[Any] | None = None
+        self._model_job: Job[ModelInfo] | None = None
         if services is not None:
             self.attach(services)
 
     # ---- services ---------------------------------------------------------------------------
-    def attach(self, services: Any) -> None:
+    def attach(self, services: AppServices) -> None:
         """Build the real panes once the services exist, then load the model in the background."""
         self.services = services
         current = max(0, self.sidebar.currentRow())
         for i, name in enumerate(PANES):
             old = self.panes[name]
             try:
-                pane = self._make_pane(name)
+                pane = self._make_pane(name, services)
             except Exception as exc:  # one broken pane must not take the window down
                 report_error(self, exc, f"Opening the {name} pane")
                 pane = PlaceholderPane(name, "This pane could not be opened; see the message above.")
@@ -101,39 +105,41 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Data folder: {services.paths.home}", 8000)
         self.load_model()
 
-    def _make_pane(self, name: str) -> QWidget:
+    def _make_pane(self, name: str, services: AppServices) -> QWidget:
+        # The pane modules are imported here, not at the top, so the first paint never waits for them.
         if name == "Chat":
             from ui.chat_pane import ChatPane
 
-            pane = ChatPane(self.services)
-            pane.speed_measured.connect(self.model_status.set_speed)
-            return pane
+            chat = ChatPane(services)
+            chat.speed_measured.connect(self.model_status.set_speed)
+            return chat
         if name == "Documents":
             from ui.documents_pane import DocumentsPane
 
-            return DocumentsPane(self.services)
+            return DocumentsPane(services)
         if name == "Memory":
             from ui.memory_pane import MemoryPane
 
-            return MemoryPane(self.services)
+            return MemoryPane(services)
         if name == "Autofill":
             from ui.autofill_pane import AutofillPane
 
-            return AutofillPane(self.services)
+            return AutofillPane(services)
         if name == "Settings":
             from ui.settings_pane import SettingsPane
 
-            pane = SettingsPane(self.services)
-            pane.applied.connect(self._on_settings_applied)
-            return pane
+            settings = SettingsPane(services)
+            settings.applied.connect(self._on_settings_applied)
+            return settings
         return PlaceholderPane(name)
 
     def load_model(self) -> None:
         """Load the chat model off the GUI thread; the status bar shows progress and the result."""
-        if self.services is None or (self._model_job is not None and self._model_job.running):
+        services = self.services
+        if services is None or (self._model_job is not None and self._model_job.running):
             return
         self.model_status.loading()
-        self._model_job = (Job(self, lambda ctx: self.services.llm.load(), "Loading the model")
+        self._model_job = (Job(self, lambda ctx: services.llm.info, "Loading the model")   # ``info`` loads it
                            .success(self.model_status.ready)
                            .failure(self._model_failed)
                            .start())
@@ -143,22 +149,20 @@ class MainWindow(QMainWindow):
         report_error(self, exc, "Loading the model")
 
     def _on_settings_applied(self, keys: set[str]) -> None:
-        if not getattr(self.services, "llm_loaded", True):   # the services dropped the model: load the new one
+        if self.services is None:
+            return
+        if not self.services.llm_loaded:   # the services dropped the model: load the new one
             self.load_model()
-        if any(k.startswith("interface.") for k in keys):
-            from PySide6.QtWidgets import QApplication
-
-            from ui.theme import apply_interface
-
-            apply_interface(QApplication.instance(), self.services.settings.interface)  # type: ignore[arg-type]
+        app = QApplication.instance()
+        if any(k.startswith("interface.") for k in keys) and isinstance(app, QApplication):
+            apply_interface(app, self.services.settings.interface)
 
     # ---- navigation and messages ---------------------------------------------------------------
     def _on_pane_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         pane = self.stack.widget(row)
-        shown = getattr(pane, "on_shown", None)
-        if callable(shown):
-            shown()
+        if isinstance(pane, Pane):
+            pane.on_shown()
 
     def show_pane(self, name: str) -> QWidget:
         self.sidebar.setCurrentRow(PANES.index(name))
@@ -174,7 +178,6 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop background work before the services close."""
         for pane in self.panes.values():
-            stop = getattr(pane, "shutdown", None)
-            if callable(stop):
-                stop()
+            if isinstance(pane, Pane):
+                pane.shutdown()
         cancel_all()

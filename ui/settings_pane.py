@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
                                QWidget)
 
 from core.errors import SettingsError
+from ui.ports import AppServices, Pane
 from ui.workers import Job
 
 ERROR_STYLE = "color: #b3261e;"
@@ -140,12 +141,12 @@ class SettingEditor(QWidget):
             self.set_text(path)
 
 
-class SettingsPane(QWidget):
+class SettingsPane(Pane):
     """Sections on the left, the section's settings on the right, Apply/Revert at the bottom."""
 
     applied = Signal(set)
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
         self.store = services.settings_store
@@ -330,10 +331,10 @@ class SettingsPane(QWidget):
             self.editors[key].set_value(self.store.get(key))
             self.pending.pop(key, None)
         note = "Settings saved."
-        if not getattr(self.services, "llm_loaded", True):
+        if not self.services.llm_loaded:
             note += " The model is reloading in the background."
-        window = self.window()
-        if hasattr(window, "show_note"):
-            window.show_note(note)
+        host = self.host()
+        if host is not None:
+            host.show_note(note)
         self.applied.emit(keys)
         self._update_buttons()

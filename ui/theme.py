@@ -6,11 +6,14 @@ platform's own palette.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from core.settings.schema import InterfaceSettings
 
 SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark, "system": Qt.ColorScheme.Unknown}
 _DEFAULT_PALETTE: QPalette | None = None
@@ -36,7 +39,7 @@ def dark_palette() -> QPalette:
     return p
 
 
-def apply_interface(app: QApplication, interface: Any) -> None:
+def apply_interface(app: QApplication, interface: InterfaceSettings | None) -> None:
     """The chosen colour scheme and font size (``interface`` may be None: defaults)."""
     global _DEFAULT_PALETTE
     if app.style().name().lower() != "fusion":
@@ -44,14 +47,12 @@ def apply_interface(app: QApplication, interface: Any) -> None:
     if _DEFAULT_PALETTE is None:
         _DEFAULT_PALETTE = QPalette(app.palette())
     font = app.font()
-    size = int(getattr(interface, "font_size", 0) or 0)
+    size = interface.font_size if interface is not None else 0
     if size and font.pointSize() != size:
         font.setPointSize(size)
         app.setFont(font)
-    theme = str(getattr(interface, "theme", "system"))
-    hints = app.styleHints()
-    if hasattr(hints, "setColorScheme"):
-        hints.setColorScheme(SCHEMES.get(theme, Qt.ColorScheme.Unknown))
+    theme = interface.theme if interface is not None else "system"
+    app.styleHints().setColorScheme(SCHEMES.get(theme, Qt.ColorScheme.Unknown))   # Qt >= 6.8 (pinned 6.12)
     app.setPalette(dark_palette() if theme == "dark" else _DEFAULT_PALETTE)
     for w in app.allWidgets():   # style sheets resolve palette(...) when set: set them again
         sheet = w.styleSheet()

@@ -20,6 +20,7 @@ from shiboken6 import isValid
 
 from core.errors import Cancelled, MnemoError
 from core.jobs import CancelToken, Progress
+from ui.ports import host_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -212,17 +213,16 @@ def report_error(widget: QWidget | None, exc: BaseException, action: str) -> Non
 
     A cancellation is not an error: it only shows a short note in the status bar.
     """
-    window = widget.window() if widget is not None and isValid(widget) else None
+    host = host_of(widget)
     if isinstance(exc, Cancelled):
-        note = getattr(window, "show_note", None)
-        if callable(note):
-            note(f"{action} was cancelled.")
+        if host is not None:
+            host.show_note(f"{action} was cancelled.")
         return
     message, hint = describe_error(exc, action)
-    show = getattr(window, "show_error", None)
-    if callable(show):
-        show(message, hint)
+    if host is not None:
+        host.show_error(message, hint)
         return
+    window = widget.window() if widget is not None and isValid(widget) else None
     box = QMessageBox(QMessageBox.Icon.Warning, "Mnemo", message, QMessageBox.StandardButton.Ok, window)
     box.setInformativeText(hint)
     box.open()  # not exec(): never block the caller

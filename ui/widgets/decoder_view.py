@@ -1,15 +1,19 @@
 """The Memory decoder tab: build the datastore, train (progress + Cancel), switch on, set α, held-out figures."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout,
                                QWidget)
 
 from core.errors import MnemoError
+from ui.ports import AppServices
 from ui.widgets.progress_panel import ProgressPanel
-from ui.workers import Job, report_error
+from ui.workers import Job, JobContext, report_error
+
+if TYPE_CHECKING:
+    from core.decoder.service import DecoderService
 
 ABOUT = ("The memory decoder is a small network trained on your own documents and conversations. Mixed into the "
          "model's next-word choices, it makes answers sound more like what you know and write. Step 1 reads your "
@@ -28,7 +32,7 @@ class DecoderView(QWidget):
 
     finished = Signal(object)   # BuildReport / TrainReport / exception (tests)
 
-    def __init__(self, decoder: Any, services: Any) -> None:
+    def __init__(self, decoder: DecoderService, services: AppServices) -> None:
         super().__init__()
         self.decoder = decoder
         self.services = services
@@ -167,7 +171,7 @@ class DecoderView(QWidget):
         return self._run(lambda ctx: self.decoder.train(progress=ctx.progress, cancel=ctx.cancel, resume=resume),
                          "Training the memory decoder")
 
-    def _run(self, fn: Any, what: str) -> Job[Any] | None:
+    def _run(self, fn: Callable[[JobContext], Any], what: str) -> Job[Any] | None:
         if self.job is not None and self.job.running:
             return None
         self.progress.begin(f"{what}…", on_cancel=lambda: self.job.cancel() if self.job else None)

@@ -40,9 +40,3 @@ class EmptyState(QWidget):
         self.title.setText(title)
         self.hint.setText(hint)
 
-
-def not_available(feature: str, parent: QWidget | None = None) -> EmptyState:
-    """The state of a pane whose service is not in this build yet."""
-    return EmptyState(f"{feature} is not available yet",
-                      "This part of Mnemo is still being built and is not in this version. "
-                      "Everything else works; it will appear here once it is installed.", parent=parent)

@@ -1,7 +1,7 @@
 """The Facts tab of the Memory pane: an editable table of profile facts (pin, forget, add; sensitive masked)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
@@ -9,8 +9,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QWidget)
 
 from core.errors import MnemoError
+from ui.ports import AppServices
 from ui.widgets.empty_state import EmptyState
 from ui.workers import report_error
+
+if TYPE_CHECKING:
+    from core.persona.service import PersonaService
 
 COLUMNS = ("Fact", "Value", "Source", "Confidence", "Pinned")
 
@@ -36,7 +40,7 @@ class FactsView(QWidget):
 
     changed = Signal()
 
-    def __init__(self, persona: Any, services: Any) -> None:
+    def __init__(self, persona: PersonaService, services: AppServices) -> None:
         super().__init__()
         self.persona = persona
         self.services = services

@@ -1,13 +1,13 @@
 """The Memories tab: reflective (RMM) topic memories with their revisions and the turns behind them.
 
-The memory service exposes its store as ``.store`` (list, get, revisions, update, forget,
-turns_by_ref); the view calls the service's own method of the same name first where one
-exists, so service-level rules (e.g. re-indexing) apply.
+The view goes through ``MemoryService`` (list, revisions, edit, forget, reflect_pending), so
+service-level rules (e.g. re-indexing) apply; the turns behind a memory are read from its
+store (``memory.store.turns_by_ref``).
 """
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
@@ -15,27 +15,26 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QLis
                                QWidget)
 
 from core.errors import MnemoError
+from ui.ports import AppServices, host_of
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
 from ui.widgets.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from ui.workers import Job, report_error
 
-
-def _call(service: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    fn = getattr(service, name, None)
-    if not callable(fn):
-        fn = getattr(getattr(service, "store", None), name)
-    return fn(*args, **kwargs)
+if TYPE_CHECKING:
+    from core.memory.reflect import ReflectionStats
+    from core.memory.service import MemoryService
+    from core.memory.tables import Memory
 
 
 class MemoriesView(QWidget):
     """List (searchable) on the left; the memory, its sources and revisions on the right; edit and forget."""
 
-    def __init__(self, memory: Any, services: Any) -> None:
+    def __init__(self, memory: MemoryService, services: AppServices) -> None:
         super().__init__()
         self.memory = memory
         self.services = services
-        self.items: list[Any] = []
+        self.items: list[Memory] = []
         self.job: Job[Any] | None = None
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
@@ -48,7 +47,6 @@ class MemoriesView(QWidget):
         self.reflect_button = QPushButton("Reflect now")
         self.reflect_button.setToolTip("Turn recent conversations into memories now instead of waiting for them to go idle")
         self.reflect_button.clicked.connect(self.reflect)
-        self.reflect_button.setVisible(callable(getattr(memory, "reflect_pending", None)))
         top.addWidget(self.reflect_button)
         col.addLayout(top)
         self.progress = ProgressPanel()
@@ -95,7 +93,7 @@ class MemoriesView(QWidget):
         query = self.search.text().strip()
         current = self.selected_id()
         try:
-            self.items = list(_call(self.memory, "list", query))
+            self.items = self.memory.list(query)
         except MnemoError as exc:
             report_error(self, exc, "Reading memories")
             return
@@ -115,7 +113,7 @@ class MemoriesView(QWidget):
         self._show(self.list.currentRow())
 
     def selected_id(self) -> int | None:
-        item = self.list.currentItem() if hasattr(self, "list") else None
+        item = self.list.currentItem()
         return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
     def select(self, memory_id: int) -> None:
@@ -138,10 +136,11 @@ class MemoriesView(QWidget):
         self.editor.setPlainText(m.summary)
         parts = []
         try:
-            turns = _call(self.memory, "turns_by_ref", list(m.sources))
+            turns = self.memory.store.turns_by_ref(m.sources)
         except Exception:
             turns = {}
-        lines = [f"<li>{html.escape(getattr(turns.get(ref), 'text', '') or ref)}</li>" for ref in m.sources]
+        lines = [f"<li>{html.escape(turns[ref].text if ref in turns and turns[ref].text else ref)}</li>"
+                 for ref in m.sources]
         if lines:
             parts.append(f"<p><b>From the conversation of {html.escape(m.session_date or '—')}:</b></p>"
                          f"<ul>{''.join(lines)}</ul>")
@@ -149,7 +148,7 @@ class MemoriesView(QWidget):
             parts.append(f"<p style='color:gray'>From {html.escape(m.session_date or 'an earlier session')}; "
                          "the turns behind it are no longer stored.</p>")
         try:
-            revisions = list(_call(self.memory, "revisions", m.id))
+            revisions = self.memory.revisions(m.id)
         except Exception:
             revisions = []
         if revisions:
@@ -165,9 +164,8 @@ class MemoriesView(QWidget):
         text = self.editor.toPlainText()
         if memory_id is None:
             return
-        name = "edit" if callable(getattr(self.memory, "edit", None)) else "update"
         self.save_button.setEnabled(False)
-        self.job = (Job(self, lambda ctx: _call(self.memory, name, memory_id, text), "Saving the memory")
+        self.job = (Job(self, lambda ctx: self.memory.edit(memory_id, text), "Saving the memory")
                     .success(lambda _: self.refresh())
                     .finally_(lambda: self.save_button.setEnabled(True))
                     .start())
@@ -181,7 +179,7 @@ class MemoriesView(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         try:
-            _call(self.memory, "forget", memory_id)
+            self.memory.forget(memory_id)
         except MnemoError as exc:
             report_error(self, exc, "Forgetting the memory")
         self.refresh()
@@ -192,12 +190,11 @@ class MemoriesView(QWidget):
         self.progress.begin("Reflecting on conversations…", on_cancel=lambda: self.job.cancel() if self.job else None)
         self.reflect_button.setEnabled(False)
 
-        def done(stats: Any) -> None:
+        def done(stats: ReflectionStats) -> None:
             self.refresh()
-            window = self.window()
-            if hasattr(window, "show_note"):
-                window.show_note(f"Reflection done: {getattr(stats, 'added', 0)} memories added, "
-                                 f"{getattr(stats, 'merged', 0)} merged.")
+            host = host_of(self)
+            if host is not None:
+                host.show_note(f"Reflection done: {stats.added} memories added, {stats.merged} merged.")
 
         self.job = (Job(self, lambda ctx: self.memory.reflect_pending(ctx.progress, ctx.cancel), "Reflecting")
                     .progress(self.progress.update_progress)

@@ -1,9 +1,13 @@
 """The status bar's model indicator: loading (with a busy bar), ready (name, GPU layers, speed) or failed."""
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+if TYPE_CHECKING:
+    from models.llm import ModelInfo
 
 
 class ModelStatus(QWidget):
@@ -26,7 +30,7 @@ class ModelStatus(QWidget):
         row.addWidget(self.speed)
         self.busy.hide()
         self.state = "idle"
-        self.info: Any = None
+        self.info: ModelInfo | None = None
 
     def loading(self, what: str = "Loading the model…") -> None:
         self.state = "loading"
@@ -34,22 +38,19 @@ class ModelStatus(QWidget):
         self.label.setText(what)
         self.label.setToolTip("The model loads in the background; you can already type and browse.")
 
-    def ready(self, info: Any) -> None:
+    def ready(self, info: ModelInfo) -> None:
         self.state = "ready"
         self.info = info
         self.busy.hide()
-        from pathlib import Path
-
-        path = str(getattr(info, "path", "") or "")
-        name = Path(path).stem if path else getattr(info, "name", "model")
-        n_layers = getattr(info, "n_layers", 0)
-        offloaded = getattr(info, "layers_offloaded", 0)
-        if getattr(info, "gpu_offload_supported", True) is False:
+        name = Path(info.path).stem if info.path else info.name
+        if not info.gpu_offload_supported:
             gpu = "CPU only"
+        elif info.n_layers:
+            gpu = f"GPU layers {info.layers_offloaded}/{info.n_layers}"
         else:
-            gpu = f"GPU layers {offloaded}/{n_layers}" if n_layers else f"GPU layers {offloaded}"
+            gpu = f"GPU layers {info.layers_offloaded}"
         self.label.setText(f"Model: {name} · {gpu}")
-        self.label.setToolTip(f"{getattr(info, 'name', '')}\n{path}\nContext: {getattr(info, 'n_ctx', '?')} tokens")
+        self.label.setToolTip(f"{info.name}\n{info.path}\nContext: {info.n_ctx} tokens")
 
     def failed(self, message: str) -> None:
         self.state = "failed"

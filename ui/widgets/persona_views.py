@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
@@ -14,13 +14,16 @@ from ui.widgets.progress_panel import ProgressPanel
 from ui.widgets.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from ui.workers import Job, report_error
 
+if TYPE_CHECKING:
+    from core.persona.service import PersonaService
+
 
 class TopicsView(QWidget):
     """Topic clusters ("shades"): name and size on the left, description, keywords and examples on the right."""
 
     rebuilt = Signal()
 
-    def __init__(self, persona: Any) -> None:
+    def __init__(self, persona: PersonaService) -> None:
         super().__init__()
         self.persona = persona
         self.topics: list[Any] = []
@@ -98,7 +101,7 @@ class BiographyView(QWidget):
 
     saved = Signal()
 
-    def __init__(self, persona: Any) -> None:
+    def __init__(self, persona: PersonaService) -> None:
         super().__init__()
         self.persona = persona
         self.job: Job[Any] | None = None
