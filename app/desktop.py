@@ -9,7 +9,10 @@ then loads in the background with its status in the status bar.
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    from app.services import Services
 
 
 def _process_age() -> float:
@@ -35,7 +38,7 @@ class Desktop:
         from ui.workers import Job
 
         self.app = app
-        self.services: Any = None
+        self.services: Services | None = None
         self._on_fatal = on_fatal
         apply_interface(app, None)
         self.window = MainWindow(None)
@@ -44,28 +47,27 @@ class Desktop:
         self.opening.start()
 
     @staticmethod
-    def _build(_ctx: Any) -> Any:
+    def _build(_ctx: Any) -> Services:
         from app.services import Services
 
         return Services()
 
-    def _attach(self, services: Any) -> None:
+    def _attach(self, services: Services) -> None:
         from ui.theme import apply_interface
         from ui.workers import Job
 
         self.services = services
         apply_interface(self.app, services.settings.interface)
         self.window.attach(services)
-        docs = getattr(services, "documents", None)
-        if docs is not None:
-            # Load the embedder now (importing torch holds the GIL for a moment) rather than in the
-            # middle of the first question or import; then keep the watched folders in sync.
-            def warm_up(ctx: Any) -> None:
-                services.embedder.embed(["warm-up"])
-                if not ctx.cancel.cancelled:
-                    docs.start_watching()
 
-            Job(self.window, warm_up, "Preparing document search").start()
+        # Load the embedder now (importing torch holds the GIL for a moment) rather than in the
+        # middle of the first question or import; then keep the watched folders in sync.
+        def warm_up(ctx: Any) -> None:
+            services.embedder.embed(["warm-up"])
+            if not ctx.cancel.cancelled:
+                services.documents.start_watching()
+
+        Job(self.window, warm_up, "Preparing document search").start()
 
     def _failed(self, exc: BaseException) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -79,9 +81,7 @@ class Desktop:
         self.window.shutdown()
         self.window.close()
         if self.services is not None:
-            docs = getattr(self.services, "documents", None)
-            if docs is not None:
-                docs.stop_watching()
+            self.services.documents.stop_watching()
             self.services.close()
             self.services = None
 

@@ -83,20 +83,17 @@ def _demo_data(services: Any, folder: Path) -> Path:
                      "> Monday 20:00 — cello practice, Bach prelude bars 1–22, metronome 60.",
                      meta={"tokens_per_s": 40.3, "sources": []})
     conv.rename(cid, "Cello lesson and practice")
-    memory = getattr(services, "memory", None)
-    store = getattr(memory, "store", None)
-    if store is not None:
-        store.add("Ada takes cello lessons with Marta on Tuesdays at 18:00 and practises Bach.", [], [], cid, "26 Nov 2026")
-        store.add("Ada grows San Marzano tomatoes and basil on her balcony in Lisbon.", [], [], old, "23 Nov 2026")
-    persona = getattr(services, "persona", None)
-    if persona is not None:
-        persona.set_model_use(False, False)
-        for key, value in (("given-name", "Ada"), ("family-name", "Lovelace"), ("email", "ada@example.org"),
-                           ("address-level2", "Lisbon"), ("favorite-food", "pastéis de nata"),
-                           ("iban", "PT50 0002 0123 1234 5678 9015 4")):
-            persona.facts.set(key, value)
-        persona.facts.pin("given-name", False)
-        persona.bio.edit("I'm Ada, I live in Lisbon, I'm learning the cello and I grow tomatoes on my balcony.")
+    store = services.memory.store
+    store.add("Ada takes cello lessons with Marta on Tuesdays at 18:00 and practises Bach.", [], [], cid, "26 Nov 2026")
+    store.add("Ada grows San Marzano tomatoes and basil on her balcony in Lisbon.", [], [], old, "23 Nov 2026")
+    persona = services.persona
+    persona.set_model_use(False, False)
+    for key, value in (("given-name", "Ada"), ("family-name", "Lovelace"), ("email", "ada@example.org"),
+                       ("address-level2", "Lisbon"), ("favorite-food", "pastéis de nata"),
+                       ("iban", "PT50 0002 0123 1234 5678 9015 4")):
+        persona.facts.set(key, value)
+    persona.facts.pin("given-name", False)
+    persona.bio.edit("I'm Ada, I live in Lisbon, I'm learning the cello and I grow tomatoes on my balcony.")
     return form
 
 
@@ -134,14 +131,13 @@ def run(out: Path) -> list[Path]:
         window.model_status.set_speed(38.2)
         shot("02-chat")
         docs = window.show_pane("Documents")
-        if getattr(docs, "docs", None) is not None:
-            shot("03-documents-empty")
-            docs.import_paths([str(p) for p in sorted((tmp / "demo").iterdir()) if p.suffix != ".html"])
-            _wait(app, lambda: docs.job is not None and not docs.job.running, 300)
-            shot("04-documents")
-            docs.search("cello lesson")
-            _wait(app, lambda: docs.search_job is not None and not docs.search_job.running, 120)
-            shot("05-documents-search")
+        shot("03-documents-empty")
+        docs.import_paths([str(p) for p in sorted((tmp / "demo").iterdir()) if p.suffix != ".html"])
+        _wait(app, lambda: docs.job is not None and not docs.job.running, 300)
+        shot("04-documents")
+        docs.search("cello lesson")
+        _wait(app, lambda: docs.search_job is not None and not docs.search_job.running, 120)
+        shot("05-documents-search")
         memory = window.show_pane("Memory")
         for i in range(memory.tabs.count()):
             memory.tabs.setCurrentIndex(i)
@@ -149,11 +145,10 @@ def run(out: Path) -> list[Path]:
         memory.tabs.setCurrentIndex(0)
         autofill = window.show_pane("Autofill")
         shot("07-autofill-empty")
-        if getattr(autofill, "autofill", None) is not None:
-            autofill.use_model.setChecked(False)
-            autofill.open_form(str(form))
-            _wait(app, lambda: autofill.job is not None and not autofill.job.running, 120)
-            shot("08-autofill")
+        autofill.use_model.setChecked(False)
+        autofill.open_form(str(form))
+        _wait(app, lambda: autofill.job is not None and not autofill.job.running, 120)
+        shot("08-autofill")
         settings = window.show_pane("Settings")
         shot("09-settings")
         settings.set_value("model.n_ctx", "100")

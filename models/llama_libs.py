@@ -9,7 +9,8 @@ then hands llama-cpp-python the same handles — let llama.cpp generate with ful
 torch trained and ran the memory decoder on the same GPU, in either import order.
 
 Only builds that ship a GPU backend are touched; CPU builds import exactly as before.
-``MNEMO_LLAMA_PRELOAD=0`` turns this off.
+``MNEMO_LLAMA_PRELOAD=0`` turns this off. ``llama_supports_gpu_offload`` asks the installed build
+whether it can offload (``mnemo doctor``), so that nothing outside ``models`` imports llama_cpp.
 """
 from __future__ import annotations
 
@@ -59,3 +60,10 @@ def preload_llama_libs() -> list[str]:
                 log.warning("could not preload %s: %s", name, exc)
                 break
     return _loaded
+
+
+def llama_supports_gpu_offload() -> bool:
+    """Whether the installed llama.cpp build can offload layers to a GPU (imports llama_cpp)."""
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())

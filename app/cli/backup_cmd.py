@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from app.cli.progress import CliProgress
 from core.errors import MnemoError
-from core.jobs import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,15 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     register_recover(sub)
 
 
-def _progress(prefix: str):  # -> ProgressFn
-    def show(p: Progress) -> None:
-        total = f"/{p.total}" if p.total else ""
-        print(f"{prefix}: [{p.done}{total}] {p.message}", file=sys.stderr, flush=True)
-    return show
-
-
 def _passphrase(args: argparse.Namespace, confirm: bool) -> str:
-    if getattr(args, "passphrase_file", None):
+    if args.passphrase_file:
         try:
             return Path(args.passphrase_file).read_text(encoding="utf-8").splitlines()[0]
         except (OSError, IndexError) as exc:
@@ -83,8 +76,9 @@ def run_backup(args: argparse.Namespace) -> int:
 
     home = _home(args)
     passphrase = _passphrase(args, confirm=True) if args.include_secrets else None
-    res = create_backup(home, Path(args.file), include_secrets=args.include_secrets, passphrase=passphrase,
-                        progress=_progress("backup"))
+    with CliProgress("backup", "files") as bar:
+        res = create_backup(home, Path(args.file), include_secrets=args.include_secrets, passphrase=passphrase,
+                            progress=bar)
     m = res.manifest
     print(f"Backup written: {res.path} ({res.bytes_written / 1e6:.1f} MB, {len(m.members)} files, sha256 manifest).")
     if not res.locked:
@@ -102,7 +96,8 @@ def run_restore(args: argparse.Namespace) -> int:
     from core.backup import restore_backup, verify_backup
 
     if args.check:
-        m = verify_backup(Path(args.file), progress=_progress("check"))
+        with CliProgress("check", "files") as bar:
+            m = verify_backup(Path(args.file), progress=bar)
         print(f"Backup OK: {len(m.members)} files match their sha256, made {m.created_at} by Mnemo {m.mnemo_version}"
               f"{', with encrypted secrets' if m.secrets else ''}.")
         return 0
@@ -114,8 +109,9 @@ def run_restore(args: argparse.Namespace) -> int:
         with _open(Path(args.file)) as zf:
             if _read_manifest(zf, Path(args.file)).secrets:
                 passphrase = _passphrase(args, confirm=False)
-    res = restore_backup(Path(args.file), target, passphrase=passphrase, skip_secrets=args.skip_secrets,
-                         progress=_progress("restore"))
+    with CliProgress("restore", "files") as bar:
+        res = restore_backup(Path(args.file), target, passphrase=passphrase, skip_secrets=args.skip_secrets,
+                             progress=bar)
     print(f"Restored {res.files} files into {res.home}.")
     if res.secrets_restored:
         print(f"Secrets restored: {', '.join(res.secrets_restored)}.")
@@ -123,11 +119,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
     with Services(res.home) as services:  # runs newer migrations and the integrity check
         if res.vectors_need_rebuild:
-            rebuild = getattr(services, "rebuild_vectors", None)
-            if rebuild is None:
-                print("The vector index was not in the backup; nothing to rebuild for this version.")
-            else:
-                print(f"Vector index rebuilt from the database: {rebuild()} vectors.")
+            print(f"Vector index rebuilt from the database: {services.rebuild_vectors()} vectors.")
     print(f"Start Mnemo on it with: MNEMO_HOME={res.home} mnemo-desktop" if args.restore_home else "Done.")
     return 0
 
@@ -135,8 +127,9 @@ def run_restore(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace, services) -> int:
     from core.export import export_all
 
-    res = export_all(services.persona.facts, services.conversations, Path(args.folder),
-                     reveal=args.reveal_sensitive, progress=_progress("export"))
+    with CliProgress("export", "conversations") as bar:
+        res = export_all(services.persona.facts, services.conversations, Path(args.folder),
+                         reveal=args.reveal_sensitive, progress=bar)
     print(f"Exported {res.facts} facts (facts.json, me.vcf) and {res.conversations} conversations (Markdown) "
           f"to {res.folder}.")
     return 0
@@ -171,8 +164,7 @@ def run_recover(args: argparse.Namespace) -> int:
         from app.services import Services
 
         with Services(home) as services:
-            rebuild = getattr(services, "rebuild_vectors", None)
-            print(f"Rebuilt from the database: {rebuild()} vectors." if rebuild else "Nothing to rebuild in this version.")
+            print(f"Rebuilt from the database: {services.rebuild_vectors()} vectors.")
         return 0
     if not health.ok:
         if not health.database.startswith(("ok", "missing")):

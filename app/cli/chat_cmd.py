@@ -38,9 +38,8 @@ def _answer(services, text: str, conversation_id: int | None) -> int:
         raise
     print()
     _print_sources(reply.sources)
-    notice = getattr(getattr(services, "decoder", None), "notice", "")
-    if notice:
-        print(f"note: {notice}", file=sys.stderr)
+    if services.decoder.notice:
+        print(f"note: {services.decoder.notice}", file=sys.stderr)
     return reply.conversation_id
 
 

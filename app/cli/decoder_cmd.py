@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 
-from core.jobs import CancelToken, Progress
+from app.cli.progress import run_job
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,44 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ds.add_parser("disable", help="answer without the decoder").set_defaults(func=_disable)
 
 
-class _Bar:
-    """One overwritten status line on a terminal, a line every few seconds otherwise."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.last = 0.0
-
-    def __call__(self, p: Progress) -> None:
-        now = time.monotonic()
-        if now - self.last < (0.2 if self.tty else 5.0) and p.done != p.total:
-            return
-        self.last = now
-        pct = f"{100 * p.fraction:5.1f}% " if p.total else ""
-        if self.tty:
-            sys.stderr.write(f"\r{pct}{p.message[:100]:<100}")
-        else:
-            sys.stderr.write(f"{pct}{p.message}\n")
-        sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.tty:
-            sys.stderr.write("\n")
-
-
-def _run(job, *args, **kwargs):  # type: ignore[no-untyped-def]
-    cancel = CancelToken()
-    bar = _Bar()
-    try:
-        return job(*args, progress=bar, cancel=cancel, **kwargs)
-    except KeyboardInterrupt:
-        cancel.cancel()
-        raise
-    finally:
-        bar.done()
-
-
 def _build(args: argparse.Namespace, services) -> int:
-    r = _run(services.decoder.build)
+    r = run_job(services.decoder.build, "decoder")
     print(f"Datastore: {r.n_keys} keys from {r.n_tokens} tokens of {r.n_texts} texts ({r.n_out} distinct tokens), "
           f"{r.index}, k={r.k}, τ={r.tau:.4g}; {r.seconds:.0f} s (hidden states {r.seconds_hidden:.0f} s, kNN {r.seconds_knn:.0f} s).")
     print(f"Alignment check: the nearest neighbour's next token is right {r.nn_accuracy:.1%} of the time on a held-out "
@@ -73,7 +36,7 @@ def _build(args: argparse.Namespace, services) -> int:
 
 
 def _train(args: argparse.Namespace, services) -> int:
-    r = _run(services.decoder.train, resume=args.resume)
+    r = run_job(services.decoder.train, "decoder", resume=args.resume)
     print(f"Trained {r.n_params} parameters for {r.epochs} epochs ({r.steps} steps) on {r.device} in {r.seconds:.0f} s.")
     sel = [(h["heldout_ppl"], i + 1) for i, h in enumerate(r.history) if math.isfinite(h.get("heldout_ppl", math.nan))]
     if sel:

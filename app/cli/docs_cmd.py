@@ -16,14 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     fp = dsub.add_parser("forget", help="remove a document from memory completely")
     fp.add_argument("ids", type=int, nargs="+")
     dsub.add_parser("watched", help="list watched folders")
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, status=None)  # plain ``mnemo docs`` lists everything
 
 
 def run(args: argparse.Namespace, services) -> int:
     docs = services.documents
     cmd = args.docs_command or "list"
     if cmd == "list":
-        rows = docs.list_documents(getattr(args, "status", None))
+        rows = docs.list_documents(args.status)
         if not rows:
             print("No documents yet. Import some with: mnemo import PATH")
         for d in rows:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as md
 import platform
-import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,9 +41,9 @@ def run(args: argparse.Namespace, services) -> int:
         print(f"Model file: ERROR {exc}")
         ok = False
     try:
-        import llama_cpp
+        from models.llama_libs import llama_supports_gpu_offload
 
-        print(f"GPU offload in this llama.cpp build: {'yes' if llama_cpp.llama_supports_gpu_offload() else 'no (CPU build)'}")
+        print(f"GPU offload in this llama.cpp build: {'yes' if llama_supports_gpu_offload() else 'no (CPU build)'}")
     except Exception as exc:
         print(f"llama.cpp: ERROR {exc}")
         ok = False
@@ -67,11 +66,6 @@ def run(args: argparse.Namespace, services) -> int:
             print(f"  embedder: ERROR {exc}")
             ok = False
     if args.rebuild_vectors:
-        rebuild = getattr(services, "rebuild_vectors", None)
-        if rebuild is None:
-            print("Vector index: nothing to rebuild yet.")
-        else:
-            n = rebuild()
-            print(f"Vector index rebuilt from the database: {n} vectors.")
+        print(f"Vector index rebuilt from the database: {services.rebuild_vectors()} vectors.")
     print("All good." if ok else "Some checks failed; see the lines marked ERROR.")
     return 0 if ok else 1

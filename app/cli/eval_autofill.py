@@ -1,6 +1,6 @@
 """``mnemo eval autofill [DIR]``: precision and recall of autofill on a labelled set of personas and forms.
 
-``--facts import`` (the default when the persona feature exists) imports each persona's
+``--facts import`` (the default) imports each persona's
 documents into a fresh data folder, lets the persona feature extract the profile, and
 fills the forms from that; ``--facts truth`` fills from the persona's true facts, which
 measures the form reading and matching alone.
@@ -18,7 +18,7 @@ DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "auto
 def register(es: argparse._SubParsersAction) -> None:
     p = es.add_parser("autofill", help="precision/recall of form autofill on personas and forms")
     p.add_argument("dir", nargs="?", default=str(DEFAULT_SET), help="test set folder (personas/, forms/)")
-    p.add_argument("--facts", choices=["auto", "import", "truth"], default="auto",
+    p.add_argument("--facts", choices=["import", "truth"], default="import",
                    help="import: extract the profile from each persona's documents; truth: use the true facts")
     p.add_argument("--no-model", action="store_true", help="do not ask the model for fields no fact answers")
     p.add_argument("--show", action="store_true", help="list every wrong and every missed field")
@@ -40,8 +40,6 @@ def run(args: argparse.Namespace, services: Any) -> int:
 
     root = Path(args.dir)
     mode = args.facts
-    if mode == "auto":
-        mode = "import" if getattr(services, "persona", None) is not None else "truth"
     use_model = not args.no_model
 
     if mode == "truth":

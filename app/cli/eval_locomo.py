@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ def register(es: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, services) -> int:
+    from app.cli.progress import run_job
     from core.evals.locomo import format_table, run_locomo
 
     r = services.settings.retrieval
@@ -35,20 +35,14 @@ def run(args: argparse.Namespace, services) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="mnemo-locomo-")
         workdir = Path(tmp.name)
 
-    def progress(p) -> None:  # type: ignore[no-untyped-def]
-        if not args.json:
-            print(f"\r{p.message:70s}", end="", file=sys.stderr, flush=True)
-
     try:
-        result = run_locomo(args.file, workdir, services.embedder, llm, k=r.top_k, m=r.top_m, tau=r.gumbel_tau,
-                            lr=args.lr if args.lr is not None else r.reranker_lr, baseline=r.reinforce_baseline,
-                            train_frac=args.train_frac, epochs=args.epochs, answers=args.answers,
-                            max_conversations=args.conversations, max_sessions=args.sessions, seed=args.seed,
-                            progress=progress)
+        result = run_job(run_locomo, "locomo", args.file, workdir, services.embedder, llm, quiet=args.json,
+                         k=r.top_k, m=r.top_m, tau=r.gumbel_tau,
+                         lr=args.lr if args.lr is not None else r.reranker_lr, baseline=r.reinforce_baseline,
+                         train_frac=args.train_frac, epochs=args.epochs, answers=args.answers,
+                         max_conversations=args.conversations, max_sessions=args.sessions, seed=args.seed)
     finally:
         if tmp is not None:
             tmp.cleanup()
-    if not args.json:
-        print(file=sys.stderr)
     print(json.dumps(result, indent=1) if args.json else format_table(result))
     return 0

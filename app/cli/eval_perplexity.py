@@ -43,9 +43,8 @@ def _texts(args: argparse.Namespace, services):  # -> (train, heldout)
 
 
 def run(args: argparse.Namespace, services) -> int:
-    from app.cli.decoder_cmd import _Bar
+    from app.cli.progress import run_job
     from core.decoder.perplexity import evaluate
-    from core.jobs import CancelToken
 
     train, held = _texts(args, services)
     if not train or not held:
@@ -53,16 +52,9 @@ def run(args: argparse.Namespace, services) -> int:
     settings = services.settings.decoder
     if args.epochs:
         settings = settings.model_copy(update={"epochs": args.epochs})
-    bar, cancel = _Bar(), CancelToken()
-    try:
-        rep = evaluate(train, held, str(services.llm.config.resolved_path()), settings,
-                       llm=services.llm if args.speed_tokens > 0 else None, speed_tokens=args.speed_tokens,
-                       work_dir=args.work_dir, reuse_build=args.reuse, progress=bar, cancel=cancel)
-    except KeyboardInterrupt:
-        cancel.cancel()
-        raise
-    finally:
-        bar.done()
+    rep = run_job(evaluate, "perplexity", train, held, str(services.llm.config.resolved_path()), settings,
+                  llm=services.llm if args.speed_tokens > 0 else None, speed_tokens=args.speed_tokens,
+                  work_dir=args.work_dir, reuse_build=args.reuse)
     if args.json:
         d = {k: v for k, v in rep.__dict__.items()}
         d["recovered"] = rep.recovered

@@ -42,11 +42,8 @@ def run(args: argparse.Namespace, services) -> int:
             if services.llm_loaded or not args.rules_only:
                 scratch.set_llm(services.llm)  # one model in memory, shared
             scratch.persona.set_model_use(not args.rules_only, writing=not args.rules_only)
-            docs = getattr(scratch, "documents", None)
-            if docs is None or not hasattr(docs, "import_paths"):
-                raise MnemoError("Document import is not available in this build.", "")
             t0 = time.perf_counter()
-            report = docs.import_paths([folder], owner_self=True)
+            report = scratch.documents.import_paths([folder], owner_self=True)
             t1 = time.perf_counter()
             scratch.persona.flush(600)
             stats = scratch.persona.refresh(use_model=False if args.rules_only else None)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 
+from app.cli.progress import CliProgress
 from core.jobs import CancelToken, Progress
 
 
@@ -22,43 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _fmt_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
-class ProgressBar:
-    """One status line on stderr: files, chunks, throughput, ETA, current file."""
-
-    def __init__(self, stream=sys.stderr) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self._last = 0.0
-
-    def __call__(self, p: Progress) -> None:
-        now = time.monotonic()
-        if p.message != "done" and now - self._last < (0.1 if self.tty else 2.0):
-            return
-        self._last = now
-        x = p.extra
-        frac = x.get("bytes", 0) / x["total_bytes"] if x.get("total_bytes") else p.fraction
-        width = 24
-        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
-        name = p.message if len(p.message) <= 40 else "…" + p.message[-39:]
-        line = (f"[{bar}] {p.done}/{p.total} files  {x.get('chunks', 0)} chunks  "
-                f"{x.get('chunks_per_s', 0.0):.1f} chunks/s  ETA {_fmt_eta(x.get('eta_s'))}  {name}")
-        if self.tty:
-            self.stream.write("\r" + line[:160].ljust(160))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
+def _chunks(p: Progress) -> str:
+    return f"{p.extra.get('chunks', 0)} chunks, {p.extra.get('chunks_per_s', 0.0):.1f} chunks/s"
 
 
 def print_report(report) -> None:
@@ -94,26 +59,26 @@ def run(args: argparse.Namespace, services) -> int:
             print(f"Watching {docs.watch(path)}")
     cancel = CancelToken()
 
+    bar = CliProgress("import", "files", detail=_chunks, quiet=args.quiet)
+
     def on_sigint(signum, frame):  # first Ctrl-C stops cleanly after the current file, a second one at once
         if cancel.cancelled:
             raise KeyboardInterrupt
         cancel.cancel()
-        sys.stderr.write("\nStopping after the current file (Ctrl-C again to stop at once)...\n")
+        bar.note("Stopping after the current file (Ctrl-C again to stop at once)...")
 
     previous = signal.signal(signal.SIGINT, on_sigint)
-    bar = None if args.quiet else ProgressBar()
     try:
-        if args.watched or args.watch:
-            report = docs.scan_watched(bar, cancel)
-            if args.paths and not args.watch:
-                extra = docs.import_paths(args.paths, bar, cancel, owner_self=args.mine)
-                report.imported += extra.imported
-        else:
-            report = docs.import_paths(args.paths, bar, cancel, owner_self=args.mine)
+        with bar:
+            if args.watched or args.watch:
+                report = docs.scan_watched(bar, cancel)
+                if args.paths and not args.watch:
+                    extra = docs.import_paths(args.paths, bar, cancel, owner_self=args.mine)
+                    report.imported += extra.imported
+            else:
+                report = docs.import_paths(args.paths, bar, cancel, owner_self=args.mine)
     finally:
         signal.signal(signal.SIGINT, previous)
-        if bar:
-            bar.close()
     print_report(report)
     if report.cancelled:
         return 130

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from core.errors import MnemoError
-from core.jobs import CancelToken, Progress
+from app.cli.progress import run_job
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,15 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=run_reflect)
 
 
-def _service(services):  # -> core.memory.service.MemoryService
-    memory = getattr(services, "memory", None)
-    if memory is None:
-        raise MnemoError("Reflective memory is not available in this build.")
-    return memory
-
-
 def run(args: argparse.Namespace, services) -> int:
-    memory = _service(services)
+    memory = services.memory
     if args.action == "list":
         rows = memory.list(args.search, args.limit)
         if args.json:
@@ -89,20 +80,7 @@ def run(args: argparse.Namespace, services) -> int:
 
 
 def run_reflect(args: argparse.Namespace, services) -> int:
-    memory = _service(services)
-    cancel = CancelToken()
-
-    def progress(p: Progress) -> None:
-        if not args.json and p.total:
-            print(f"\rreflecting: {p.done}/{p.total} conversations", end="", file=sys.stderr, flush=True)
-
-    try:
-        stats = memory.reflect_pending(progress, cancel)
-    except KeyboardInterrupt:
-        cancel.cancel()
-        raise
-    if not args.json:
-        print(file=sys.stderr)
+    stats = run_job(services.memory.reflect_pending, "reflect", unit="conversations", quiet=args.json)
     out = {"sessions": stats.sessions, "turns": stats.turns, "added": stats.added, "merged": stats.merged,
            "model_calls": stats.model_calls, "seconds": round(stats.seconds_total, 1)}
     if args.json:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from app.cli.progress import run_job
 from core.errors import MnemoError
-from core.jobs import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,14 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reset", action="store_true", help="drop your edits and let Mnemo write it again")
     p.add_argument("--regenerate", action="store_true", help="write the generated parts again now")
     p.set_defaults(func=run_bio)
-
-
-def _progress(p: Progress) -> None:
-    if p.total:
-        sys.stderr.write(f"\r{p.message}: {p.done}/{p.total}   ")
-    else:
-        sys.stderr.write(f"\r{p.message}...          ")
-    sys.stderr.flush()
 
 
 def _line(f) -> str:  # FactRecord
@@ -97,8 +88,7 @@ def run_facts(args: argparse.Namespace, services) -> int:
         print(f"Forgot '{args.key}' (its value, history and sources; it will not be learned again).")
         return 0
     if cmd == "refresh":
-        stats = services.persona.refresh(_progress, use_model=False if args.rules_only else None)
-        sys.stderr.write("\n")
+        stats = run_job(services.persona.refresh, "facts", use_model=False if args.rules_only else None)
         print(f"Read {stats['chunks']} chunks and {stats['messages']} messages; {stats['topics']} topics changed.")
         return 0
     return 1
@@ -112,11 +102,9 @@ def run_profile(args: argparse.Namespace, services) -> int:
 
 def run_topics(args: argparse.Namespace, services) -> int:
     if args.rebuild:
-        services.persona.topics.rebuild(_progress)
-        sys.stderr.write("\n")
+        run_job(services.persona.topics.rebuild, "topics")
     elif args.update:
-        services.persona.topics.update(_progress)
-        sys.stderr.write("\n")
+        run_job(services.persona.topics.update, "topics")
     topics = services.persona.topics.list()
     if not topics:
         print("No topics yet: they form once a few related documents or conversations exist ('mnemo facts refresh').")
