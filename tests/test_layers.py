@@ -7,6 +7,7 @@ contracts catch a function-level import of each kind, so a loosened contract fai
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +26,8 @@ def _lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_import_contracts_are_kept():
     out = _lint_imports(REPO)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert "3 kept, 0 broken" in out.stdout, out.stdout
+    kept = re.search(r"Contracts: (\d+) kept, 0 broken", out.stdout)
+    assert kept and int(kept.group(1)) >= 3, out.stdout
 
 
 def test_contracts_catch_function_level_imports(tmp_path):

@@ -8,10 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from core.errors import SecretsError
 from core.persona.keys import normalize_value
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 
 class FactCipher:
@@ -19,11 +22,11 @@ class FactCipher:
 
     def __init__(self, key_provider: Callable[[], bytes]) -> None:
         self._key_provider = key_provider
-        self._fernet = None
+        self._fernet: Fernet | None = None
         self._mac_key = b""
         self._lock = threading.Lock()
 
-    def _ensure(self):  # -> cryptography.fernet.Fernet
+    def _ensure(self) -> Fernet:
         with self._lock:
             if self._fernet is None:
                 from cryptography.fernet import Fernet

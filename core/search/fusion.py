@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import re
-from typing import Hashable, Sequence
+from typing import Hashable, Sequence, TypeVar
+
+H = TypeVar("H", bound=Hashable)
 
 
-def rrf(rankings: Sequence[Sequence[Hashable]], k: int = 60, weights: Sequence[float] | None = None) -> list[tuple[Hashable, float]]:
+def rrf(rankings: Sequence[Sequence[H]], k: int = 60, weights: Sequence[float] | None = None) -> list[tuple[H, float]]:
     """Fuse ranked id lists: score(id) = Σ w_r / (k + rank_r(id)), rank from 1. Best first."""
-    scores: dict[Hashable, float] = {}
+    scores: dict[H, float] = {}
     for r, ranking in enumerate(rankings):
         w = weights[r] if weights is not None else 1.0
         for rank, item in enumerate(ranking, 1):
