@@ -55,9 +55,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
 
-    from core.decoder import pipeline
     from models.decoder.checkpoint import load_checkpoint
-    from models.decoder.config import TrainConfig, resolve_device
+    from models.decoder.config import resolve_device
     from models.llm import LlamaConfig, LlamaRuntime
 
     # importing models preloads a GPU llama.cpp build's libraries globally (see models/llama_libs.py)
@@ -72,27 +71,14 @@ def main() -> int:
                      "n_gpu_layers_requested": info.n_gpu_layers_requested, "layers_offloaded": info.layers_offloaded,
                      "tokenizer_hash": info.tokenizer_hash}
     print("model:", json.dumps(figs["model"]), flush=True)
-    path = str(rt.config.resolved_path())
+    if args.checkpoint:
+        figs["speed"] = speed(rt, load_checkpoint(args.checkpoint), device, args)
+        print("speed:", json.dumps(figs["speed"]), flush=True)
+        rt.close()
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        if args.checkpoint:
-            figs["speed"] = speed(rt, load_checkpoint(args.checkpoint), device, args)
-            print("speed:", json.dumps(figs["speed"]), flush=True)
-            rt.close()
-            return 0
-        t0 = time.perf_counter()
-        b = pipeline.build(synthetic_corpus(args.texts), path, root / "ds", window=256, k=64, n_gpu_layers=args.n_gpu_layers)
-        figs["build"] = {"tokens": b.n_tokens, "seconds": round(time.perf_counter() - t0, 2),
-                         "hidden_tok_per_s": round(b.n_tokens / max(b.seconds_hidden, 1e-9), 1),
-                         "nn_accuracy": round(b.nn_accuracy, 3), "chance": round(b.chance, 3)}
-        print("build:", json.dumps(figs["build"]), flush=True)
-        t0 = time.perf_counter()
-        tr = pipeline.train(root / "ds", root / "ck", TrainConfig(epochs=args.epochs, device=device))
-        figs["train"] = {"device": tr.device, "steps": tr.steps, "seconds": round(tr.seconds, 2), "params": tr.n_params,
-                         "train_tok_per_s": round(b.n_tokens * args.epochs / max(tr.seconds, 1e-9), 1),
-                         "heldout": tr.heldout}
-        print("train:", json.dumps(figs["train"]), flush=True)
-        figs["speed"] = speed(rt, load_checkpoint(root / "ck"), device, args)
+        build_and_train(str(rt.config.resolved_path()), Path(tmp), device, args, figs)
+        figs["speed"] = speed(rt, load_checkpoint(Path(tmp) / "ck"), device, args)
         print("speed:", json.dumps(figs["speed"]), flush=True)
     if device == "cuda":
         figs["gpu"] = torch.cuda.get_device_name(0)
@@ -103,6 +89,24 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(figs, indent=2, default=str))
     return 0
+
+
+def build_and_train(path: str, root: Path, device: str, args: argparse.Namespace, figs: dict) -> None:
+    """A datastore from the synthetic corpus and a decoder trained on it, in ``root``; their figures go into ``figs``."""
+    from core.decoder import pipeline
+    from models.decoder.config import TrainConfig
+
+    t0 = time.perf_counter()
+    b = pipeline.build(synthetic_corpus(args.texts), path, root / "ds", window=256, k=64, n_gpu_layers=args.n_gpu_layers)
+    figs["build"] = {"tokens": b.n_tokens, "seconds": round(time.perf_counter() - t0, 2),
+                     "hidden_tok_per_s": round(b.n_tokens / max(b.seconds_hidden, 1e-9), 1),
+                     "nn_accuracy": round(b.nn_accuracy, 3), "chance": round(b.chance, 3)}
+    print("build:", json.dumps(figs["build"]), flush=True)
+    tr = pipeline.train(root / "ds", root / "ck", TrainConfig(epochs=args.epochs, device=device))
+    figs["train"] = {"device": tr.device, "steps": tr.steps, "seconds": round(tr.seconds, 2), "params": tr.n_params,
+                     "train_tok_per_s": round(b.n_tokens * args.epochs / max(tr.seconds, 1e-9), 1),
+                     "heldout": tr.heldout}
+    print("train:", json.dumps(figs["train"]), flush=True)
 
 
 def speed(rt, ck, device: str, args: argparse.Namespace) -> dict:  # type: ignore[no-untyped-def]

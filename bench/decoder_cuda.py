@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -80,17 +81,9 @@ def torch_stage(args: argparse.Namespace) -> dict:
     ck = load_checkpoint(Path(args.out) / "ck")
     proc = MemoryDecoderProcessor(ck.model("cuda"), ck.vocab, 0.6, "cuda")
     rng = np.random.default_rng(0)
-    ids = list(ds.window(0)[:32])
     scores = rng.normal(size=ds.n_vocab).astype(np.float32)
-    proc(np.array(ids, dtype=np.intc), scores)
-    torch.cuda.synchronize()
-    t0 = time.perf_counter()
-    n = 200
-    for i in range(n):
-        ids.append(int(ds.tokens[(32 + i) % len(ds.tokens)]))
-        mixed = proc(np.array(ids, dtype=np.intc), scores)
-    per = (time.perf_counter() - t0) / n
-    out["mixing"] = {"device": str(next(proc.stream.model.parameters()).device), "ms_per_token": round(per * 1000, 3),
+    ms, mixed = mixing_ms(proc, list(ds.window(0)[:32]), lambda i: int(ds.tokens[(32 + i) % len(ds.tokens)]), scores, 200)
+    out["mixing"] = {"device": str(next(proc.stream.model.parameters()).device), "ms_per_token": round(ms, 3),
                      "sum_p": float(np.exp(mixed.astype(np.float64)).sum()), "error": repr(proc.error) if proc.error else None}
     out["scale"] = scale_test("cuda")
     return out
@@ -146,6 +139,54 @@ def one(args: argparse.Namespace) -> dict:
     return out
 
 
+def mixing_ms(proc: Any, seq: list[int], next_token: Callable[[int], int], scores: Any, n: int) -> tuple[float, Any]:
+    """Milliseconds per generated token of the decoder's logits processor (after one warm-up call), and its
+    last mixed row: token ``i`` of the ``n`` appended to ``seq`` is ``next_token(i)``."""
+    import numpy as np
+    import torch
+
+    proc(np.array(seq, dtype=np.intc), scores)
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for i in range(n):
+        seq.append(next_token(i))
+        mixed = proc(np.array(seq, dtype=np.intc), scores)
+    return (time.perf_counter() - t0) / n * 1000, mixed
+
+
+def _step_times(m: Any, ids: Any, dev: str) -> dict:
+    """One token's decoder step, eager against the CUDA graph: ms per token and how far their logits differ."""
+    import torch
+
+    from models.decoder.inference import FoldedDecoder
+
+    res: dict = {}
+    logits = {}
+    for mode in ("eager", "graph"):
+        f = FoldedDecoder(m, dev, static_steps=(mode == "graph"))
+        res[f"{mode}_graph_error"] = f.graph_error
+        with torch.inference_mode():
+            f.feed(ids[:8])
+            outs = []
+            for i in range(8, 40):       # warm
+                outs.append(f.feed(ids[i:i + 1]))
+            if dev == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            for i in range(40, 200):
+                outs.append(f.feed(ids[i:i + 1]))
+            if dev == "cuda":
+                torch.cuda.synchronize()
+        res[f"{mode}_ms_per_token"] = round((time.perf_counter() - t0) / 160 * 1000, 4)
+        logits[mode] = torch.stack(outs)
+    res["graph_vs_eager_max_abs_diff"] = float((logits["graph"] - logits["eager"]).abs().max())
+    with torch.no_grad():
+        full, _ = m(ids[None])
+    res["graph_vs_model_max_abs_diff"] = float((logits["graph"] - full[0, 8:200]).abs().max())
+    return res
+
+
 def step(args: argparse.Namespace) -> dict:
     """torch only (no llama.cpp needed): one generated token's decoder step and mixing on the GPU,
     eager against the CUDA graph, and a training step with bfloat16 autocast."""
@@ -153,7 +194,6 @@ def step(args: argparse.Namespace) -> dict:
     import torch
 
     from models.decoder.config import DecoderConfig
-    from models.decoder.inference import FoldedDecoder
     from models.decoder.mixing import MemoryDecoderProcessor
     from models.decoder.model import build_model
     from models.decoder.vocab import CompactVocab
@@ -170,39 +210,12 @@ def step(args: argparse.Namespace) -> dict:
         with torch.no_grad():
             m.proj_out.weight.normal_(0, 0.02)
         m = m.to(dev).eval()
-        ids = torch.as_tensor(rng.integers(0, n_out, 200), device=dev)
-        res: dict = {}
-        logits = {}
-        for mode in ("eager", "graph"):
-            f = FoldedDecoder(m, dev, static_steps=(mode == "graph"))
-            res[f"{mode}_graph_error"] = f.graph_error
-            with torch.inference_mode():
-                f.feed(ids[:8])
-                outs = []
-                for i in range(8, 40):       # warm
-                    outs.append(f.feed(ids[i:i + 1]))
-                if dev == "cuda":
-                    torch.cuda.synchronize()
-                t0 = time.perf_counter()
-                for i in range(40, 200):
-                    outs.append(f.feed(ids[i:i + 1]))
-                if dev == "cuda":
-                    torch.cuda.synchronize()
-            res[f"{mode}_ms_per_token"] = round((time.perf_counter() - t0) / 160 * 1000, 4)
-            logits[mode] = torch.stack(outs)
-        res["graph_vs_eager_max_abs_diff"] = float((logits["graph"] - logits["eager"]).abs().max())
-        with torch.no_grad():
-            full, _ = m(ids[None])
-        res["graph_vs_model_max_abs_diff"] = float((logits["graph"] - full[0, 8:200]).abs().max())
+        res = _step_times(m, torch.as_tensor(rng.integers(0, n_out, 200), device=dev), dev)
         proc = MemoryDecoderProcessor(m, vocab, 0.2, dev)
         seq = list(vocab.ids[rng.integers(0, n_out, 16)])
         scores = rng.normal(size=n_vocab).astype(np.float32)
-        proc(np.array(seq, dtype=np.intc), scores)
-        t0 = time.perf_counter()
-        for _ in range(150):
-            seq.append(int(vocab.ids[rng.integers(0, n_out)]))
-            mixed = proc(np.array(seq, dtype=np.intc), scores)
-        res["processor_ms_per_token"] = round((time.perf_counter() - t0) / 150 * 1000, 4)
+        ms, mixed = mixing_ms(proc, seq, lambda _i: int(vocab.ids[rng.integers(0, n_out)]), scores, 150)
+        res["processor_ms_per_token"] = round(ms, 4)
         res["processor_error"] = repr(proc.error) if proc.error else None
         res["mixed_sum_p"] = float(np.exp(mixed.astype(np.float64)).sum())
         out[name] = res

@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from core.chat.store import ConversationStore
+    from core.ports import ChatMessage, DocumentSource
 
 
 @dataclass
@@ -18,13 +22,12 @@ class CorpusText:
     text: str
 
 
-def render_conversation(messages: Iterable[Any], title: str = "") -> str:
+def render_conversation(messages: Iterable[ChatMessage], title: str = "") -> str:
     """One conversation as plain "Role: text" lines (user and assistant turns only)."""
     names = {"user": "User", "assistant": "Assistant"}
     lines = [title] if title else []
     for m in messages:
-        role = getattr(m, "role", None) or m["role"]
-        content = getattr(m, "content", None) if not isinstance(m, dict) else m["content"]
+        role, content = m["role"], m["content"]
         if role in names and content and content.strip():
             lines.append(f"{names[role]}: {content.strip()}")
     return "\n".join(lines)
@@ -46,24 +49,23 @@ def join_chunks(chunks: list[str], max_overlap: int = 2000) -> str:
     return out
 
 
-def conversation_texts(conversations: Any) -> list[CorpusText]:
+def conversation_texts(conversations: ConversationStore) -> list[CorpusText]:
     """Every stored conversation (oldest first) as one text."""
     out = []
     for summary in sorted(conversations.list(limit=100_000), key=lambda c: c.id):
-        text = render_conversation(conversations.messages(summary.id))
+        text = render_conversation(conversations.history(summary.id))
         if text.strip():
             out.append(CorpusText(f"conversation:{summary.id}", text))
     return out
 
 
-def document_texts(documents: Any, max_overlap: int = 2000) -> list[CorpusText]:
-    """Imported documents via ``documents.iter_chunks()`` (absent API = no documents)."""
-    it = getattr(documents, "iter_chunks", None) if documents is not None else None
-    if it is None:
+def document_texts(documents: DocumentSource | None, max_overlap: int = 2000) -> list[CorpusText]:
+    """Each imported document as one text, its chunks joined in order (None = no documents)."""
+    if documents is None:
         return []
     by_doc: dict[int, list[tuple[int, str]]] = {}
-    for ch in it():
-        by_doc.setdefault(int(getattr(ch, "document_id", 0)), []).append((int(getattr(ch, "ordinal", 0)), str(ch.text)))
+    for ch in documents.iter_chunks():
+        by_doc.setdefault(ch.document_id, []).append((ch.ordinal, ch.text))
     return [CorpusText(f"document:{d}", join_chunks([t for _, t in sorted(parts)], max_overlap))
             for d, parts in sorted(by_doc.items())]
 

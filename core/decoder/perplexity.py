@@ -5,16 +5,24 @@ Everything is measured in one process, so ratios survive a busy CPU.
 """
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from core.decoder.corpus import CorpusText
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
+
+if TYPE_CHECKING:
+    from core.decoder.pipeline import BuildReport
+    from core.ports import ChatModel
+    from core.settings.schema import DecoderSettings
+    from models.decoder.datastore import Datastore
+    from models.decoder.mixing import MemoryDecoderProcessor
 
 ALPHAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 LAMBDAS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -61,15 +69,13 @@ class PerplexityReport:
         return out
 
 
-def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusText], model_path: str, settings: Any,
-             *, llm: Any = None, speed_tokens: int = 64, speed_rounds: int = 3, work_dir: Path | None = None,
-             reuse_build: bool = False, reuse_decoder: bool = False, progress: ProgressFn = no_progress,
-             cancel: CancelToken | None = None) -> PerplexityReport:
+def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusText], model_path: str,
+             settings: DecoderSettings, *, llm: ChatModel | None = None, speed_tokens: int = 64, speed_rounds: int = 3,
+             work_dir: Path | None = None, reuse_build: bool = False, reuse_decoder: bool = False,
+             progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> PerplexityReport:
     """Build and train on ``train_texts``, then measure on ``heldout_texts``. ``settings`` = the decoder section.
 
     With ``work_dir`` and ``reuse_build``, a datastore already built there is reused (only training reruns)."""
-    from core.decoder import pipeline
-    from models.decoder import knn
     from models.decoder.checkpoint import load_checkpoint
     from models.decoder.config import resolve_device
     from models.decoder.datastore import Datastore
@@ -78,32 +84,16 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
     tmp = tempfile.TemporaryDirectory(prefix="mnemo-ppl-") if work_dir is None else None
     root = Path(tmp.name) if tmp else Path(work_dir)  # type: ignore[arg-type]
     try:
-        if reuse_build and (root / "datastore" / "build.json").exists():
-            import json
-
-            b = pipeline.BuildReport(**json.loads((root / "datastore" / "build.json").read_text(encoding="utf-8")))
-        else:
-            b = pipeline.build([t.text for t in train_texts], model_path, root / "datastore", window=settings.window,
-                               k=settings.knn_k, tau_scale=settings.knn_tau_scale,
-                               ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
-        tc = pipeline.train_config(settings)
-        t0 = time.perf_counter()
-        if not (reuse_decoder and (root / "decoder" / "decoder.json").exists()):
-            pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)
-        t_train = time.perf_counter() - t0
+        b, t_train = _build_and_train(train_texts, model_path, settings, root, reuse_build, reuse_decoder,
+                                      progress, cancel)
         ds = Datastore.load(root / "datastore")
-        vocab = ds.vocab()
         Q, y, base_lp, windows = _heldout_states(heldout_texts, model_path, settings.window, root, progress)
         base = base_lp.astype(np.float64)
-        index = knn.build_index(ds.keys, settings.ivfpq_threshold)
-        D, I = knn.search(index, Q, min(settings.knn_k, len(ds.keys)))
-        knn_lp = knn.knn_logprob(D, I, ds.values, y, float(ds.meta["tau"]))
-        by_lambda = {f"{l:.1f}": mixture_ppl(base, knn_lp, l) for l in LAMBDAS}
+        by_lambda = _knn_by_lambda(ds, Q, y, base, settings)
         best_l = min(by_lambda, key=by_lambda.get)  # type: ignore[arg-type]
         ck = load_checkpoint(root / "decoder")
         device = resolve_device(settings.device)
-        model = ck.model(device)
-        mem = decoder_logprobs(model, windows, vocab, device)
+        mem = decoder_logprobs(ck.model(device), windows, ds.vocab(), device)
         by_alpha = {f"{a:.1f}": mixture_ppl(base, mem, a) for a in ALPHAS}
         best_a = min(by_alpha, key=by_alpha.get)  # type: ignore[arg-type]
         inside = np.isfinite(mem)
@@ -123,6 +113,38 @@ def evaluate(train_texts: Sequence[CorpusText], heldout_texts: Sequence[CorpusTe
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def _build_and_train(train_texts: Sequence[CorpusText], model_path: str, settings: DecoderSettings, root: Path,
+                     reuse_build: bool, reuse_decoder: bool, progress: ProgressFn,
+                     cancel: CancelToken | None) -> tuple[BuildReport, float]:
+    """The datastore (built, or reused from ``root``) and the trained decoder; returns the build report and
+    the training seconds."""
+    from core.decoder import pipeline
+
+    if reuse_build and (root / "datastore" / "build.json").exists():
+        b = pipeline.BuildReport(**json.loads((root / "datastore" / "build.json").read_text(encoding="utf-8")))
+    else:
+        b = pipeline.build([t.text for t in train_texts], model_path, root / "datastore", window=settings.window,
+                           k=settings.knn_k, tau_scale=settings.knn_tau_scale,
+                           ivfpq_threshold=settings.ivfpq_threshold, progress=progress, cancel=cancel)
+    tc = pipeline.train_config(settings)
+    t0 = time.perf_counter()
+    if not (reuse_decoder and (root / "decoder" / "decoder.json").exists()):
+        pipeline.train(root / "datastore", root / "decoder", tc, progress=progress, cancel=cancel)
+    return b, time.perf_counter() - t0
+
+
+def _knn_by_lambda(ds: Datastore, Q: np.ndarray, y: np.ndarray, base: np.ndarray,
+                   settings: DecoderSettings) -> dict[str, float]:
+    """Perplexity of the kNN-LM (the teacher) mixed with the base model at each λ of ``LAMBDAS``."""
+    from models.decoder import knn
+    from models.decoder.train import mixture_ppl
+
+    index = knn.build_index(ds.keys, settings.ivfpq_threshold)
+    D, I = knn.search(index, Q, min(settings.knn_k, len(ds.keys)))
+    knn_lp = knn.knn_logprob(D, I, ds.values, y, float(ds.meta["tau"]))
+    return {f"{l:.1f}": mixture_ppl(base, knn_lp, l) for l in LAMBDAS}
 
 
 def _heldout_states(texts: Sequence[CorpusText], model_path: str, window: int, root: Path, progress: ProgressFn
@@ -154,7 +176,8 @@ def _heldout_states(texts: Sequence[CorpusText], model_path: str, window: int, r
     return Q, y, base_lp, windows
 
 
-def generation_speed(llm: Any, prompt: str, processor: Any, n_tokens: int = 64, rounds: int = 3) -> dict[str, float]:
+def generation_speed(llm: ChatModel, prompt: str, processor: MemoryDecoderProcessor, n_tokens: int = 64,
+                     rounds: int = 3) -> dict[str, float]:
     """Tokens/s of greedy generation without and with ``processor``, interleaved in one process.
 
     ``llm`` is a LlamaRuntime (its owner thread runs the work). The prompt is evaluated before
@@ -181,4 +204,4 @@ def generation_speed(llm: Any, prompt: str, processor: Any, n_tokens: int = 64, 
     btps, dtps = base_n / max(base_t, 1e-9), dec_n / max(dec_t, 1e-9)
     return {"base_tps": btps, "decoder_tps": dtps, "ratio": dtps / btps if btps else float("nan"),
             "tokens": (base_n + dec_n) / (2 * rounds), "rounds": float(rounds),
-            "decoder_active": float(getattr(processor, "error", None) is None)}
+            "decoder_active": float(processor.error is None)}

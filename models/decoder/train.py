@@ -102,6 +102,141 @@ def heldout_mixture_ppl(model: Any, ds: Datastore, held_wins: np.ndarray, alpha:
     return mixture_ppl(ds.base_lp[rows].astype(np.float64), mem, alpha)
 
 
+@dataclass
+class _TrainState:
+    """Where training stands; saved with the weights for ``resume``."""
+
+    epochs: int                  # planned (the time budget may lower it)
+    epoch: int = 0               # the next epoch to run
+    step: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+    best: dict[str, Any] | None = None
+    best_ppl: float = math.inf
+    bad: int = 0                 # epochs since the best held-out perplexity
+
+
+class _Trainer:
+    """One ``train_decoder`` call: the optimiser, the schedule, resumable state, held-out selection."""
+
+    def __init__(self, model: Any, ds: Datastore, targets: SparseTargets, n_train: int, cfg: TrainConfig,
+                 progress: ProgressCb | None, state_path: Path | None) -> None:
+        import torch
+
+        self.model, self.ds, self.targets, self.cfg = model, ds, targets, cfg
+        self.progress, self.state_path = progress, state_path
+        self.device = resolve_device(cfg.device)
+        self.bf16 = use_bf16(cfg.bf16, self.device)
+        model.to(self.device)
+        torch.manual_seed(cfg.seed)
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.opt = torch.optim.AdamW(self.params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay,
+                                     betas=(0.9, 0.98))
+        self.steps_per_epoch = max(1, math.ceil(n_train / cfg.batch_windows))
+        self.st = _TrainState(epochs=max(cfg.epochs, math.ceil(cfg.min_steps / self.steps_per_epoch)))
+
+    @property
+    def total(self) -> int:
+        return self.steps_per_epoch * self.st.epochs
+
+    def report(self, text: str) -> None:
+        if self.progress is not None:
+            self.progress(self.st.step, self.total, text)
+
+    def lr_at(self, s: int) -> float:
+        """Linear warm-up, then cosine from the learning rate down to a tenth of it."""
+        cfg = self.cfg
+        if s < cfg.warmup_steps:
+            return cfg.learning_rate * (s + 1) / cfg.warmup_steps
+        frac = (s - cfg.warmup_steps) / max(1, self.total - cfg.warmup_steps)
+        return cfg.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+
+    def restore(self) -> None:
+        """Continue from the state a stopped or finished run saved at ``state_path``."""
+        import torch
+
+        assert self.state_path is not None
+        st = torch.load(self.state_path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(st["model"])
+        self.opt.load_state_dict(st["opt"])
+        self.st = _TrainState(epochs=int(st.get("planned_epochs", self.st.epochs)), epoch=int(st["epoch"]),
+                            step=int(st["step"]), history=[dict(zip(HIST, h)) for h in st["history"].tolist()],
+                            best=st.get("best") or None, best_ppl=float(st.get("best_ppl", math.inf)),
+                            bad=int(st.get("bad", 0)))
+
+    def save(self, epoch: int) -> None:
+        """Save resumable state (weights, optimiser, history, best epoch) to start again at ``epoch``."""
+        import torch
+
+        if self.state_path is None:
+            return
+        st = self.st
+        hist = torch.tensor([[h.get(k, math.nan) for k in HIST] for h in st.history],
+                            dtype=torch.float64).reshape(-1, len(HIST))
+        tmp = self.state_path.with_suffix(".tmp")
+        torch.save({"model": self.model.state_dict(), "opt": self.opt.state_dict(), "epoch": epoch, "step": st.step,
+                    "history": hist, "best": st.best or {}, "best_ppl": st.best_ppl, "bad": st.bad,
+                    "planned_epochs": st.epochs}, tmp)
+        tmp.replace(self.state_path)
+
+    def step(self, wins: np.ndarray) -> dict[str, float]:
+        """One optimiser step on the windows ``wins``; returns loss, kl and ce."""
+        import torch
+
+        batch = make_batch(self.ds, self.targets, wins, self.device)
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr_at(self.st.step)
+        with torch.autocast(device_type=self.device, dtype=torch.bfloat16, enabled=self.bf16):
+            logits, _ = self.model(batch.x)
+        loss, figs = decoder_loss(logits, batch, self.cfg.beta)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        self.st.step += 1
+        return figs
+
+    def run_epoch(self, order: np.ndarray, should_stop: Callable[[], bool] | None) -> None:
+        """One pass over the windows in ``order``; its mean figures join the history."""
+        self.model.train()
+        acc = {"loss": 0.0, "kl": 0.0, "ce": 0.0}
+        nb = 0
+        label = f"epoch {self.st.epoch + 1}"
+        for s in range(0, len(order), self.cfg.batch_windows):
+            if should_stop is not None and should_stop():
+                self.save(self.st.epoch)
+                raise TrainingStopped()
+            figs = self.step(order[s:s + self.cfg.batch_windows])
+            nb += 1
+            for k2 in acc:
+                acc[k2] += figs[k2]
+            self.report(f"{label}/{self.st.epochs} loss {figs['loss']:.3f} (kl {figs['kl']:.3f}, ce {figs['ce']:.3f})")
+        self.st.history.append({k2: v / max(nb, 1) for k2, v in acc.items()})
+
+    def select(self, held_wins: np.ndarray) -> bool:
+        """Held-out mixture perplexity of this epoch; keeps the best weights. True = patience ran out."""
+        st, cfg = self.st, self.cfg
+        ppl = heldout_mixture_ppl(self.model, self.ds, held_wins, cfg.select_alpha, self.device)
+        st.history[-1]["heldout_ppl"] = ppl
+        stop_now = False
+        if ppl < st.best_ppl:
+            st.best_ppl, st.bad = ppl, 0
+            st.best = {k2: v.detach().clone() for k2, v in self.model.state_dict().items()}
+        else:
+            st.bad += 1
+            stop_now = 0 < cfg.patience <= st.bad
+        self.report(f"epoch {st.epoch + 1}/{st.epochs}: held-out perplexity with the decoder {ppl:.3f} "
+                    f"(best {st.best_ppl:.3f})")
+        return stop_now
+
+    def fit_time_budget(self, spent: float, epochs_run: int) -> None:
+        """Fit the rest into ``cfg.max_minutes``; the LR schedule follows the new total."""
+        per_epoch = spent / epochs_run
+        fit = self.st.epoch + 1 + int(max(0.0, self.cfg.max_minutes * 60 - spent) // per_epoch)
+        if fit < self.st.epochs:
+            self.st.epochs = fit
+            self.report(f"the time limit ({self.cfg.max_minutes:g} min) allows {fit} epochs")
+
+
 def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins: np.ndarray, cfg: TrainConfig,
                   progress: ProgressCb | None = None, should_stop: Callable[[], bool] | None = None,
                   state_path: Path | None = None, resume: bool = False,
@@ -112,104 +247,25 @@ def train_decoder(model: Any, ds: Datastore, targets: SparseTargets, train_wins:
     the model keeps the best epoch's weights and training stops after ``cfg.patience`` epochs
     without a better one (a small decoder on a large corpus needs many epochs, one on a small
     corpus starts to overfit early: the held-out slice decides)."""
-    import torch
-
-    device = resolve_device(cfg.device)
-    bf16 = use_bf16(cfg.bf16, device)
-    model.to(device)
-    torch.manual_seed(cfg.seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay, betas=(0.9, 0.98))
-    steps_per_epoch = max(1, math.ceil(len(train_wins) / cfg.batch_windows))
-    epochs = max(cfg.epochs, math.ceil(cfg.min_steps / steps_per_epoch))
-    total = steps_per_epoch * epochs
-    start_epoch, step, history = 0, 0, []
-    best: dict[str, Any] | None = None
-    best_ppl, bad = math.inf, 0
+    tr = _Trainer(model, ds, targets, len(train_wins), cfg, progress, state_path)
     if resume and state_path is not None and state_path.exists():
-        st = torch.load(state_path, map_location=device, weights_only=True)
-        model.load_state_dict(st["model"])
-        opt.load_state_dict(st["opt"])
-        start_epoch, step = int(st["epoch"]), int(st["step"])
-        history = [dict(zip(HIST, h)) for h in st["history"].tolist()]
-        best = st.get("best") or None
-        best_ppl, bad = float(st.get("best_ppl", math.inf)), int(st.get("bad", 0))
-        epochs = int(st.get("planned_epochs", epochs))
-        total = steps_per_epoch * epochs
-
-    def lr_at(s: int) -> float:
-        if s < cfg.warmup_steps:
-            return cfg.learning_rate * (s + 1) / cfg.warmup_steps
-        frac = (s - cfg.warmup_steps) / max(1, total - cfg.warmup_steps)
-        return cfg.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
-
-    def save_state(epoch: int) -> None:
-        if state_path is None:
-            return
-        hist = torch.tensor([[h.get(k, math.nan) for k in HIST] for h in history], dtype=torch.float64).reshape(-1, len(HIST))
-        tmp = state_path.with_suffix(".tmp")
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": epoch, "step": step,
-                    "history": hist, "best": best or {}, "best_ppl": best_ppl, "bad": bad,
-                    "planned_epochs": epochs}, tmp)
-        tmp.replace(state_path)
-
+        tr.restore()
+    st, start_epoch = tr.st, tr.st.epoch
     t0 = time.perf_counter()
     rng = np.random.default_rng(cfg.seed)
-    epoch = start_epoch
-    while epoch < epochs:
-        model.train()
-        order = rng.permutation(train_wins)
-        acc = {"loss": 0.0, "kl": 0.0, "ce": 0.0}
-        nb = 0
-        for s in range(0, len(order), cfg.batch_windows):
-            if should_stop is not None and should_stop():
-                save_state(epoch)
-                raise TrainingStopped()
-            batch = make_batch(ds, targets, order[s:s + cfg.batch_windows], device)
-            for g in opt.param_groups:
-                g["lr"] = lr_at(step)
-            with torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
-                logits, _ = model(batch.x)
-            loss, figs = decoder_loss(logits, batch, cfg.beta)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            step += 1
-            nb += 1
-            for k2 in acc:
-                acc[k2] += figs[k2]
-            if progress is not None:
-                progress(step, total, f"epoch {epoch + 1}/{epochs} loss {figs['loss']:.3f} (kl {figs['kl']:.3f}, ce {figs['ce']:.3f})")
-        history.append({k2: v / max(nb, 1) for k2, v in acc.items()})
-        stop_now = False
-        if held_wins is not None and len(held_wins):
-            ppl = heldout_mixture_ppl(model, ds, held_wins, cfg.select_alpha, device)
-            history[-1]["heldout_ppl"] = ppl
-            if ppl < best_ppl:
-                best_ppl, bad = ppl, 0
-                best = {k2: v.detach().clone() for k2, v in model.state_dict().items()}
-            else:
-                bad += 1
-                stop_now = 0 < cfg.patience <= bad
-            if progress is not None:
-                progress(step, total, f"epoch {epoch + 1}/{epochs}: held-out perplexity with the decoder {ppl:.3f} (best {best_ppl:.3f})")
-        if cfg.max_minutes > 0:  # fit the rest into the time budget; the LR schedule follows
-            spent = time.perf_counter() - t0
-            per_epoch = spent / (epoch + 1 - start_epoch)
-            fit = epoch + 1 + int(max(0.0, cfg.max_minutes * 60 - spent) // per_epoch)
-            if fit < epochs:
-                epochs, total = fit, steps_per_epoch * fit
-                if progress is not None:
-                    progress(step, total, f"the time limit ({cfg.max_minutes:g} min) allows {epochs} epochs")
-        save_state(epoch + 1)
-        epoch += 1
+    while st.epoch < st.epochs:
+        tr.run_epoch(rng.permutation(train_wins), should_stop)
+        stop_now = tr.select(held_wins) if held_wins is not None and len(held_wins) else False
+        if cfg.max_minutes > 0:
+            tr.fit_time_budget(time.perf_counter() - t0, st.epoch + 1 - start_epoch)
+        tr.save(st.epoch + 1)
+        st.epoch += 1
         if stop_now:
             break
-    if best:
-        model.load_state_dict(best)
+    if st.best:
+        model.load_state_dict(st.best)
     model.eval()
-    return TrainResult(step, len(history), time.perf_counter() - t0, history, device)
+    return TrainResult(st.step, len(st.history), time.perf_counter() - t0, st.history, tr.device)
 
 
 def decoder_logprobs(model: Any, ds_tokens: list[np.ndarray], vocab: Any, device: str = "cpu") -> np.ndarray:
