@@ -162,9 +162,7 @@ def run(out: Path) -> list[Path]:
         window.show_pane("Chat")
         shot("11-error-message")
         window.message_bar.hide()
-        from types import SimpleNamespace
-
-        apply_interface(app, SimpleNamespace(theme="dark", font_size=services.settings.interface.font_size))
+        apply_interface(app, services.settings.interface.model_copy(update={"theme": "dark"}))
         shot("12-chat-dark")
         window.show_pane("Memory")
         shot("13-memory-dark")
