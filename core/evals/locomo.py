@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import time
 from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
 
 import numpy as np
 
@@ -33,6 +36,12 @@ from core.memory.reflect import ReflectionStats
 from core.memory.retrieval import Candidate, embed_query, features
 from core.memory.store import TURNS
 from core.search.fusion import rrf
+
+if TYPE_CHECKING:
+    from core.chat.store import ConversationStore
+    from core.memory.service import MemoryService
+    from core.ports import ChatModelLoader, TextEmbedder
+    from core.store.db import Database
 
 KS = (5, 10, 20)
 METHODS = ("dense turns (baseline)", "hybrid turns", "mnemo fused", "mnemo reranked, untrained",
@@ -77,23 +86,88 @@ class _Scores:
         return out
 
 
-def _load_history(services: Any, conv: Conversation) -> tuple[list[int], dict[str, str]]:
+@dataclass(frozen=True)
+class _Params:
+    """The evaluation's settings (``run_locomo``'s keywords)."""
+
+    k: int
+    m: int
+    tau: float
+    lr: float
+    baseline: float
+    train_frac: float
+    epochs: int
+    answers: bool
+    seed: int
+
+    def settings(self, model: bool) -> dict[str, Any]:
+        return {"k": self.k, "m": self.m, "tau": self.tau, "lr": self.lr, "baseline": self.baseline,
+                "train_frac": self.train_frac, "epochs": self.epochs, "model": model}
+
+
+@dataclass
+class _Tally:
+    """What the conversations add up to: scores, timings, reflection figures, latencies, answer F1."""
+
+    scores: _Scores = field(default_factory=_Scores)        # held-out questions
+    scores_all: _Scores = field(default_factory=_Scores)    # every question, no reranker training
+    timing: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    refl: ReflectionStats = field(default_factory=ReflectionStats)
+    latency_ms: list[float] = field(default_factory=list)   # query embedding + hybrid search + rerank
+    search_ms: list[float] = field(default_factory=list)    # hybrid search + rerank (query vector given)
+    f1s: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    n_train: int = 0
+    n_test: int = 0
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timing[phase] += time.perf_counter() - t0
+
+
+@dataclass
+class _Home:
+    """One conversation's fresh data folder, opened."""
+
+    db: Database
+    conversations: ConversationStore
+    memory: MemoryService
+
+
+class _Refs:
+    """Message refs ("msg:12") to LoCoMo dialogue ids, for one conversation."""
+
+    def __init__(self, ref2dia: dict[str, str]) -> None:
+        self.ref2dia = ref2dia
+
+    def dias(self, refs: Sequence[str]) -> list[str]:
+        return [self.ref2dia.get(r, r) for r in refs]
+
+    def order(self, cands: list[Candidate], order: Sequence[int]) -> list[list[str]]:
+        return [self.dias(cands[i].turn_refs) for i in order]
+
+    def turns(self, mem: MemoryService, ids: list[int]) -> list[list[str]]:
+        tmap = mem.store.turns(ids)
+        return [[self.ref2dia.get(tmap[i].ref, "")] for i in ids]
+
+
+def _load_history(home: _Home, conv: Conversation) -> tuple[list[int], dict[str, str]]:
     """Store each session as a conversation; return their ids and msg ref -> dia_id."""
     ids, ref2dia = [], {}
     a = conv.speakers[0]
     for s in conv.sessions:
-        cid = services.conversations.create(f"{conv.sample_id} session {s.index}", meta={"session_date": s.date}).id
+        cid = home.conversations.create(f"{conv.sample_id} session {s.index}", meta={"session_date": s.date}).id
+        assert cid is not None  # stored: SQLite gave it its id
         ids.append(cid)
         for t in s.turns:
             role = "user" if t.speaker == a else "assistant"
-            msg = services.conversations.add_message(cid, role, t.text, meta={"speaker": t.speaker}, created_at=s.when)
+            msg = home.conversations.add_message(cid, role, t.text, meta={"speaker": t.speaker}, created_at=s.when)
             ref2dia[f"msg:{msg.id}"] = t.dia_id
     return ids, ref2dia
 
 
-def _open(home: Path, embedder: Any, llm: Callable[[], Any] | None) -> Any:
-    from types import SimpleNamespace
-
+def _open(home: Path, embedder: TextEmbedder, llm: ChatModelLoader | None) -> _Home:
     from core.chat.store import ConversationStore
     from core.memory.service import MemoryService
     from core.settings import SettingsStore
@@ -104,139 +178,170 @@ def _open(home: Path, embedder: Any, llm: Callable[[], Any] | None) -> Any:
     conversations = ConversationStore(db)
     memory = MemoryService(db, VectorIndex(home / "vectors"), conversations, SettingsStore(home / "settings.json"),
                            llm, lambda: embedder, home / "models")
-    return SimpleNamespace(db=db, conversations=conversations, memory=memory)
+    return _Home(db, conversations, memory)
 
 
-def run_locomo(path: Path, workdir: Path, embedder: Any, llm: Callable[[], Any] | None, *, k: int = 20, m: int = 5,
-               tau: float = 0.5, lr: float = 1e-3, baseline: float = 0.5, train_frac: float = 0.5, epochs: int = 1,
-               answers: bool = False, max_conversations: int | None = None, max_sessions: int | None = None,
-               seed: int = 0, reuse: bool = False, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict[str, Any]:
+def _prepare_folder(workdir: Path, conv: Conversation, reuse: bool) -> tuple[Path, bool]:
+    """The conversation's data folder (emptied unless ``reuse`` finds a reflected one) and whether it is reused."""
+    home = Path(workdir) / re.sub(r"[^\w.-]", "_", conv.sample_id)
+    reused = reuse and (home / "ref2dia.json").exists()
+    if not reused:
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+    (home / "models" / "reranker.safetensors").unlink(missing_ok=True)  # every user starts untrained
+    return home, reused
+
+
+def _reflect(svc: _Home, folder: Path, reused: bool, conv: Conversation, tally: _Tally,
+             progress: ProgressFn, cancel: CancelToken | None) -> _Refs:
+    """Load the sessions as stored conversations and reflect on each; returns the ref -> dia_id map."""
+    with tally.timed("load history"):
+        if reused:  # development only: the folder of an earlier run, reflected already
+            conv_ids: list[int] = []
+            ref2dia = json.loads((folder / "ref2dia.json").read_text())
+        else:
+            conv_ids, ref2dia = _load_history(svc, conv)
+    for si, cid in enumerate(conv_ids):
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled("Evaluation stopped.")
+        progress(Progress(si, len(conv_ids), f"{conv.sample_id}: reflecting on session {si + 1}/{len(conv_ids)}"))
+        tally.refl.add(svc.memory.reflect_conversation(cid, cancel))
+    (folder / "ref2dia.json").write_text(json.dumps(ref2dia))
+    return _Refs(ref2dia)
+
+
+def _split_questions(conv: Conversation, p: _Params) -> tuple[list[Question], list[Question], list[Question]]:
+    """(all, train, test): questions of categories 1-4 with evidence in the loaded sessions, shuffled."""
+    known = {t.dia_id for s in conv.sessions for t in s.turns}
+    qs = [q for q in conv.questions if q.category in (1, 2, 3, 4) and q.evidence & known]
+    qs = [qs[i] for i in np.random.default_rng(p.seed).permutation(len(qs))]  # categories in both parts
+    n_tr = int(math.floor(p.train_frac * len(qs)))
+    return qs, qs[:n_tr], qs[n_tr:]
+
+
+def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: list[Question],
+                     qvecs: dict[str, np.ndarray], p: _Params, tally: _Tally) -> None:
+    """Dense turns, hybrid turns, fused and untrained-reranker orders for every question."""
+    test_ids = {id(q) for q in test}
+    for q in qs:
+        qv = qvecs[q.question]
+        dense = refs.turns(mem, [i for i, _ in mem.store.dense(TURNS, qv, 20)])
+        kw = mem.store.keyword(TURNS, q.question, 40)
+        dn = mem.store.dense(TURNS, qv, 40)
+        hybrid = refs.turns(mem, [cast(int, i) for i, _ in rrf([[i for i, _ in kw], [i for i, _ in dn]])][:20])
+        got = mem.retriever.retrieve(q.question, k=p.k, qvec=qv)
+        fused_order = refs.order(got.candidates, range(len(got.candidates)))
+        untrained = refs.order(got.candidates, got.order())
+        for sc in ([tally.scores_all] + ([tally.scores] if id(q) in test_ids else [])):
+            sc.add(METHODS[0], q.category, dense, q.evidence)
+            sc.add(METHODS[1], q.category, hybrid, q.evidence)
+            sc.add(METHODS[2], q.category, fused_order, q.evidence)
+            sc.add(METHODS[3], q.category, untrained, q.evidence)
+
+
+def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvecs: dict[str, np.ndarray],
+                    p: _Params, rng: np.random.Generator) -> None:
+    """Online REINFORCE on the training questions: reward +1 for a shown item holding an evidence turn."""
+    for _ in range(p.epochs):
+        for q in train:
+            got = mem.retriever.retrieve(q.question, k=p.k, qvec=qvecs[q.question])
+            if not got.candidates:
+                continue
+            shown = mem.reranker.sample(got.scores, min(p.m, len(got.candidates)), p.tau, rng)
+            rewards = [1.0 if set(refs.dias(got.candidates[i].turn_refs)) & q.evidence else -1.0 for i in shown]
+            M, prior, kinds = features(got.candidates)
+            mem.reranker.update(got.query_vec, M, prior, shown, rewards, lr=p.lr, baseline=p.baseline, tau=p.tau,
+                                kinds=kinds)
+    mem.reranker.save()
+
+
+def _test_trained(mem: MemoryService, refs: _Refs, test: list[Question], embedder: TextEmbedder,
+                  llm: ChatModelLoader | None, p: _Params, tally: _Tally) -> None:
+    """The trained reranker on the held-out questions, timed per question (and answered, with ``answers``)."""
+    for q in test:
+        t1 = time.perf_counter()
+        qv = embed_query(embedder, q.question)
+        t2 = time.perf_counter()
+        got = mem.retriever.retrieve(q.question, k=p.k, qvec=qv)
+        order = got.order()
+        tally.latency_ms.append(1000 * (time.perf_counter() - t1))
+        tally.search_ms.append(1000 * (time.perf_counter() - t2))
+        tally.scores.add(METHODS[4], q.category, refs.order(got.candidates, order), q.evidence)
+        if p.answers and llm is not None:
+            tally.f1s[q.category].append(_answer(llm, q, [got.candidates[i] for i in order[:p.m]]))
+
+
+def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbedder, llm: ChatModelLoader | None,
+                           p: _Params, reuse: bool, rng: np.random.Generator, tally: _Tally,
+                           progress: ProgressFn, cancel: CancelToken | None) -> None:
+    """Load, reflect, score the baselines, train the reranker and test it, for one conversation."""
+    folder, reused = _prepare_folder(workdir, conv, reuse)
+    svc = _open(folder, embedder, llm)
+    mem = svc.memory
+    try:
+        refs = _reflect(svc, folder, reused, conv, tally, progress, cancel)
+        qs, train, test = _split_questions(conv, p)
+        tally.n_train, tally.n_test = tally.n_train + len(train), tally.n_test + len(test)
+        with tally.timed("embed questions"):
+            qvecs = {q.question: mem.retriever.query_vector(q.question) for q in qs}
+        with tally.timed("baselines"):
+            _score_baselines(mem, refs, qs, test, qvecs, p, tally)
+        with tally.timed("train reranker"):
+            _train_reranker(mem, refs, train, qvecs, p, rng)
+        with tally.timed("test questions"):
+            _test_trained(mem, refs, test, embedder, llm, p, tally)
+    finally:
+        mem.close()
+        svc.db.close()
+
+
+def run_locomo(path: Path, workdir: Path, embedder: TextEmbedder, llm: ChatModelLoader | None, *, k: int = 20,
+               m: int = 5, tau: float = 0.5, lr: float = 1e-3, baseline: float = 0.5, train_frac: float = 0.5,
+               epochs: int = 1, answers: bool = False, max_conversations: int | None = None,
+               max_sessions: int | None = None, seed: int = 0, reuse: bool = False, progress: ProgressFn = no_progress,
+               cancel: CancelToken | None = None) -> dict[str, Any]:
     """Run the evaluation; ``llm`` None = reflection without the model (extractive notes)."""
     t_all = time.perf_counter()
+    p = _Params(k, m, tau, lr, baseline, train_frac, epochs, answers, seed)
     convs = load_locomo(path)[:max_conversations]
     rng = np.random.default_rng(seed)
-    scores, scores_all = _Scores(), _Scores()
-    timing: dict[str, float] = defaultdict(float)
-    refl = ReflectionStats()
-    latency_ms: list[float] = []       # query embedding + hybrid search + rerank
-    search_ms: list[float] = []        # hybrid search + rerank (query vector given)
-    f1s: dict[int, list[float]] = defaultdict(list)
-    n_train = n_test = 0
+    tally = _Tally()
     for ci, conv in enumerate(convs):
         if max_sessions:
             conv.sessions = conv.sessions[:max_sessions]
-        known = {t.dia_id for s in conv.sessions for t in s.turns}
-        home = Path(workdir) / re.sub(r"[^\w.-]", "_", conv.sample_id)
-        reused = reuse and (home / "ref2dia.json").exists()
-        if not reused:
-            shutil.rmtree(home, ignore_errors=True)
-            home.mkdir(parents=True)
-        (home / "models" / "reranker.safetensors").unlink(missing_ok=True)  # every user starts untrained
-        svc = _open(home, embedder, llm)
-        mem = svc.memory
-        try:
-            t0 = time.perf_counter()
-            if reused:  # development only: the folder of an earlier run, reflected already
-                conv_ids, ref2dia = [], json.loads((home / "ref2dia.json").read_text())
-            else:
-                conv_ids, ref2dia = _load_history(svc, conv)
-            timing["load history"] += time.perf_counter() - t0
-            for si, cid in enumerate(conv_ids):
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled("Evaluation stopped.")
-                progress(Progress(si, len(conv_ids), f"{conv.sample_id}: reflecting on session {si + 1}/{len(conv_ids)}"))
-                refl.add(mem.reflect_conversation(cid, cancel))
-            (home / "ref2dia.json").write_text(json.dumps(ref2dia))
-            qs = [q for q in conv.questions if q.category in (1, 2, 3, 4) and q.evidence & known]
-            qs = [qs[i] for i in np.random.default_rng(seed).permutation(len(qs))]  # categories in both parts
-            n_tr = int(math.floor(train_frac * len(qs)))
-            train, test = qs[:n_tr], qs[n_tr:]
-            test_ids = {id(q) for q in test}
-            n_train, n_test = n_train + len(train), n_test + len(test)
-            dias = lambda refs: [ref2dia.get(r, r) for r in refs]  # noqa: E731
+        _evaluate_conversation(conv, workdir, embedder, llm, p, reuse, rng, tally, progress, cancel)
+        progress(Progress(ci + 1, len(convs), f"{conv.sample_id} done"))
+    return _result(path, convs, p, llm is not None, tally, time.perf_counter() - t_all)
 
-            def cand_order(cands: list[Candidate], order: list[int]) -> list[list[str]]:
-                return [dias(cands[i].turn_refs) for i in order]
 
-            t0 = time.perf_counter()
-            qvecs = {q.question: mem.retriever.query_vector(q.question) for q in qs}
-            timing["embed questions"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            for q in qs:
-                qv = qvecs[q.question]
-                dids = [i for i, _ in mem.store.dense(TURNS, qv, 20)]
-                dmap = mem.store.turns(dids)
-                dense = [[ref2dia.get(dmap[i].ref, "")] for i in dids]
-                kw = mem.store.keyword(TURNS, q.question, 40)
-                dn = mem.store.dense(TURNS, qv, 40)
-                fused = [i for i, _ in rrf([[i for i, _ in kw], [i for i, _ in dn]])][:20]
-                tmap = mem.store.turns(fused)
-                hybrid = [[ref2dia.get(tmap[i].ref, "")] for i in fused]
-                got = mem.retriever.retrieve(q.question, k=k, qvec=qv)
-                fused_order = cand_order(got.candidates, list(range(len(got.candidates))))
-                untrained = cand_order(got.candidates, got.order())
-                for sc in ([scores_all] + ([scores] if id(q) in test_ids else [])):
-                    sc.add(METHODS[0], q.category, dense, q.evidence)
-                    sc.add(METHODS[1], q.category, hybrid, q.evidence)
-                    sc.add(METHODS[2], q.category, fused_order, q.evidence)
-                    sc.add(METHODS[3], q.category, untrained, q.evidence)
-            timing["baselines"] += time.perf_counter() - t0
-            # Online training of the reranker on the first part of the questions.
-            t0 = time.perf_counter()
-            for _ in range(epochs):
-                for q in train:
-                    got = mem.retriever.retrieve(q.question, k=k, qvec=qvecs[q.question])
-                    if not got.candidates:
-                        continue
-                    shown = mem.reranker.sample(got.scores, min(m, len(got.candidates)), tau, rng)
-                    rewards = [1.0 if set(dias(got.candidates[i].turn_refs)) & q.evidence else -1.0 for i in shown]
-                    M, prior, kinds = features(got.candidates)
-                    mem.reranker.update(got.query_vec, M, prior, shown, rewards, lr=lr, baseline=baseline, tau=tau,
-                                        kinds=kinds)
-            mem.reranker.save()
-            timing["train reranker"] += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            for q in test:
-                t1 = time.perf_counter()
-                qv = embed_query(embedder, q.question)
-                t2 = time.perf_counter()
-                got = mem.retriever.retrieve(q.question, k=k, qvec=qv)
-                order = got.order()
-                latency_ms.append(1000 * (time.perf_counter() - t1))
-                search_ms.append(1000 * (time.perf_counter() - t2))
-                scores.add(METHODS[4], q.category, cand_order(got.candidates, order), q.evidence)
-                if answers and llm is not None:
-                    f1s[q.category].append(_answer(llm, q, [got.candidates[i] for i in order[:m]]))
-            timing["test questions"] += time.perf_counter() - t0
-            progress(Progress(ci + 1, len(convs), f"{conv.sample_id} done"))
-        finally:
-            mem.close()
-            svc.db.close()
+def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tally: _Tally,
+            seconds: float) -> dict[str, Any]:
+    """The JSON result of ``run_locomo``."""
+    refl, timing = tally.refl, tally.timing
     timing["reflection (total)"] = refl.seconds_total
     timing["reflection: model"] = refl.seconds_model
     timing["reflection: embedding"] = refl.seconds_embed
-    timing["total"] = time.perf_counter() - t_all
+    timing["total"] = seconds
     try:
-        load = [round(x, 1) for x in __import__("os").getloadavg()]
+        load = [round(x, 1) for x in os.getloadavg()]
     except OSError:
         load = []
     result: dict[str, Any] = {
         "file": str(path), "conversations": [c.sample_id for c in convs],
         "sessions": refl.sessions, "turns": refl.turns,
-        "questions": {"train": n_train, "test": n_test},
-        "settings": {"k": k, "m": m, "tau": tau, "lr": lr, "baseline": baseline, "train_frac": train_frac,
-                     "epochs": epochs, "model": llm is not None},
-        "test": scores.summary(), "all_questions": scores_all.summary(),
-        "latency_ms": _pct(latency_ms), "search_ms": _pct(search_ms),
+        "questions": {"train": tally.n_train, "test": tally.n_test},
+        "settings": p.settings(model),
+        "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
+        "latency_ms": _pct(tally.latency_ms), "search_ms": _pct(tally.search_ms),
         "load_average": load,
         "reflection": {"memories_added": refl.added, "merged": refl.merged, "model_calls": refl.model_calls,
                        "cached_calls": refl.cached_calls, "fallback_notes": refl.fallback_notes},
         "timing_s": {k_: round(v, 2) for k_, v in timing.items()},
     }
-    if f1s:
-        allf = [x for v in f1s.values() for x in v]
+    if tally.f1s:
+        allf = [x for v in tally.f1s.values() for x in v]
         result["answer_f1"] = {"overall": round(float(np.mean(allf)), 4),
-                               **{CATEGORIES[c]: round(float(np.mean(v)), 4) for c, v in sorted(f1s.items())}}
+                               **{CATEGORIES[c]: round(float(np.mean(v)), 4) for c, v in sorted(tally.f1s.items())}}
     return result
 
 
@@ -246,7 +351,7 @@ def _pct(values: list[float]) -> dict[str, float]:
             "mean": round(float(a.mean()), 2)}
 
 
-def _answer(llm: Callable[[], Any], q: Question, cands: list[Candidate]) -> float:
+def _answer(llm: ChatModelLoader, q: Question, cands: list[Candidate]) -> float:
     from core.chat.context import ContextItem
     from core.chat.prompt import build_messages
     from models.llm import Sampling
