@@ -7,36 +7,36 @@ means and what the user changed are decided in ``core.autofill.review``; the pan
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from core.autofill import AutofillService, Form, Proposal
 from core.autofill.review import apply_review, corrections, status_note, summarize
 from core.errors import MnemoError
+from ui.ports import AppServices, Pane
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
-from ui.workers import Job, report_error
+from ui.workers import Job, JobContext, report_error
 
 COLUMNS = ("Field", "Proposed value", "Source", "Confidence", "Note")
 FORM_FILTER = "Forms (*.pdf *.html *.htm *.json *.txt);;All files (*)"
 
 
-class AutofillPane(QWidget):
+class AutofillPane(Pane):
     """Open → review (editable) → save the filled copy; corrections become facts."""
 
     proposed = Signal(object)   # list of proposals or an exception (tests)
 
-    def __init__(self, services: Any) -> None:
+    def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
         self.autofill: AutofillService = services.autofill
         self.form: Form | None = None
         self.proposals: list[Proposal] = []
-        self.job: Job[Any] | None = None
+        self.job: Job[tuple[Form, list[Proposal]]] | None = None
         self._filling = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -103,27 +103,35 @@ class AutofillPane(QWidget):
         if path:
             self.open_form(path)
 
-    def open_form(self, path: str) -> Job[Any] | None:
+    def open_form(self, path: str) -> Job[tuple[Form, list[Proposal]]] | None:
         if self.job is not None and self.job.running:
             return None
         use_model = self.use_model.isChecked()
         autofill = self.autofill
 
-        def work(ctx: Any) -> tuple[Form, list[Proposal]]:
+        def work(ctx: JobContext) -> tuple[Form, list[Proposal]]:
             form = autofill.read(path)
             return form, autofill.propose(form.fields, use_model=use_model, cancel=ctx.cancel)
 
         self.progress.begin(f"Reading {Path(path).name} and proposing values…",
                             on_cancel=lambda: self.job.cancel() if self.job else None)
-        self.open_button.setEnabled(False)
-        self.empty.button.setEnabled(False)  # type: ignore[union-attr]
+        self._set_opening(True)
         self.job = (Job(self, work, "Filling the form")
                     .success(self._show)
                     .failure(self._failed)
-                    .finally_(lambda: (self.progress.end(), self.open_button.setEnabled(True),
-                                       self.empty.button.setEnabled(True), self._update()))  # type: ignore[union-attr]
+                    .finally_(self._opened)
                     .start())
         return self.job
+
+    def _set_opening(self, opening: bool) -> None:
+        self.open_button.setEnabled(not opening)
+        assert self.empty.button is not None
+        self.empty.button.setEnabled(not opening)
+
+    def _opened(self) -> None:
+        self.progress.end()
+        self._set_opening(False)
+        self._update()
 
     def _failed(self, exc: BaseException) -> None:
         report_error(self, exc, "Filling the form")
@@ -164,8 +172,9 @@ class AutofillPane(QWidget):
 
     def set_value(self, field: str, value: str) -> None:
         for r, p in enumerate(self.proposals):
-            if p.field == field:
-                self.table.item(r, 1).setText(value)
+            item = self.table.item(r, 1)
+            if p.field == field and item is not None:
+                item.setText(value)
 
     def _on_edit(self, item: QTableWidgetItem) -> None:
         if not self._filling and item.column() == 1:
@@ -219,9 +228,9 @@ class AutofillPane(QWidget):
         note = f"Saved {written}"
         if learned:
             note += f"; remembered {len(learned)} correction{'s' if len(learned) > 1 else ''} as facts"
-        window = self.window()
-        if hasattr(window, "show_note"):
-            window.show_note(note + ".")
+        host = self.host()
+        if host is not None:
+            host.show_note(note + ".")
         return Path(written)
 
     def shutdown(self) -> None:

@@ -10,7 +10,7 @@ def memory_store(ui_services):
 
 
 def test_memories_list_edit_revisions_forget(qtbot, ui_services, memory_store):
-    from ui.widgets.memories_view import MemoriesView, _call
+    from ui.widgets.memories_view import MemoriesView
 
     view = MemoriesView(memory_store, ui_services)
     qtbot.addWidget(view)
@@ -25,7 +25,7 @@ def test_memories_list_edit_revisions_forget(qtbot, ui_services, memory_store):
     view.editor.setPlainText("Ada has cello lessons with Marta on Tuesdays.")
     view.save()
     qtbot.waitUntil(lambda: view.job is not None and view.job.finished, timeout=30_000)
-    assert _call(memory_store, "get", a.id).summary.startswith("Ada has cello lessons")
+    assert memory_store.get(a.id).summary.startswith("Ada has cello lessons")
     view.select(a.id)
     assert "learning the cello" in view.detail.toPlainText()          # the old text is a revision
     view.search.setText("tomatoes")
@@ -33,7 +33,7 @@ def test_memories_list_edit_revisions_forget(qtbot, ui_services, memory_store):
     view.search.clear()
     view.select(a.id)
     view.forget_selected(confirm=False)
-    assert [m.id for m in _call(memory_store, "list", "")] != [] and a.id not in [m.id for m in _call(memory_store, "list", "")]
+    assert [m.id for m in memory_store.list()] != [] and a.id not in [m.id for m in memory_store.list()]
 
 
 def test_decoder_tab_state_alpha_and_refusal(qtbot, ui_services):
