@@ -8,15 +8,18 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from core.chat.citations import parse_citations, strip_no_cite
 from core.chat.context import ContextItem, ContextProvider, PreparedContext
 from core.chat.prompt import build_messages
 from core.chat.store import ConversationStore
 from core.errors import Cancelled, MnemoError
-from core.ports import Cancellable, ChatModelLoader
+from core.ports import Cancellable, ChatModel, ChatModelLoader
 from core.settings import SettingsStore
+
+if TYPE_CHECKING:
+    from models.llm import Sampling
 
 log = logging.getLogger(__name__)
 
@@ -63,62 +66,76 @@ class ChatService:
     def send(self, text: str, conversation_id: int | None = None, on_token: Callable[[str], None] | None = None,
              cancel: Cancellable | None = None) -> ChatReply:
         """Store the user's message, answer it, store the answer; return the reply."""
-        from models.llm import Sampling
-
         text = text.strip()
         if not text:
             raise MnemoError("The message is empty.", "Type something to send.")
         if conversation_id is None:
-            conversation_id = self.conversations.create().id  # type: ignore[assignment]
+            conversation_id = self.conversations.create().id
         assert conversation_id is not None
         history = self.conversations.history(conversation_id)
         self.conversations.add_message(conversation_id, "user", text)
 
         prepared = self.prepare(text, history, conversation_id)
         items: list[ContextItem] = []
-        owners: list[int] = []
+        owners: list[int] = []   # which provider each numbered item came from
         for idx, (_, pc) in enumerate(prepared):
             items.extend(pc.items)
             owners.extend([idx] * len(pc.items))
-        s = self.settings.settings
         llm = self._llm_provider()
+        s = self.settings.settings
         budget = max(256, s.model.n_ctx - s.generation.max_tokens - 64)
         messages = build_messages(s.generation.system_prompt, [pc.system_text for _, pc in prepared], items,
                                   history, text, budget)
-        sampling = Sampling(temperature=s.generation.temperature, top_p=s.generation.top_p, top_k=s.generation.top_k,
-                            repeat_penalty=s.generation.repeat_penalty, max_tokens=s.generation.max_tokens,
-                            seed=s.model.seed if s.model.seed >= 0 else None)
+        raw, meta = self._stream(llm, messages, on_token, cancel)
+        cited = parse_citations(raw, len(items))
+        cancelled = bool(meta["cancelled"])
+        answer = strip_no_cite(raw) or ("(stopped)" if cancelled else "(no answer)")
+        sources = [{"n": i, **it.to_json(), "cited": i in cited} for i, it in enumerate(items, 1)]
+        msg = self.conversations.add_message(conversation_id, "assistant", answer, meta={"sources": sources, **meta})
+        if not cancelled:
+            self._feedback(prepared, items, owners, cited)
+        assert msg.id is not None
+        return ChatReply(conversation_id, msg.id, answer, sources, float(meta["tokens_per_s"]), cancelled)
+
+    def _sampling(self) -> Sampling:
+        from models.llm import Sampling
+
+        g, seed = self.settings.settings.generation, self.settings.settings.model.seed
+        return Sampling(temperature=g.temperature, top_p=g.top_p, top_k=g.top_k, repeat_penalty=g.repeat_penalty,
+                        max_tokens=g.max_tokens, seed=seed if seed >= 0 else None)
+
+    def _stream(self, llm: ChatModel, messages: list[dict[str, str]], on_token: Callable[[str], None] | None,
+                cancel: Cancellable | None) -> tuple[str, dict[str, Any]]:
+        """The model's answer to ``messages``, streamed to ``on_token``; returns (text, speed and stop figures)."""
         processor = self._logits_processor() if self._logits_processor else None
         pieces: list[str] = []
         usage: dict[str, Any] = {}
         t0 = time.perf_counter()
         cancelled = False
         try:
-            for piece in llm.stream_chat(messages, sampling, cancel=cancel, logits_processor=processor,
+            for piece in llm.stream_chat(messages, self._sampling(), cancel=cancel, logits_processor=processor,
                                          on_done=usage.update):
                 pieces.append(piece)
                 if on_token is not None:
                     on_token(piece)
         except Cancelled:
             cancelled = True
-        if cancel is not None and cancel.cancelled:
-            cancelled = True
-        raw = "".join(pieces)
+        cancelled = cancelled or (cancel is not None and cancel.cancelled)
         seconds = usage.get("seconds") or (time.perf_counter() - t0)
-        cited = parse_citations(raw, len(items))
-        answer = strip_no_cite(raw) or ("(stopped)" if cancelled else "(no answer)")
-        sources = [{"n": i, **it.to_json(), "cited": i in cited} for i, it in enumerate(items, 1)]
-        meta = {"sources": sources, "pieces": usage.get("pieces", len(pieces)), "seconds": round(seconds, 3),
-                "tokens_per_s": round(usage.get("pieces", len(pieces)) / seconds, 2) if seconds else 0.0,
-                "cancelled": cancelled, "model": llm.info.name if llm.loaded else ""}
-        msg = self.conversations.add_message(conversation_id, "assistant", answer, meta=meta)
-        if not cancelled:
-            for idx, (provider, pc) in enumerate(prepared):
-                shown = [it for it, o in zip(items, owners) if o == idx]
-                offset = owners.index(idx) if idx in owners else 0
-                local = [c - offset for c in cited if owners[c - 1] == idx]
-                try:
-                    provider.feedback(pc, shown, local)
-                except Exception:
-                    log.exception("feedback of %s failed", type(provider).__name__)
-        return ChatReply(conversation_id, msg.id, answer, sources, meta["tokens_per_s"], cancelled)  # type: ignore[arg-type]
+        n = usage.get("pieces", len(pieces))
+        return "".join(pieces), {"pieces": n, "seconds": round(seconds, 3),
+                                 "tokens_per_s": round(n / seconds, 2) if seconds else 0.0,
+                                 "cancelled": cancelled, "model": llm.info.name if llm.loaded else ""}
+
+    @staticmethod
+    def _feedback(prepared: list[tuple[ContextProvider, PreparedContext]], items: list[ContextItem],
+                  owners: list[int], cited: list[int]) -> None:
+        """Hand each provider the citations of its own items (numbered from 1 within the provider)."""
+        for idx, (provider, pc) in enumerate(prepared):
+            shown = [it for it, o in zip(items, owners) if o == idx]
+            offset = owners.index(idx) if idx in owners else 0
+            local = [c - offset for c in cited if owners[c - 1] == idx]
+            try:
+                provider.feedback(pc, shown, local)
+            except Exception:
+                log.exception("feedback of %s failed", type(provider).__name__)
