@@ -4,15 +4,12 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from models.embedded import default_embedder
-
-
-class EmbedderError(RuntimeError):
-    """The embedding model is missing or cannot be loaded."""
+from models.errors import EmbedderError
 
 
 class Embedder:
@@ -27,7 +24,8 @@ class Embedder:
         self.path = resolved
         self.device = device
         self.batch_size = batch_size
-        self._model = None
+        self._model: Any = None
+        self._dim: int | None = None
         self._lock = threading.Lock()
 
     @property
@@ -55,20 +53,32 @@ class Embedder:
 
     @property
     def dim(self) -> int:
+        """The width of this model's vectors (what ``embed`` returns; stored indexes are checked against it)."""
         with self._lock:
-            m = self._load()
-            get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
-            return int(get())
+            if self._dim is None:
+                m = self._load()
+                get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+                dim = get()
+                if not dim:  # a model that does not declare it: measure once
+                    dim = len(m.encode(["dimension"], convert_to_numpy=True, show_progress_bar=False)[0])
+                self._dim = int(dim)
+            return self._dim
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` -> float32 array [len(texts), dim], unit length."""
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        dim = self.dim
         with self._lock:
             m = self._load()
             vecs = m.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
                             normalize_embeddings=True, show_progress_bar=False)
-        return np.asarray(vecs, dtype=np.float32)
+        out = np.asarray(vecs, dtype=np.float32)
+        if out.shape != (len(texts), dim):
+            raise EmbedderError(f"The embedding model in {self.path} returned vectors of shape {out.shape} "
+                                f"for {len(texts)} texts; it says its vectors are {dim} wide.",
+                                "Check model.embedder_path: it must be a sentence-transformers model folder.")
+        return out
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

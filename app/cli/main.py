@@ -24,6 +24,7 @@ COMMANDS: list[str] = [
     "app.cli.persona_cmd",
     "app.cli.decoder_cmd",
     "app.cli.memory_cmd",
+    "app.cli.reembed_cmd",
 ]
 
 
@@ -61,9 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nmnemo: stopped.", file=sys.stderr)
         return 130
     except Exception as exc:
-        if _is_model_error(exc):
-            print(f"mnemo: {exc}", file=sys.stderr)
-            return 2
         # a full disk reaches us as an OSError or a SQLite error: say so plainly
         from core.backup.health import storage_failure
 
@@ -72,15 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"mnemo: {message}", file=sys.stderr)
         return 2
-
-
-def _is_model_error(exc: Exception) -> bool:
-    """Errors of the model layer that are the user's to fix (a bad model file, a failed load)."""
-    from models.embedder import EmbedderError
-    from models.gguf_check import ModelFileError
-    from models.llm import LLMError
-
-    return isinstance(exc, (ModelFileError, LLMError, EmbedderError))
 
 
 if __name__ == "__main__":

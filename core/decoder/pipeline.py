@@ -152,13 +152,11 @@ def default_config(ds: Any, block_size: int, device: str) -> Any:
 
 def train(folder: Path, out: Path, train_cfg: Any, *, resume: bool = False, record: dict[str, Any] | None = None,
           decoder_cfg: Any = None, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> TrainReport:
-    import torch
-
     from models.decoder.checkpoint import save_checkpoint
     from models.decoder.config import resolve_device
     from models.decoder.datastore import Datastore
+    from models.decoder.fresh import fresh_decoder
     from models.decoder.knn import SparseTargets
-    from models.decoder.model import build_model
     from models.decoder.train import TrainingStopped, split_windows_heldout, train_decoder
 
     if not (folder / "datastore.json").exists():
@@ -170,7 +168,7 @@ def train(folder: Path, out: Path, train_cfg: Any, *, resume: bool = False, reco
     window = int(ds.meta.get("window", 256))
     cfg = decoder_cfg or default_config(ds, window, device)
     counts = np.bincount(vocab.to_compact(ds.values), minlength=vocab.n_out).astype(np.float64) + 0.1
-    model = build_model(cfg, head=torch.as_tensor(ds.head), unigram_logp=torch.as_tensor(np.log(counts / counts.sum())))
+    model = fresh_decoder(cfg, ds.head, np.log(counts / counts.sum()))
     tr, held = split_windows_heldout(ds.n_windows)
     report, stop = _cb(progress, cancel, "train")
     out.mkdir(parents=True, exist_ok=True)

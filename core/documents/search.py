@@ -6,6 +6,12 @@ Keyword hits that Chroma did not return are scored exactly from their stored vec
 join the meaning ranking: Chroma's HNSW index can leave a live record unreachable by query
 after deletes and upserts (chroma-core/chroma#7758, our chromadb 1.5.9), which made a
 passage matching every query word drop out of the meaning side of the fusion.
+
+The query is embedded on one CPU thread (``core.store.embedding.embed_query``): a query is
+a few tokens, and splitting it over threads made the median 6x slower on a loaded 2-core
+machine (25 ms vs 145 ms). A query of another embedder than the one that made the stored
+vectors fails with an ``EmbedderError`` (run ``mnemo reembed``); it is not hidden behind
+keyword-only results.
 """
 from __future__ import annotations
 
@@ -20,13 +26,16 @@ from typing import Any, Callable
 import numpy as np
 
 from core.documents.model import PassageHit
-from core.documents.store import DocumentStore
+from core.documents.store import COLLECTION, DocumentStore
+from core.errors import EmbedderError
+from core.ports import TextEmbedder
 from core.search.fusion import STOPWORDS, rrf
+from core.store.embedding import embed_query, embedder_name
+
+__all__ = ["COLLECTION", "HybridSearch", "budget_terms", "embed_query", "index_terms"]
 
 log = logging.getLogger(__name__)
 
-COLLECTION = "chunks"
-_THREADS = threading.Lock()
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Keyword search reads at most about this many postings: rare terms first, common ones only
 # while they fit. A term in most chunks costs the most and tells the least (BM25 gives it
@@ -59,27 +68,8 @@ def budget_terms(df: dict[str, int], budget: int = POSTINGS_BUDGET) -> list[str]
     return kept
 
 
-def embed_query(embedder: Any, text: str) -> np.ndarray:
-    """Embed one short query on a single CPU thread.
-
-    A query is a few tokens: splitting it over threads costs more in synchronisation than
-    it saves, and on a loaded 2-core machine it made the median 6x slower (25 ms vs 145 ms).
-    """
-    if getattr(embedder, "device", "cpu") != "cpu":
-        return embedder.embed([text])[0]
-    import torch
-
-    with _THREADS:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return embedder.embed([text])[0]
-        finally:
-            torch.set_num_threads(before)
-
-
 class HybridSearch:
-    def __init__(self, store: DocumentStore, vectors: Any, embedder: Callable[[], Any],
+    def __init__(self, store: DocumentStore, vectors: Any, embedder: Callable[[], TextEmbedder],
                  rrf_k: Callable[[], int] = lambda: 60) -> None:
         self.store = store
         self.vectors = vectors
@@ -110,6 +100,7 @@ class HybridSearch:
         if not self.store.has_chunks():  # nothing imported: do not load the embedder for nothing
             return []
         emb = self._query_vector(query)
+        self.store.check_space(embedder_name(self._embedder()), int(emb.shape[-1]), writing=False)
         # Cosine distance; a passage unrelated in meaning (similarity < MIN_SIMILARITY) is no hit.
         return [(int(h.id), 1.0 - float(h.distance)) for h in self.vectors.query(COLLECTION, emb, n)
                 if 1.0 - h.distance >= MIN_SIMILARITY]
@@ -142,7 +133,9 @@ class HybridSearch:
         keyword = self._pool.submit(self.keyword_ranking, query, n)
         try:
             scored: list[tuple[int, float]] | None = self.vector_hits(query, n)
-        except Exception:  # the vector side failing must not hide the keyword hits
+        except EmbedderError:  # vectors of another embedder: say so (run 'mnemo reembed'), never rank nonsense
+            raise
+        except Exception:  # the vector side failing otherwise must not hide the keyword hits
             log.exception("vector search failed; keyword results only")
             scored = None
         words = keyword.result()

@@ -3,6 +3,8 @@
 The ``chunk`` table is the source of truth for passages; ``chunk_fts`` (FTS5, kept by
 triggers) indexes their text; ``vector_state`` says whether a chunk's vector reached Chroma,
 so an import killed between the SQLite commit and the Chroma write is finished next time.
+Vectors stored are checked against the embedder recorded for the ``chunks`` collection
+(``core.store.embedding.VectorSpaces``): a batch of another width fails with an ``EmbedderError``.
 """
 from __future__ import annotations
 
@@ -13,7 +15,10 @@ import numpy as np
 
 from core.documents.model import ChunkDraft, ChunkView, DocumentInfo
 from core.store.db import Database
+from core.store.embedding import VectorSpaces
 from core.store.tables import utcnow
+
+COLLECTION = "chunks"  # the Chroma collection of chunk vectors
 
 PendingRow = tuple[int, int, str, Optional[bytes]]  # chunk id, document id, text, stored float16 vector
 _DOC_COLS = "id, path, name, format, status, error, n_chunks, size, content_hash, meta, imported_at, updated_at"
@@ -34,6 +39,18 @@ class DocumentStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.spaces = VectorSpaces.of(db)
+
+    # ---- the vector space ------------------------------------------------------------------
+    def check_space(self, embedder: str, dim: int, writing: bool) -> None:
+        """Raise an EmbedderError unless ``dim``-wide vectors of ``embedder`` ('' = unknown) belong with the chunks."""
+        self.spaces.check(COLLECTION, embedder, dim, writing=writing, stored_width=self.stored_width)
+
+    def stored_width(self) -> int | None:
+        """The width of the chunk vectors stored (float16), None when none is."""
+        with self.db.engine.connect() as conn:
+            n = conn.exec_driver_sql("SELECT length(vector) FROM chunk WHERE vector IS NOT NULL LIMIT 1").scalar()
+        return None if n is None else int(n) // 2
 
     # ---- documents -------------------------------------------------------------------------
     def _one(self, where: str, params: tuple) -> Optional[DocumentInfo]:
@@ -202,6 +219,8 @@ class DocumentStore:
 
     def mark_embedded(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         half = np.asarray(vectors, dtype=np.float16)
+        if len(ids):
+            self.check_space("", int(half.shape[1]), writing=True)
         with self.db.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE chunk SET vector_state = 1, vector = ? WHERE id = ?",
                                  [(half[i].tobytes(), cid) for i, cid in enumerate(ids)])

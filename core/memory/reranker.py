@@ -8,14 +8,22 @@ candidate kind (memory, raw turn, passage). W_q and W_m start at zero, β at ``b
 cited items get reward +1 and shown-but-uncited −1, and one REINFORCE step with a baseline
 ascends Σ (r − b)·∇ log softmax(s/τ)_i. Plain numpy: the model is two matrices. Weights
 persist as safetensors.
+
+The width d is the embedder's (``dim``: a number, or a callable asked on first use so that the
+embedder loads only when the reranker is needed). Vectors of another width fail with an
+``EmbedderError``, except right after the embedder changed (the callable now gives their
+width): then weights learnt on the old embedder's vectors mean nothing and it starts fresh.
 """
 from __future__ import annotations
 
 import logging
 import threading
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
+
+from core.errors import EmbedderError
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +37,49 @@ def kind_index(kinds: list[str]) -> np.ndarray:
 class Reranker:
     """Scores K candidates for one query; learns from which shown ones were cited."""
 
-    def __init__(self, dim: int = 384, path: Path | None = None, beta0: float = 1.0) -> None:
-        self.dim = dim
+    def __init__(self, dim: int | Callable[[], int], path: Path | None = None, beta0: float = 1.0) -> None:
         self.path = Path(path) if path else None
+        self.beta0 = float(beta0)
+        self._dim_source = dim
+        self._dim: int | None = None
+        self._lock = threading.Lock()
+        if isinstance(dim, int):
+            self._start(dim)
+
+    def _start(self, dim: int) -> None:
+        """Fresh weights for ``dim``-wide vectors, then the saved ones if they are for that width."""
+        self._dim = int(dim)
         self.W_q = np.zeros((dim, dim), np.float32)
         self.W_m = np.zeros((dim, dim), np.float32)
-        self.beta = float(beta0)
+        self.beta = self.beta0
         self.bias = np.zeros(len(KINDS), np.float32)
         self.updates = 0
-        self._lock = threading.Lock()
         if self.path is not None and self.path.exists():
             self.load()
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            assert callable(self._dim_source)
+            dim = int(self._dim_source())
+            with self._lock:
+                if self._dim is None:
+                    self._start(dim)
+        assert self._dim is not None
+        return self._dim
+
+    def _fit(self, width: int) -> None:
+        """Vectors ``width`` wide are coming: fine, a fresh start for a changed embedder, or an EmbedderError."""
+        if width == self.dim:
+            return
+        if callable(self._dim_source) and int(self._dim_source()) == width:
+            log.warning("the embedder changed (%d -> %d wide); the reranker starts from scratch", self.dim, width)
+            with self._lock:
+                if self._dim != width:
+                    self._start(width)
+            return
+        raise EmbedderError(f"The memory reranker works on {self.dim}-wide vectors but was given {width}-wide ones.",
+                            "Run 'mnemo reembed' so that every stored vector comes from the embedder now set.")
 
     # ---- scoring --------------------------------------------------------------------------------
     def scores(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None = None,
@@ -47,6 +87,10 @@ class Reranker:
         """q [d], M [K, d], prior [K], kinds [K] (indices into KINDS) -> scores [K]."""
         if len(M) == 0:
             return np.zeros(0, np.float32)
+        self._fit(int(np.shape(q)[-1]))
+        if np.shape(M)[-1] != self.dim:
+            raise EmbedderError(f"The memory reranker was given {np.shape(M)[-1]}-wide candidate vectors for a "
+                                f"{self.dim}-wide query.", "Run 'mnemo reembed' to embed every stored text again.")
         with self._lock:
             return self._scores(q, M, prior, kinds)[0]
 
@@ -76,6 +120,7 @@ class Reranker:
         """One REINFORCE step; returns the mean advantage. ``shown`` index rows of M."""
         if not shown or len(M) == 0:
             return 0.0
+        self._fit(int(np.shape(q)[-1]))
         with self._lock:
             s, qp, _ = self._scores(q, M, prior, kinds)
             z = s / tau
@@ -100,7 +145,7 @@ class Reranker:
 
     # ---- persistence ------------------------------------------------------------------------------
     def save(self) -> None:
-        if self.path is None:
+        if self.path is None or self._dim is None:
             return
         from safetensors.numpy import save_file
 

@@ -8,7 +8,6 @@ The fused score becomes the reranker's prior p in [0, 1].
 """
 from __future__ import annotations
 
-import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,9 +17,11 @@ import numpy as np
 
 from core.memory.reranker import Reranker, kind_index
 from core.memory.store import MEMORIES, TURNS, MemoryStore
+from core.ports import DocumentSearch, TextEmbedder
 from core.search.fusion import rrf
+from core.store.embedding import embed_query, embed_texts
 
-_THREADS = threading.Lock()
+__all__ = ["Candidate", "Retrieved", "Retriever", "DEFAULT_WEIGHTS", "embed_query", "embed_texts", "features"]
 
 # Weights of the rankings in the fusion (BM25 is the stronger signal on conversations; MiniLM
 # misses names and rare words): memory-bm25, memory-dense, turn-bm25, turn-dense, passages.
@@ -56,26 +57,6 @@ class Retrieved:
         return [int(i) for i in np.argsort(-self.scores, kind="stable")]
 
 
-def embed_texts(embedder: Any, texts: list[str]) -> np.ndarray:
-    """Embed on one CPU thread: on a shared 2-core machine torch's second thread costs more than it
-    saves (measured 6.6 s vs 11.2 s for 116 turns under load), and a query is only a few tokens."""
-    if getattr(embedder, "device", "cpu") != "cpu":
-        return embedder.embed(texts)
-    import torch
-
-    with _THREADS:
-        before = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return embedder.embed(texts)
-        finally:
-            torch.set_num_threads(before)
-
-
-def embed_query(embedder: Any, text: str) -> np.ndarray:
-    return embed_texts(embedder, [text])[0]
-
-
 def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The reranker's inputs for candidates: vectors [K, d], priors [K], kind indices [K]."""
     return (np.stack([c.vec for c in cands]), np.array([c.prior for c in cands], np.float32),  # type: ignore[misc]
@@ -85,22 +66,24 @@ def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray
 class Retriever:
     """Hybrid top-K + reranking over one store (and documents, when given)."""
 
-    def __init__(self, store: MemoryStore, embedder: Callable[[], Any], reranker: Reranker,
-                 documents: Callable[[], Any] | None = None, weights: dict[str, float] | None = None,
+    def __init__(self, store: MemoryStore, embedder: Callable[[], TextEmbedder], reranker: Reranker,
+                 documents: DocumentSearch | None = None, weights: dict[str, float] | None = None,
                  rrf_k: Callable[[], int] = lambda: 60) -> None:
         self.store = store
         self._embedder = embedder
         self.reranker = reranker
-        self._documents = documents or (lambda: None)
+        self._documents = documents
         self.weights = dict(DEFAULT_WEIGHTS, **(weights or {}))
         self._rrf_k = rrf_k
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qcache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 
     def query_vector(self, query: str) -> np.ndarray:
-        v = self._qcache.get(query)
+        embedder = self._embedder()
+        key = (id(embedder), query)  # another embedder (a changed setting) has other vectors
+        v = self._qcache.get(key)
         if v is None:
-            v = embed_query(self._embedder(), query)
-            self._qcache[query] = v
+            v = embed_query(embedder, query)
+            self._qcache[key] = v
             while len(self._qcache) > 256:
                 self._qcache.popitem(last=False)
         return v
@@ -123,9 +106,8 @@ class Retriever:
                          [("turn", i) for i, _ in self.store.dense(TURNS, q, n)]]
             weights += [w["turn_kw"], w["turn_dense"]]
         passages: dict[int, Any] = {}
-        docs = self._documents()
-        if docs is not None and hasattr(docs, "search"):
-            hits = docs.search(query, k)
+        if self._documents is not None:
+            hits = self._documents.search(query, k)
             passages = {int(h.chunk_id): h for h in hits}
             rankings.append([("passage", int(h.chunk_id)) for h in hits])
             weights.append(w["passage"])
@@ -172,7 +154,7 @@ class Retriever:
                 out.append(c)
                 pending_passages.append(c)
         if pending_passages:
-            vecs = self._embedder().embed([c.text[:1000] for c in pending_passages])
+            vecs = embed_texts(self._embedder(), [c.text[:1000] for c in pending_passages])
             for c, v in zip(pending_passages, vecs):
                 c.vec = v
         return out

@@ -18,6 +18,8 @@ from core.memory.reranker import Reranker
 from core.memory.retrieval import Retriever
 from core.memory.scheduler import IdleReflection
 from core.memory.store import MemoryStore, TurnIn
+from core.store.embedding import dim_of
+from core.ports import DocumentSearch
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +34,16 @@ class MemoryService:
     """Everything reflective memory does for one data folder."""
 
     def __init__(self, db: Any, vectors: Any, conversations: Any, settings_store: Any, llm: Callable[[], Any] | None,
-                 embedder: Callable[[], Any], models_dir: Path, documents: Callable[[], Any] | None = None,
-                 dim: int = 384) -> None:
+                 embedder: Callable[[], Any], models_dir: Path, documents: DocumentSearch | None = None,
+                 dim: int | None = None) -> None:
         self.db = db
         self.conversations = conversations
         self.settings_store = settings_store
         self.store = MemoryStore(db, vectors, embedder)
         self.reflector = Reflector(self.store, llm, lambda: self.settings.reflection.merge_candidates)
-        self.reranker = Reranker(dim, Path(models_dir) / "reranker.safetensors")
+        # the reranker's width is the embedder's, asked when it is first needed (the embedder loads lazily)
+        self.reranker = Reranker(dim if dim is not None else (lambda: dim_of(embedder())),
+                                 Path(models_dir) / "reranker.safetensors")
         self.retriever = Retriever(self.store, embedder, self.reranker, documents,
                                    rrf_k=lambda: self.settings.retrieval.rrf_k)
         self.idle = IdleReflection(self.pending_conversations, self.reflect_conversation, lambda: self.settings)

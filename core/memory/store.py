@@ -2,21 +2,27 @@
 
 Every write goes to SQLite first (one transaction, with a float32 copy of the vector so
 Chroma can be rebuilt), then to Chroma. Searches return ``(id, score)`` rankings that the
-retrieval pipeline fuses.
+retrieval pipeline fuses. Vectors written and queries searched are checked against the
+embedder recorded for the collection (``core.store.embedding.VectorSpaces``). The in-memory
+copies for exact search (``_vec``, ``_mat``) are shared by the chat, reflection and import
+threads: one lock guards them, and a matrix built while a write happened is not kept.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import text as sql
-from sqlmodel import select
+from sqlmodel import col, select
 
-from core.errors import MnemoError
+from core.errors import EmbedderError, MnemoError
 from core.memory.tables import Memory, MemoryRevision, MemoryTurn
+from core.ports import TextEmbedder
 from core.search.fusion import fts5_query
+from core.store.embedding import VectorSpaces, dim_of, embed_texts, embedder_name
 from core.store.tables import utcnow
 
 log = logging.getLogger(__name__)
@@ -62,18 +68,49 @@ class MemoryNotFound(MnemoError):
 class MemoryStore:
     """CRUD and search over turns and memories of one data folder."""
 
-    def __init__(self, db: Any, vectors: Any, embedder: Callable[[], Any]) -> None:
+    def __init__(self, db: Any, vectors: Any, embedder: Callable[[], TextEmbedder]) -> None:
         self.db = db
         self.vectors = vectors
         self._embedder = embedder
+        self.spaces = VectorSpaces.of(db)
+        self._lock = threading.Lock()  # guards _vec, _mat and _gen
         self._vec: dict[tuple[str, int], np.ndarray] = {}   # (collection, id) -> unit vector
         self._mat: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}  # collection -> (ids, matrix) for exact search
+        self._gen: dict[str, int] = {}  # collection -> writes so far (a matrix built across a write is stale)
+        self.spaces.on_change(self.drop_caches)
 
     # ---- embedding ----------------------------------------------------------------------------
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        from core.memory.retrieval import embed_texts
-
         return embed_texts(self._embedder(), list(texts))
+
+    def _check(self, collection: str, width: int, writing: bool) -> None:
+        """Vectors ``width`` wide of the current embedder belong in ``collection`` (else EmbedderError)."""
+        self.spaces.check(collection, embedder_name(self._embedder()), width, writing=writing,
+                          stored_width=lambda: self._stored_width(collection))
+
+    def _stored_width(self, collection: str) -> int | None:
+        table = "memory" if collection == MEMORIES else "memory_turn"
+        with self.db.engine.connect() as conn:
+            n = conn.execute(sql(f"SELECT length(vector) FROM {table} WHERE vector IS NOT NULL LIMIT 1")).scalar()
+        return None if n is None else int(n) // 4
+
+    def _cached(self, collection: str, items: Iterable[tuple[int, np.ndarray]] = (), gone: int | None = None) -> None:
+        """After a write: keep the new vectors, drop a forgotten one, and the collection's matrix."""
+        with self._lock:
+            self._gen[collection] = self._gen.get(collection, 0) + 1
+            self._mat[collection] = None
+            for rid, v in items:
+                self._vec[(collection, rid)] = v
+            if gone is not None:
+                self._vec.pop((collection, gone), None)
+
+    def drop_caches(self) -> None:
+        """Forget every in-memory vector (after a re-embed rewrote them in SQLite)."""
+        with self._lock:
+            for c in (MEMORIES, TURNS):
+                self._gen[c] = self._gen.get(c, 0) + 1
+            self._vec.clear()
+            self._mat.clear()
 
     # ---- turns ----------------------------------------------------------------------------------
     def add_turns(self, conversation_id: int, turns: Sequence[TurnIn], vecs: np.ndarray | None = None) -> list[MemoryTurn]:
@@ -81,7 +118,7 @@ class MemoryStore:
         if not turns:
             return []
         with self.db.session() as s:
-            known = {t.ref: t for t in s.exec(select(MemoryTurn).where(MemoryTurn.ref.in_([t.ref for t in turns])))}
+            known = {t.ref: t for t in s.exec(select(MemoryTurn).where(col(MemoryTurn.ref).in_([t.ref for t in turns])))}
         new = [t for t in turns if t.ref not in known]
         if new:
             if vecs is None or len(vecs) != len(turns):
@@ -89,6 +126,7 @@ class MemoryStore:
             else:
                 pos = {t.ref: i for i, t in enumerate(turns)}
                 new_vecs = np.stack([vecs[pos[t.ref]] for t in new])
+            self._check(TURNS, int(new_vecs.shape[1]), writing=True)
             rows = [MemoryTurn(ref=t.ref, conversation_id=conversation_id, speaker=t.speaker, text=t.line,
                                session_date=t.session_date, vector=_blob(v)) for t, v in zip(new, new_vecs)]
             with self.db.session() as s:
@@ -97,9 +135,8 @@ class MemoryStore:
                 for r in rows:
                     s.refresh(r)
             self.vectors.upsert(TURNS, [r.id for r in rows], new_vecs, [{"c": conversation_id} for _ in rows])
-            self._mat[TURNS] = None
-            for r, v in zip(rows, new_vecs):
-                self._vec[(TURNS, r.id)] = v  # type: ignore[index]
+            self._cached(TURNS, [(int(r.id), v) for r, v in zip(rows, new_vecs)])  # type: ignore[arg-type]
+            for r in rows:
                 known[r.ref] = r
         return [known[t.ref] for t in turns]
 
@@ -112,19 +149,20 @@ class MemoryStore:
         if not refs:
             return {}
         with self.db.session() as s:
-            return {t.ref: t for t in s.exec(select(MemoryTurn).where(MemoryTurn.ref.in_(refs)))}
+            return {t.ref: t for t in s.exec(select(MemoryTurn).where(col(MemoryTurn.ref).in_(refs)))}
 
     def turns(self, ids: Sequence[int]) -> dict[int, MemoryTurn]:
         if not ids:
             return {}
         with self.db.session() as s:
-            return {t.id: t for t in s.exec(select(MemoryTurn).where(MemoryTurn.id.in_(list(ids))))}  # type: ignore[misc]
+            return {t.id: t for t in s.exec(select(MemoryTurn).where(col(MemoryTurn.id).in_(list(ids))))}  # type: ignore[misc]
 
     # ---- memories -------------------------------------------------------------------------------
     def add(self, summary: str, sources: Sequence[str], turn_lines: Sequence[str], conversation_id: int | None,
             session_date: str = "", meta: dict | None = None, vec: np.ndarray | None = None) -> Memory:
         text = memory_text(summary, session_date, turn_lines)
         v = self.embed([text])[0] if vec is None else vec
+        self._check(MEMORIES, int(v.shape[0]), writing=True)
         m = Memory(summary=summary, text=text, sources=list(sources), conversation_id=conversation_id,
                    session_date=session_date, meta=meta or {}, vector=_blob(v))
         with self.db.session() as s:
@@ -132,8 +170,7 @@ class MemoryStore:
             s.flush()
             s.refresh(m)
         self.vectors.upsert(MEMORIES, [m.id], v[None, :], [{"c": conversation_id or 0}])  # type: ignore[list-item]
-        self._mat[MEMORIES] = None
-        self._vec[(MEMORIES, m.id)] = v  # type: ignore[index]
+        self._cached(MEMORIES, [(int(m.id), v)])  # type: ignore[arg-type]
         return m
 
     def add_many(self, items: Sequence[tuple[str, list[str], list[str], int | None, str, dict]],
@@ -144,6 +181,7 @@ class MemoryStore:
         texts = [memory_text(su, d, lines) for su, _, lines, _, d, _ in items]
         if vecs is None or len(vecs) != len(items):
             vecs = self.embed(texts)
+        self._check(MEMORIES, int(vecs.shape[1]), writing=True)
         rows = [Memory(summary=su, text=t, sources=list(src), conversation_id=cid, session_date=d, meta=meta or {},
                        vector=_blob(v)) for (su, src, _, cid, d, meta), t, v in zip(items, texts, vecs)]
         with self.db.session() as s:
@@ -152,9 +190,7 @@ class MemoryStore:
             for r in rows:
                 s.refresh(r)
         self.vectors.upsert(MEMORIES, [r.id for r in rows], vecs, [{"c": r.conversation_id or 0} for r in rows])
-        self._mat[MEMORIES] = None
-        for r, v in zip(rows, vecs):
-            self._vec[(MEMORIES, r.id)] = v  # type: ignore[index]
+        self._cached(MEMORIES, [(int(r.id), v) for r, v in zip(rows, vecs)])  # type: ignore[arg-type]
         return rows
 
     def get(self, memory_id: int) -> Memory:
@@ -168,7 +204,7 @@ class MemoryStore:
         if not ids:
             return {}
         with self.db.session() as s:
-            return {m.id: m for m in s.exec(select(Memory).where(Memory.id.in_(list(ids))))}  # type: ignore[misc]
+            return {m.id: m for m in s.exec(select(Memory).where(col(Memory.id).in_(list(ids))))}  # type: ignore[misc]
 
     def list(self, query: str = "", limit: int = 100, offset: int = 0) -> list[Memory]:
         with self.db.session() as s:
@@ -196,6 +232,7 @@ class MemoryStore:
         turns = self._ordered_turns(new_sources)
         text = memory_text(summary, old.session_date, [t.text for t in turns])
         v = self.embed([text])[0]
+        self._check(MEMORIES, int(v.shape[0]), writing=True)
         with self.db.session() as s:
             m = s.get(Memory, memory_id)
             assert m is not None
@@ -205,8 +242,7 @@ class MemoryStore:
             s.flush()
             s.refresh(m)
         self.vectors.upsert(MEMORIES, [memory_id], v[None, :], [{"c": m.conversation_id or 0}])
-        self._mat[MEMORIES] = None
-        self._vec[(MEMORIES, memory_id)] = v
+        self._cached(MEMORIES, [(memory_id, v)])
         return m
 
     def _ordered_turns(self, refs: Sequence[str]) -> list[MemoryTurn]:
@@ -235,13 +271,15 @@ class MemoryStore:
             s.exec(sql("DELETE FROM memory_revision WHERE memory_id = :i").bindparams(i=memory_id))  # type: ignore[call-overload]
             s.exec(sql("DELETE FROM memory WHERE id = :i").bindparams(i=memory_id))  # type: ignore[call-overload]
         self.vectors.delete(MEMORIES, [memory_id])
-        self._mat[MEMORIES] = None
-        self._vec.pop((MEMORIES, memory_id), None)
+        self._cached(MEMORIES, gone=memory_id)
 
     # ---- vectors ---------------------------------------------------------------------------------
     def vectors_of(self, collection: str, ids: Sequence[int]) -> np.ndarray:
         """Unit vectors of memories or turns, from the cache or SQLite (never re-embedded)."""
-        missing = [i for i in ids if (collection, i) not in self._vec]
+        with self._lock:
+            got = {i: self._vec[(collection, i)] for i in ids if (collection, i) in self._vec}
+            gen = self._gen.get(collection, 0)
+        missing = [i for i in ids if i not in got]
         if missing:
             table = "memory" if collection == MEMORIES else "memory_turn"
             with self.db.engine.connect() as conn:
@@ -249,10 +287,25 @@ class MemoryStore:
                 for rid, blob in conn.execute(q):
                     v = _unblob(blob)
                     if v is not None:
-                        self._vec[(collection, rid)] = v
-        dim = next(iter(self._vec.values())).shape[0] if self._vec else 384
-        return np.stack([self._vec.get((collection, i), np.zeros(dim, np.float32)) for i in ids]) if ids else \
-            np.zeros((0, dim), np.float32)
+                        got[rid] = v
+            with self._lock:
+                for rid in missing if self._gen.get(collection, 0) == gen else ():  # none if a write came between
+                    if rid in got:
+                        self._vec[(collection, rid)] = got[rid]
+        if not ids:
+            return np.zeros((0, self._dim(collection)), np.float32)
+        dim = next(iter(got.values())).shape[0] if got else self._dim(collection)
+        return np.stack([got.get(i, np.zeros(dim, np.float32)) for i in ids])
+
+    def _dim(self, collection: str) -> int:
+        """The width of the collection's vectors: as recorded, else as stored, else the embedder's."""
+        space = self.spaces.get(collection)
+        if space is not None and (space.target_dim or space.dim):
+            return int(space.target_dim or space.dim)
+        width = self._stored_width(collection)
+        if width is not None:
+            return width
+        return dim_of(self._embedder())
 
     def rebuild_vectors(self) -> int:
         """Rebuild both Chroma collections from the vectors kept in SQLite."""
@@ -267,20 +320,28 @@ class MemoryStore:
     # ---- search ----------------------------------------------------------------------------------
     def dense(self, collection: str, qvec: np.ndarray, n: int) -> list[tuple[int, float]]:
         """Nearest vectors: exact search over an in-memory copy up to EXACT_MAX rows, Chroma above."""
+        q = np.asarray(qvec, np.float32)
+        self._check(collection, int(q.shape[-1]), writing=False)
         mat = self._matrix(collection)
         if mat is None:
-            hits = self.vectors.query(collection, qvec, n)
+            hits = self.vectors.query(collection, q, n)
             return [(int(h.id), 1.0 - h.distance) for h in hits]
         ids, M = mat
         if len(ids) == 0:
             return []
-        sims = M @ np.asarray(qvec, np.float32)
+        if M.shape[1] != q.shape[-1]:
+            raise EmbedderError(f"The stored {'memories' if collection == MEMORIES else 'chat turns'} are "
+                                f"{M.shape[1]} wide but the query is {q.shape[-1]} wide.",
+                                "Run 'mnemo reembed' to embed them again with the embedder now set.")
+        sims = M @ q
         top = np.argpartition(-sims, min(n, len(ids)) - 1)[:n] if len(ids) > n else np.arange(len(ids))
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(int(ids[i]), float(sims[i])) for i in top]
 
     def _matrix(self, collection: str) -> tuple[np.ndarray, np.ndarray] | None:
-        cached = self._mat.get(collection)
+        with self._lock:
+            cached = self._mat.get(collection)
+            gen = self._gen.get(collection, 0)
         if cached is not None:
             return cached
         table = "memory" if collection == MEMORIES else "memory_turn"
@@ -290,8 +351,10 @@ class MemoryStore:
                 return None
             rows = conn.execute(sql(f"SELECT id, vector FROM {table} WHERE vector IS NOT NULL ORDER BY id")).fetchall()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
-        M = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 384), np.float32)
-        self._mat[collection] = (ids, M)
+        M = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 0), np.float32)
+        with self._lock:
+            if self._gen.get(collection, 0) == gen:  # no write since it was read: keep it
+                self._mat[collection] = (ids, M)
         return ids, M
 
     def keyword(self, collection: str, query: str, n: int) -> list[tuple[int, float]]:

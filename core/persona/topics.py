@@ -4,7 +4,9 @@ Incremental: a new item joins the nearest topic when it is close enough to the t
 centroid; items that fit nowhere wait until enough of them cluster together
 (agglomerative clustering, cosine, average linkage) to make a new topic. A topic is
 (re)named when it is new or has grown by half since it was last named. Vectors are kept
-in Chroma (collection ``persona_items``), keyed by the item's ref.
+in Chroma (collection ``persona_items``), keyed by the item's ref; the embedder that made
+them is recorded (``core.store.embedding.VectorSpaces``) and new items of another embedder
+fail with an ``EmbedderError`` until ``mnemo reembed`` has embedded the items again.
 """
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ from core.errors import Cancelled
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.persona.tables import PersonaTopic, PersonaTopicItem
 from core.store.db import Database
+from core.store.embedding import VectorSpaces, checked, embedder_name
 from core.store.tables import utcnow
+from core.ports import ChatModel, EmbedderLoader, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +65,12 @@ def _locked(fn: Callable) -> Callable:
 class TopicStore:
     """Keeps topic items, their vectors and the topics themselves up to date."""
 
-    def __init__(self, db: Database, vectors: Any, embedder: Callable[[], Any], llm: Callable[[], Any] | None,
+    def __init__(self, db: Database, vectors: VectorStore, embedder: EmbedderLoader,
+                 llm: Callable[[], ChatModel | None] | None,
                  redact: Callable[[str], str] = lambda t: t, stop_words: Callable[[], set[str]] = set) -> None:
         self.db = db
         self.vectors = vectors
+        self._spaces = VectorSpaces.of(db)
         self._embedder = embedder
         self._llm = llm
         self._redact = redact
@@ -94,7 +100,10 @@ class TopicStore:
         fresh = [(r, t, d) for r, t, d in items if r not in known and len(t.strip()) >= 20]
         if not fresh:
             return 0
-        vecs = self._embedder().embed([t for _, t, _ in fresh])
+        embedder = self._embedder()
+        vecs = checked(embedder, embedder.embed([t for _, t, _ in fresh]), len(fresh))
+        self._spaces.check(COLLECTION, embedder_name(embedder), int(vecs.shape[1]), writing=True,
+                           stored_width=lambda: self.vectors.width(COLLECTION))  # type: ignore[attr-defined]
         self.vectors.upsert(COLLECTION, [r for r, _, _ in fresh], vecs, [{"d": d if d is not None else -1} for _, _, d in fresh])
         with self.db.session() as s:
             for r, t, d in fresh:
@@ -155,6 +164,7 @@ class TopicStore:
             items = list(s.exec(select(PersonaTopicItem)))
         if not items:
             return set()
+        self._spaces.check_ready(COLLECTION)  # half re-embedded vectors would place items by two embedders
         vec = self._vectors([it.ref for it in items])
         items = [it for it in items if it.ref in vec]
         placed = [it for it in items if it.topic_id is not None]

@@ -1,11 +1,15 @@
 """The Chroma vector index: vectors only, keyed by SQLite ids, rebuildable from SQLite.
 
 Embeddings are always passed explicitly (Chroma's default embedding function would
-download a model) and Chroma's telemetry is off.
+download a model) and Chroma's telemetry is off. A collection has a fixed width once it
+holds a vector (even after every vector is deleted): an empty one of another width is
+dropped and made again; vectors of another width than a collection that holds some fail
+with an ``EmbedderError`` that says to re-embed (``mnemo reembed``).
 """
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +17,25 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from core.errors import StorageError
+from core.errors import EmbedderError, StorageError
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+_WIDTH = re.compile(r"expecting embedding with dimension of (\d+), got (\d+)")
+
+
+def _width_error(exc: Exception) -> tuple[int, int] | None:
+    """(collection width, given width) when ``exc`` is Chroma refusing vectors of another width."""
+    m = _WIDTH.search(str(exc))
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def width_mismatch(name: str, expected: int, got: int) -> EmbedderError:
+    return EmbedderError(
+        f"The vector index '{name}' holds {expected}-wide vectors but was given {got}-wide ones: "
+        "the embedder changed since they were made.",
+        "Run 'mnemo reembed' to embed the stored texts again with the embedder now set "
+        "(or set model.embedder_path back).")
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,17 @@ class VectorIndex:
         step = 4000
         for start in range(0, len(kwargs["ids"]), step):
             part = {k: v[start:start + step] for k, v in kwargs.items()}
-            col.upsert(**part)
+            try:
+                col.upsert(**part)
+            except Exception as exc:
+                widths = _width_error(exc)
+                if widths is None:
+                    raise
+                if col.count() != 0:
+                    raise width_mismatch(name, *widths) from exc
+                self.drop(name)  # empty, but made for another width: make it again
+                col = self.collection(name)
+                col.upsert(**part)
 
     def delete(self, name: str, ids: Iterable[str | int]) -> None:
         ids = [str(i) for i in ids]
@@ -83,8 +113,14 @@ class VectorIndex:
         count = col.count()
         if count == 0 or n <= 0:
             return []
-        res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                        n_results=min(n, count), where=where, include=["distances", "metadatas"])
+        try:
+            res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
+                            n_results=min(n, count), where=where, include=["distances", "metadatas"])
+        except Exception as exc:
+            widths = _width_error(exc)
+            if widths is None:
+                raise
+            raise width_mismatch(name, *widths) from exc
         ids = res["ids"][0]
         dists = res["distances"][0]
         metas = (res.get("metadatas") or [[{}] * len(ids)])[0]
@@ -92,6 +128,12 @@ class VectorIndex:
 
     def count(self, name: str) -> int:
         return self.collection(name).count()
+
+    def width(self, name: str) -> int | None:
+        """The width of the vectors collection ``name`` holds (None when it holds none)."""
+        got = self.collection(name).get(limit=1, include=["embeddings"])
+        emb = got.get("embeddings")
+        return int(len(emb[0])) if emb is not None and len(emb) else None
 
     def ids(self, name: str) -> set[str]:
         return set(self.collection(name).get(include=[])["ids"])

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from models.decoder.vocab import CompactVocab
+from models.threads import one_thread
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +94,8 @@ def mix_logprobs(base_logits: np.ndarray, mem_logp: Any, vocab_ids: Any, alpha: 
 def _single_threaded(fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn`` with one torch thread: per-token decoder steps are tiny, and extra threads
     only fight llama.cpp's own threads for the cores (measured 14x slower on 2 busy cores)."""
-    import torch
-
-    n = torch.get_num_threads()
-    if n == 1:
+    with one_thread():
         return fn(*args)
-    torch.set_num_threads(1)
-    try:
-        return fn(*args)
-    finally:
-        torch.set_num_threads(n)
 
 
 class MemoryDecoderProcessor:
