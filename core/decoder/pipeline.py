@@ -74,7 +74,7 @@ def build(texts: Sequence[str], model_path: str, folder: Path, *, window: int = 
         ds = build_datastore(list(texts), model_path, window, report, stop, n_threads=n_threads,
                              n_gpu_layers=n_gpu_layers, meta=meta)
     except BuildStopped:
-        raise Cancelled("Building the datastore was cancelled; nothing was changed.")
+        raise Cancelled("Building the datastore was cancelled; nothing was changed.") from None
     except ValueError as exc:
         raise MnemoError(f"Cannot build the memory decoder's datastore: {exc}.",
                          "Import documents or chat first, then run 'mnemo decoder build' again.") from exc
@@ -88,7 +88,7 @@ def build(texts: Sequence[str], model_path: str, folder: Path, *, window: int = 
     try:
         D, I = knn.search(index, ds.keys, kk + 1, progress=report, should_stop=stop)
     except KeyboardInterrupt:
-        raise Cancelled("Building the datastore was cancelled; nothing was changed.")
+        raise Cancelled("Building the datastore was cancelled; nothing was changed.") from None
     D, I = knn.drop_self(D, I, np.arange(N), kk)
     tau = tau_scale * knn.median_nearest(D)
     vocab = ds.vocab()
@@ -176,7 +176,7 @@ def train(folder: Path, out: Path, train_cfg: Any, *, resume: bool = False, reco
         res = train_decoder(model, ds, targets, tr, train_cfg, report, stop, state_path=out / "train_state.pt",
                             resume=resume, held_wins=held)
     except TrainingStopped:
-        raise Cancelled("Training was cancelled; run 'mnemo decoder train --resume' to continue.")
+        raise Cancelled("Training was cancelled; run 'mnemo decoder train --resume' to continue.") from None
     heldout = heldout_figures(model, ds, held, device)
     rec = {**(record or {}), "train": train_cfg.to_json(), "heldout": heldout, "history": res.history,
            "corpus": {**ds.meta, "n_tokens": int(len(ds.tokens)), "n_windows": ds.n_windows}}
@@ -195,7 +195,7 @@ def heldout_figures(model: Any, ds: Any, held: np.ndarray, device: str) -> dict[
     rows = np.concatenate([np.arange(key_off[w], key_off[w + 1]) for w in held])
     base = ds.base_lp[rows].astype(np.float64)
     mem = decoder_logprobs(model, [ds.window(int(w)) for w in held], ds.vocab(), device)
-    figs = {"positions": int(len(rows)), "base_ppl": float(np.exp(-base.mean())),
+    figs: dict[str, Any] = {"positions": int(len(rows)), "base_ppl": float(np.exp(-base.mean())),
             "decoder_ppl_in_corpus": float(np.exp(-mem[np.isfinite(mem)].mean())) if np.isfinite(mem).any() else None}
     figs["mixed_ppl"] = {f"{a:.1f}": mixture_ppl(base, mem, a) for a in (0.2, 0.4, 0.6, 0.8)}
     return figs
