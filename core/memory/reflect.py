@@ -242,6 +242,19 @@ class Reflector:
         t0 = time.perf_counter()
         new_vecs = self.store.embed([memory_text(n, session_date, lines) for n, _, lines, _, _, _ in items])
         stats.seconds_embed += time.perf_counter() - t0
+        targets = self._merge_targets(notes, new_vecs, stats)
+        to_add, add_idx = self._merge(items, targets, stats)
+        t0 = time.perf_counter()
+        added = self.store.add_many(to_add, new_vecs[add_idx] if add_idx else None)
+        self.store.add_turns(conversation_id, turns, vecs)  # marks the session reflected
+        stats.seconds_embed += time.perf_counter() - t0
+        stats.added += len(added)
+        stats.memory_ids += [m.id for m in added]  # type: ignore[misc]
+        stats.seconds_total = time.perf_counter() - t_start
+        return stats
+
+    def _merge_targets(self, notes: list[str], new_vecs: np.ndarray, stats: ReflectionStats) -> dict[int, int | None]:
+        """For each new note close to stored memories, the model's choice: the memory to merge into, or None."""
         ask: list[int] = []
         cands: list[list[tuple[int, str]]] = []
         for j, v in enumerate(new_vecs):
@@ -250,11 +263,14 @@ class Reflector:
                 stored = self.store.many([mid for mid, _ in near])
                 ask.append(j)
                 cands.append([(mid, stored[mid].summary) for mid, _ in near if mid in stored])
-        targets: dict[int, int | None] = {}
-        if ask:
-            for j, tgt in zip(ask, self.decide([notes[j] for j in ask], cands, stats)):
-                targets[j] = tgt
-        to_add: list = []
+        if not ask:
+            return {}
+        return dict(zip(ask, self.decide([notes[j] for j in ask], cands, stats)))
+
+    def _merge(self, items: list[Any], targets: dict[int, int | None],
+               stats: ReflectionStats) -> tuple[list[Any], list[int]]:
+        """Merge the items that have a target (while the memory's sources stay few); return the rest to add."""
+        to_add: list[Any] = []
         add_idx: list[int] = []
         for j, item in enumerate(items):
             tgt = targets.get(j)
@@ -269,11 +285,4 @@ class Reflector:
                     continue
             to_add.append(item)
             add_idx.append(j)
-        t0 = time.perf_counter()
-        added = self.store.add_many(to_add, new_vecs[add_idx] if add_idx else None)
-        self.store.add_turns(conversation_id, turns, vecs)  # marks the session reflected
-        stats.seconds_embed += time.perf_counter() - t0
-        stats.added += len(added)
-        stats.memory_ids += [m.id for m in added]  # type: ignore[misc]
-        stats.seconds_total = time.perf_counter() - t_start
-        return stats
+        return to_add, add_idx
