@@ -222,8 +222,7 @@ def test_services_build_documents(home):
 
     with Services(home) as s:
         # Passages reach the chat through the memory provider, which reads this DocumentService.
-        assert s.memory.provider in s.chat.providers and s.memory.retriever._documents() is s.documents
-        assert callable(s.rebuild_vectors)
+        assert s.memory.provider in s.chat.providers and s.memory.retriever._documents is s.documents
 
 
 def test_update_reuses_vectors_of_unchanged_chunks(services, shared_embedder, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from app.cli.main import main
 from core.chat.citations import parse_citations
 from core.memory.store import MEMORIES
-from tests.fakes import FakeChatModel
+from tests.fakes import FakeChatModel, FakeDocuments
 
 
 def _notes(messages, schema):
@@ -108,23 +108,14 @@ def test_idle_reflection_waits_for_quiet(mem_services):
 
 
 def test_document_passages_join_the_candidates(mem_services):
-    from core.documents.model import PassageHit
-
     s = mem_services
     _history(s)
     s.memory.reflect_pending()
-
-    class Docs:
-        def search(self, query, k=20):
-            return [PassageHit(chunk_id=9, document_id=2, text="Clara's school is the Liceu in Porto.",
-                               source="letters.pdf p. 2", score=1.0)]
-
-    real, s.documents = s.documents, Docs()
-    try:
-        got = s.memory.retriever.retrieve("Which school does Clara teach at?", k=10)
-    finally:
-        s.documents = real
+    docs = FakeDocuments()
+    chunk = docs.add("Clara's school is the Liceu in Porto.", name="letters.pdf")
+    s.memory.retriever._documents = docs
+    got = s.memory.retriever.retrieve("Which school does Clara teach at?", k=10)
     kinds = {c.kind for c in got.candidates}
     assert "passage" in kinds and "memory" in kinds
     p = next(c for c in got.candidates if c.kind == "passage")
-    assert p.ref == "chunk:9" and p.vec is not None and p.source == "letters.pdf p. 2"
+    assert p.ref == f"chunk:{chunk.id}" and p.vec is not None and p.source == chunk.source
