@@ -5,6 +5,7 @@ import argparse
 import json
 from pathlib import Path
 
+from app.cli.reembed_cmd import settings_notice
 from app.paths import DataPaths
 from core.settings import SettingsStore
 
@@ -50,12 +51,11 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "get":
         print(_fmt(store.get(args.key)))
         return 0
-    if args.action == "set":
-        value = store.set(args.key, args.value)
-        print(f"{args.key} = {_fmt(value)}")
-        return 0
-    if args.action == "reset":
-        value = store.reset(args.key)
-        print(f"{args.key} = {_fmt(value)} (default)")
+    if args.action in ("set", "reset"):
+        value = store.set(args.key, args.value) if args.action == "set" else store.reset(args.key)
+        print(f"{args.key} = {_fmt(value)}" + (" (default)" if args.action == "reset" else ""))
+        notice = settings_notice(args.key)
+        if notice:
+            print(notice)
         return 0
     return 1

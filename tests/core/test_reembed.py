@@ -234,3 +234,13 @@ def test_the_cli_says_how_many_items_then_reembeds(services, capsys):
     assert services.memory.search("Where does Clara teach?", k=3)
     assert reembed_cmd.run(args, services) == 0 and "nothing to re-embed" in capsys.readouterr().out
     assert reembed_cmd.settings_notice("model.embedder_path") and reembed_cmd.settings_notice("model.path") is None
+
+
+def test_settings_set_of_the_embedder_says_a_reembed_is_needed(home, capsys):
+    from app.cli.main import main
+
+    assert main(["settings", "set", "model.embedder_path", str(home / "other-embedder")]) == 0
+    out = capsys.readouterr().out
+    assert "model.embedder_path = " in out and "mnemo reembed" in out
+    assert main(["settings", "set", "generation.temperature", "0.3"]) == 0
+    assert "reembed" not in capsys.readouterr().out
