@@ -103,7 +103,7 @@ class TopicStore:
         embedder = self._embedder()
         vecs = checked(embedder, embedder.embed([t for _, t, _ in fresh]), len(fresh))
         self._spaces.check(COLLECTION, embedder_name(embedder), int(vecs.shape[1]), writing=True,
-                           stored_width=lambda: self.vectors.width(COLLECTION))  # type: ignore[attr-defined]
+                           stored_width=lambda: self.vectors.width(COLLECTION))
         self.vectors.upsert(COLLECTION, [r for r, _, _ in fresh], vecs, [{"d": d if d is not None else -1} for _, _, d in fresh])
         with self.db.session() as s:
             for r, t, d in fresh:
@@ -209,13 +209,7 @@ class TopicStore:
 
     # ---- internals --------------------------------------------------------------------------------------------
     def _vectors(self, refs: list[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        col_ = self.vectors.collection(COLLECTION)
-        for start in range(0, len(refs), 2000):
-            got = col_.get(ids=refs[start:start + 2000], include=["embeddings"])
-            for i, e in zip(got["ids"], got["embeddings"]):
-                out[i] = _unit(np.asarray(e, dtype=np.float32))
-        return out
+        return {i: _unit(v) for i, v in self.vectors.vectors(COLLECTION, refs).items()}
 
     def _recount(self, topic_ids: set[int]) -> None:
         with self.db.session() as s:

@@ -162,7 +162,7 @@ class Reembedder:
 
     def _stored_width(self, src: _Source) -> int | None:
         if not src.width_sql:
-            return self.vectors.width(src.collection)  # type: ignore[attr-defined]
+            return self.vectors.width(src.collection)
         with self.db.engine.connect() as conn:
             w = conn.execute(sql(src.width_sql)).scalar()
         return None if w is None else int(w)

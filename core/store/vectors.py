@@ -135,6 +135,17 @@ class VectorIndex:
         emb = got.get("embeddings")
         return int(len(emb[0])) if emb is not None and len(emb) else None
 
+    def vectors(self, name: str, ids: Sequence[str | int]) -> dict[str, np.ndarray]:
+        """The stored vectors of ``ids`` (those the collection has), by id."""
+        col = self.collection(name)
+        out: dict[str, np.ndarray] = {}
+        keys = [str(i) for i in ids]
+        for start in range(0, len(keys), 2000):
+            got = col.get(ids=keys[start:start + 2000], include=["embeddings"])
+            for i, e in zip(got["ids"], got["embeddings"]):
+                out[i] = np.asarray(e, dtype=np.float32)
+        return out
+
     def ids(self, name: str) -> set[str]:
         return set(self.collection(name).get(include=[])["ids"])
 
