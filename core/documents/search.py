@@ -30,7 +30,7 @@ from core.documents.store import COLLECTION, DocumentStore
 from core.errors import EmbedderError
 from core.ports import TextEmbedder
 from core.search.fusion import STOPWORDS, rrf
-from core.store.embedding import embed_query, embedder_name
+from core.store.embedding import embed_query
 
 __all__ = ["COLLECTION", "HybridSearch", "budget_terms", "embed_query", "index_terms"]
 
@@ -100,7 +100,7 @@ class HybridSearch:
         if not self.store.has_chunks():  # nothing imported: do not load the embedder for nothing
             return []
         emb = self._query_vector(query)
-        self.store.check_space(embedder_name(self._embedder()), int(emb.shape[-1]), writing=False)
+        self.store.check_space(self._embedder().name, int(emb.shape[-1]), writing=False)
         # Cosine distance; a passage unrelated in meaning (similarity < MIN_SIMILARITY) is no hit.
         return [(int(h.id), 1.0 - float(h.distance)) for h in self.vectors.query(COLLECTION, emb, n)
                 if 1.0 - h.distance >= MIN_SIMILARITY]

@@ -26,6 +26,10 @@ from core.documents.store import DocumentStore, PendingRow
 from core.documents.watch import FolderPoller
 from core.errors import Cancelled, ImportFailed, MnemoError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
+from core.ports import EmbedderLoader, VectorStore
+from core.settings import SettingsStore
+from core.store.db import Database
+from core.store.embedding import checked
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,7 @@ EMBED_BATCH = 128
 class DocumentService:
     """Imports, updates, forgets and searches the user's documents."""
 
-    def __init__(self, db: Any, vectors: Any, embedder: Callable[[], Any], settings_store: Any) -> None:
+    def __init__(self, db: Database, vectors: VectorStore, embedder: EmbedderLoader, settings_store: SettingsStore) -> None:
         self.store = DocumentStore(db)
         self.vectors = vectors
         self._embedder = embedder
@@ -133,7 +137,6 @@ class DocumentService:
 
     def _import_one(self, cand: Candidate, report: ImportReport, owner_self: bool) -> list[PendingRow]:
         path = str(cand.path)
-        name = cand.path.name
         try:
             data = cand.path.read_bytes()
         except OSError as exc:
@@ -193,7 +196,10 @@ class DocumentService:
         fresh = [i for i, row in enumerate(batch) if not row[3]]  # rows without a reusable stored vector
         parts: dict[int, np.ndarray] = {}
         if fresh:
-            new = np.asarray(self._embedder().embed([batch[i][2] for i in fresh]), dtype=np.float32)
+            embedder = self._embedder()
+            # the chunks' vectors must come from the embedder that made the stored ones (or none yet)
+            self.store.check_space(embedder.name, embedder.dim, writing=True)
+            new = checked(embedder, embedder.embed([batch[i][2] for i in fresh]), len(fresh))
             parts.update(zip(fresh, new))
         for i, row in enumerate(batch):
             if row[3]:

@@ -18,7 +18,6 @@ from core.memory.reranker import Reranker
 from core.memory.retrieval import Retriever
 from core.memory.scheduler import IdleReflection
 from core.memory.store import MemoryStore, TurnIn
-from core.store.embedding import dim_of
 from core.ports import DocumentSearch
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class MemoryService:
         self.store = MemoryStore(db, vectors, embedder)
         self.reflector = Reflector(self.store, llm, lambda: self.settings.reflection.merge_candidates)
         # the reranker's width is the embedder's, asked when it is first needed (the embedder loads lazily)
-        self.reranker = Reranker(dim if dim is not None else (lambda: dim_of(embedder())),
+        self.reranker = Reranker(dim if dim is not None else (lambda: embedder().dim),
                                  Path(models_dir) / "reranker.safetensors")
         self.retriever = Retriever(self.store, embedder, self.reranker, documents,
                                    rrf_k=lambda: self.settings.retrieval.rrf_k)

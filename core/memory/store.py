@@ -22,7 +22,7 @@ from core.errors import EmbedderError, MnemoError
 from core.memory.tables import Memory, MemoryRevision, MemoryTurn
 from core.ports import TextEmbedder
 from core.search.fusion import fts5_query
-from core.store.embedding import VectorSpaces, dim_of, embed_texts, embedder_name
+from core.store.embedding import VectorSpaces, embed_texts
 from core.store.tables import utcnow
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class MemoryStore:
 
     def _check(self, collection: str, width: int, writing: bool) -> None:
         """Vectors ``width`` wide of the current embedder belong in ``collection`` (else EmbedderError)."""
-        self.spaces.check(collection, embedder_name(self._embedder()), width, writing=writing,
+        self.spaces.check(collection, self._embedder().name, width, writing=writing,
                           stored_width=lambda: self._stored_width(collection))
 
     def _stored_width(self, collection: str) -> int | None:
@@ -305,7 +305,7 @@ class MemoryStore:
         width = self._stored_width(collection)
         if width is not None:
             return width
-        return dim_of(self._embedder())
+        return self._embedder().dim
 
     def rebuild_vectors(self) -> int:
         """Rebuild both Chroma collections from the vectors kept in SQLite."""

@@ -25,7 +25,7 @@ from core.errors import Cancelled
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.persona.tables import PersonaTopic, PersonaTopicItem
 from core.store.db import Database
-from core.store.embedding import VectorSpaces, checked, embedder_name
+from core.store.embedding import VectorSpaces, checked
 from core.store.tables import utcnow
 from core.ports import ChatModel, EmbedderLoader, VectorStore
 
@@ -102,7 +102,7 @@ class TopicStore:
             return 0
         embedder = self._embedder()
         vecs = checked(embedder, embedder.embed([t for _, t, _ in fresh]), len(fresh))
-        self._spaces.check(COLLECTION, embedder_name(embedder), int(vecs.shape[1]), writing=True,
+        self._spaces.check(COLLECTION, embedder.name, int(vecs.shape[1]), writing=True,
                            stored_width=lambda: self.vectors.width(COLLECTION))
         self.vectors.upsert(COLLECTION, [r for r, _, _ in fresh], vecs, [{"d": d if d is not None else -1} for _, _, d in fresh])
         with self.db.session() as s:

@@ -33,32 +33,13 @@ LABELS = {"chunks": "document passages", "memories": "memories", "memory_turns":
 
 
 # ---- the embedder -------------------------------------------------------------------------------------------
-# ``TextEmbedder`` declares name, device and dim. Minimal test doubles written before the port may lack
-# them: these three functions are the only place that tolerates that (no name: only the width is checked).
-def embedder_name(embedder: TextEmbedder) -> str:
-    return str(getattr(embedder, "name", "") or "")
-
-
-def declared_dim(embedder: TextEmbedder) -> int | None:
-    dim = getattr(embedder, "dim", None)
-    return int(dim) if dim else None
-
-
-def dim_of(embedder: TextEmbedder) -> int:
-    """The embedder's width (``TextEmbedder.dim``; a double without one is measured once)."""
-    dim = declared_dim(embedder)
-    return dim if dim is not None else int(np.asarray(embedder.embed(["dimension"])).shape[1])
-
-
 def checked(embedder: TextEmbedder, vecs: Any, n: int) -> np.ndarray:
     """``vecs`` as float32 [n, dim], or an ``EmbedderError`` saying what the embedder got wrong."""
     arr = np.asarray(vecs, dtype=np.float32)
-    dim = declared_dim(embedder)
-    if arr.ndim != 2 or arr.shape[0] != n or (dim is not None and arr.shape[1] != dim):
-        name = embedder_name(embedder) or type(embedder).__name__
-        want = f"[{n}, {dim}]" if dim is not None else f"{n} rows"
-        raise EmbedderError(f"The embedder {name} returned vectors of shape {list(arr.shape)} for {n} texts, "
-                            f"not {want}.",
+    dim = int(embedder.dim)
+    if arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] != dim:
+        raise EmbedderError(f"The embedder {embedder.name} returned vectors of shape {list(arr.shape)} for {n} "
+                            f"texts, not [{n}, {dim}].",
                             "Check model.embedder_path: it must be a sentence-transformers model folder.")
     return arr
 
@@ -66,7 +47,7 @@ def checked(embedder: TextEmbedder, vecs: Any, n: int) -> np.ndarray:
 def embed_texts(embedder: TextEmbedder, texts: Sequence[str]) -> np.ndarray:
     """Embed ``texts`` -> float32 [len(texts), dim], on one CPU thread when the embedder runs on the CPU."""
     texts = list(texts)
-    if str(getattr(embedder, "device", "cpu")) == "cpu":
+    if embedder.device == "cpu":
         with one_thread():
             vecs = embedder.embed(texts)
     else:

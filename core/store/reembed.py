@@ -26,7 +26,7 @@ from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_n
 from core.memory.store import MEMORIES, TURNS
 from core.persona.topics import COLLECTION as TOPIC_ITEMS
 from core.ports import TextEmbedder, VectorStore
-from core.store.embedding import LABELS, VectorSpaces, checked, dim_of, embedder_name, same_embedder
+from core.store.embedding import LABELS, VectorSpaces, checked, same_embedder
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class Reembedder:
     def plan(self, force: bool = False) -> ReembedPlan:
         """How many items ``run`` would embed (``force``: every one, even those of this embedder)."""
         embedder = self._embedder()
-        name, dim = embedder_name(embedder), dim_of(embedder)
+        name, dim = embedder.name, embedder.dim
         plan = ReembedPlan(name or type(embedder).__name__, dim)
         for src in SOURCES:
             n, resumed = self._todo(src, name, dim, force)
@@ -206,7 +206,7 @@ class Reembedder:
         """Re-embed what ``plan(force)`` lists; raise ``Cancelled`` when asked to stop (a rerun goes on)."""
         cancel = token_or_new(cancel)
         embedder = self._embedder()
-        name, dim = embedder_name(embedder), dim_of(embedder)
+        name, dim = embedder.name, embedder.dim
         plan = self.plan(force)
         report = ReembedReport()
         done = 0
