@@ -93,7 +93,7 @@ class Services:
         facts = self.persona.facts
         self.autofill = AutofillService(
             settings=lambda: self.settings.autofill, facts=lambda: facts,
-            embed=lambda texts: self.embedder.embed(texts), llm=self._load_llm,
+            embedder=self._load_embedder, llm=self._load_llm,
             search=PassageSearch(self.documents, self.memory))
 
     def _load_llm(self) -> ChatModel:

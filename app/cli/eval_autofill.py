@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, services: Any) -> int:
     if mode == "truth":
         current: dict[str, Any] = {}
         svc = AutofillService(settings=lambda: services.settings.autofill, facts=lambda: current.get("facts"),
-                              embed=lambda t: services.embedder.embed(t))
+                              embedder=lambda: services.embedder)
 
         def propose_for(pid: str, pdir: Path, fields: list) -> list:
             import json

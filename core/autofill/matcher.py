@@ -6,15 +6,15 @@ that speaks of someone else (an emergency contact, a spouse) gets no synonym mat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
 from core.autofill.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
+from core.ports import EmbedderLoader, TextEmbedder
+from core.store.embedding import embed_texts
 
-EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
 _KIND_KEYS = {"email": "email", "tel": "tel", "url": "url"}
 _QUALIFIERS = {"shipping", "billing", "home", "work", "mobile", "pager", "webauthn"}
@@ -73,11 +73,12 @@ def synonym_match(text: str) -> KeyMatch | None:
 class Matcher:
     """Find the profile key of each field; embeddings are computed lazily and cached."""
 
-    def __init__(self, embed: EmbedFn | None = None, threshold: float = 0.72, margin: float = 0.03) -> None:
-        self.embed = embed
+    def __init__(self, embedder: EmbedderLoader | None = None, threshold: float = 0.72, margin: float = 0.03) -> None:
+        self.embedder = embedder
         self.threshold = threshold
         self.margin = margin
-        self._ref: tuple[list[str], np.ndarray] | None = None
+        # the synonyms' vectors, made by the embedder named in the key (a changed embedder makes them again)
+        self._ref: tuple[tuple[str, int], list[str], np.ndarray] | None = None
 
     def match(self, field: FormField) -> KeyMatch | None:
         tokens = autocomplete_tokens(field)
@@ -99,25 +100,26 @@ class Matcher:
             return KeyMatch(_KIND_KEYS[field.kind], "type", 0.9)
         return self.embedding_match(field)
 
-    def _reference(self) -> tuple[list[str], np.ndarray]:
-        if self._ref is None:
-            assert self.embed is not None
+    def _reference(self, embedder: TextEmbedder) -> tuple[list[str], np.ndarray]:
+        made_by = (embedder.name, embedder.dim)
+        if self._ref is None or self._ref[0] != made_by:
             keys, phrases = [], []
             for key, ps in SYNONYMS.items():
                 for p in ps:
                     keys.append(key)
                     phrases.append(p)
-            self._ref = (keys, self.embed(phrases))
-        return self._ref
+            self._ref = (made_by, keys, embed_texts(embedder, phrases))
+        return self._ref[1], self._ref[2]
 
     def embedding_match(self, field: FormField) -> KeyMatch | None:
-        if self.embed is None:
+        if self.embedder is None:
             return None
         text = field.label or field.aria_label or field.placeholder or normalize(field.html_name or field.name)
         if not text.strip():
             return None
-        keys, ref = self._reference()
-        q = self.embed([text])[0]
+        embedder = self.embedder()
+        keys, ref = self._reference(embedder)
+        q = embed_texts(embedder, [text])[0]
         sims = ref @ q
         per_key: dict[str, float] = {}
         for k, s in zip(keys, sims):
@@ -134,6 +136,6 @@ def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -
     """Form-wide fixes: "Name" beside a given-name field means the family name (German/French forms)."""
     keys = {m.key for m in matches.values() if m}
     if "given-name" in keys and "family-name" not in keys:
-        for name, m in matches.items():
+        for m in matches.values():
             if m and m.key == "name" and m.how != "autocomplete":
                 m.key = "family-name"

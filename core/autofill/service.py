@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from core.autofill.ask import SearchFn, ask_model
 from core.autofill.forms import read_form, write_form
 from core.autofill.lexicon import SENSITIVE_KEYS, normalize
-from core.autofill.matcher import EmbedFn, KeyMatch, Matcher, refusal, resolve_form
+from core.autofill.matcher import KeyMatch, Matcher, refusal, resolve_form
 from core.autofill.model import Form, FormField, Proposal
 from core.autofill.values import choose_option, derive, format_date, parse_date
 from core.errors import Cancelled, MnemoError
-from core.ports import Cancellable, ChatModel, ChatModelLoader, FactSource, FactView
+from core.ports import Cancellable, ChatModel, ChatModelLoader, EmbedderLoader, FactSource, FactView
 
 if TYPE_CHECKING:
     from core.settings.schema import AutofillSettings
@@ -34,13 +34,13 @@ class AutofillService:
     """Reads forms, proposes values, writes filled copies, and turns corrections into pinned facts."""
 
     def __init__(self, settings: Callable[[], AutofillSettings], facts: Callable[[], FactSource | None],
-                 embed: EmbedFn | None = None, llm: ChatModelLoader | None = None,
+                 embedder: EmbedderLoader | None = None, llm: ChatModelLoader | None = None,
                  search: SearchFn | None = None) -> None:
         self._settings = settings  # -> AutofillSettings
         self._facts = facts
         self._llm = llm
         self._search = search
-        self.matcher = Matcher(embed)
+        self.matcher = Matcher(embedder)
 
     # ---- reading and writing ---------------------------------------------------------------
     read = staticmethod(read_form)

@@ -21,10 +21,10 @@ def settings(**kw):
     return SimpleNamespace(**base)
 
 
-def service(facts: StaticFacts | None = None, embed=None, llm=None, search=None, **kw) -> AutofillService:
+def service(facts: StaticFacts | None = None, embedder=None, llm=None, search=None, **kw) -> AutofillService:
     cfg = settings(**kw)
     facts = facts if facts is not None else StaticFacts(ANNA, sensitive=["iban"])
-    return AutofillService(settings=lambda: cfg, facts=lambda: facts, embed=embed,
+    return AutofillService(settings=lambda: cfg, facts=lambda: facts, embedder=(lambda: embedder) if embedder is not None else None,
                            llm=(lambda: llm) if llm is not None else None,
                            search=search)
 

@@ -48,7 +48,7 @@ def test_fields_about_someone_else_are_not_matched() -> None:
 
 
 def test_embedding_similarity_with_the_real_embedder(shared_embedder) -> None:
-    m = Matcher(shared_embedder.embed)
+    m = Matcher(lambda: shared_embedder)
     got = m.match(_f("Name of your company"))
     assert got is not None and (got.key, got.how) == ("organization", "embedding")
     assert m.match(_f("Favourite colour")) is None
@@ -102,3 +102,15 @@ def test_proposals_carry_source_and_confidence() -> None:
     assert p.source_ref.startswith("fact:") and 0.5 <= p.confidence <= 1.0
     (q,) = service().propose([_f("Lieblingsfarbe")], use_model=False)
     assert (q.status, q.value) == ("unknown", "")
+
+
+def test_embedding_matches_follow_a_changed_embedder() -> None:
+    from tests.fakes import FakeEmbedder
+
+    current = [FakeEmbedder(dim=64, name="small")]
+    m = Matcher(lambda: current[0], threshold=0.5)
+    field = _f("organisation name please")
+    m.match(field)
+    current[0] = FakeEmbedder(dim=128, name="wide")   # the user set another embedder
+    m.match(field)                                    # the synonyms are embedded again, no shape error
+    assert m._ref is not None and m._ref[0] == ("wide", 128) and m._ref[2].shape[1] == 128
