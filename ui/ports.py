@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # types only: the services are built by app/services.py, not 
     from core.persona.service import PersonaService
     from core.ports import ChatModel
     from core.settings import Settings, SettingsStore
+    from core.store.reembed import Reembedder
 
 
 class DataFolder(Protocol):
@@ -78,6 +79,10 @@ class AppServices(Protocol):
     @property
     def llm_loaded(self) -> bool:
         """False while the model is not loaded, e.g. after a settings change dropped it."""
+        ...
+
+    def reembedder(self) -> Reembedder:
+        """The job that embeds stored texts again after the embedder changed."""
         ...
 
 

@@ -16,7 +16,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 
 from core.errors import SettingsError
 from ui.ports import AppServices, Pane
+from ui.widgets.reembed_panel import ReembedPanel
 from ui.workers import Job
+
+EMBEDDER_KEYS = {"model.embedder_path"}   # another embedder makes other vectors (a device does not)
 
 ERROR_STYLE = "color: #b3261e;"
 HINT_STYLE = "color: palette(placeholder-text);"
@@ -184,6 +187,9 @@ class SettingsPane(Pane):
             self.pages.addWidget(self._page(section, titles[section], infos))
         self.sections.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.sections.setCurrentRow(0)
+        self.reembed = ReembedPanel(services.reembedder())
+        self.reembed.finished.connect(self._reembedded)
+        outer.addWidget(self.reembed)
         bar = QHBoxLayout()
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -254,9 +260,11 @@ class SettingsPane(Pane):
         return scroll
 
     def on_shown(self) -> None:
-        """Show values changed elsewhere (watched folders, α, …) unless the user is editing."""
+        """Show values changed elsewhere (watched folders, α, …) unless the user is editing; and a re-embed
+        still to do (one that was stopped, or an embedder set from the command line)."""
         if not self.pending and not self.invalid:
             self.revert()
+        self.reembed.check()
 
     # ---- editing -----------------------------------------------------------------------------
     def _on_edit(self, key: str) -> None:
@@ -333,8 +341,20 @@ class SettingsPane(Pane):
         note = "Settings saved."
         if not self.services.llm_loaded:
             note += " The model is reloading in the background."
+        if keys & EMBEDDER_KEYS:
+            note += " The embedder changed: stored items need new vectors (see below)."
+            self.reembed.check()
         host = self.host()
         if host is not None:
             host.show_note(note)
         self.applied.emit(keys)
         self._update_buttons()
+
+    def shutdown(self) -> None:
+        if self.reembed.job is not None and self.reembed.running:
+            self.reembed.job.cancel()
+
+    def _reembedded(self, report: object) -> None:
+        host = self.host()
+        if report is not None and host is not None:
+            host.show_note("Re-embedding done: search and memories use the new embedder.")

@@ -70,3 +70,28 @@ def test_values_changed_elsewhere_show_up_when_the_pane_is_shown(qtbot, window, 
     ui_services.settings_store.set("decoder.alpha", 0.25)
     window.show_pane("Settings")
     assert pane.editors["decoder.alpha"].raw() == "0.25"
+
+
+def test_a_changed_embedder_is_announced_and_reembedded_with_progress(qtbot, window, ui_services, tmp_path):
+    from tests.fakes import FakeEmbedder
+
+    note = tmp_path / "trip.md"
+    note.write_text("We stayed in a small hotel in Porto last spring, near the river.", encoding="utf-8")
+    ui_services.documents.import_paths([note])
+    pane = window.show_pane("Settings")
+    checks: list[int] = []
+    real_check = pane.reembed.check
+    pane.reembed.check = lambda: checks.append(1)            # applying the embedder setting asks for a check
+    pane.set_value("model.embedder_path", str(tmp_path / "another-embedder"))
+    with qtbot.waitSignal(pane.applied, timeout=10_000):
+        pane.apply_button.click()
+    assert checks
+    ui_services.set_embedder(FakeEmbedder(dim=64, name="another"))   # what that folder would load
+    pane.reembed.check = real_check
+    pane.reembed.check()
+    qtbot.waitUntil(lambda: pane.reembed.isVisible(), timeout=30_000)
+    assert "document passages" in pane.reembed.label.text() and "another (64 wide)" in pane.reembed.label.text()
+    with qtbot.waitSignal(pane.reembed.finished, timeout=60_000) as done:
+        pane.reembed.start_button.click()
+    assert done.args[0] is not None and not pane.reembed.isVisible()
+    assert ui_services.documents.search("hotel in Porto", k=3)   # searches the new vectors, no error
