@@ -6,7 +6,7 @@ them; other features read them back as ``ChunkView``s and ``PassageHit``s.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 
 @dataclass
@@ -98,3 +98,14 @@ class ImportReport:
             parts.append(f"{len(self.missing)} missing")
         text = ", ".join(parts) + f"; {self.chunks} chunks in {self.seconds:.1f} s"
         return text + (" (stopped early: run it again to finish)" if self.cancelled else "")
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One document format: its extensions, its parser, and (when it shares an extension) how to recognise it."""
+
+    format: str
+    extensions: tuple[str, ...]
+    parse: Callable[[bytes, str], ParsedDocument]
+    sniff: Callable[[bytes, str], bool] | None = None
+    expects: str = ""          # what a file of this extension must be, for the error when no importer takes it

@@ -170,7 +170,7 @@ def _check(fmt: str, name: str, data: bytes) -> None:
 def test_fuzz_importer(fmt: str) -> None:
     name, data = seed(fmt)
     assert parse_bytes(data, name)[0] in (fmt, "email", "text")  # the seed itself is valid
-    assert importer_for(data, name).FORMAT == ("email" if fmt == "mbox" else fmt)
+    assert importer_for(data, name).format == ("email" if fmt == "mbox" else fmt)
 
     @FUZZ
     @given(st.binary(max_size=2048))

@@ -1,37 +1,36 @@
 """The importer registry: one module per format, found by file extension.
 
-An importer module defines ``FORMAT`` (a short name), ``EXTENSIONS`` (lower-case, with the
-dot) and ``parse(data: bytes, name: str) -> ParsedDocument`` raising ``ImportFailed`` for bad
-input; it may define ``sniff(data, name) -> bool`` when it shares an extension with another
-format (WhatsApp exports are ``.txt``). Adding a format = one module + one line in BUILTINS.
+An importer module defines ``IMPORTER``, an ``Importer``: the format's short name, its
+extensions (lower-case, with the dot), ``parse(data: bytes, name: str) -> ParsedDocument``
+raising ``ImportFailed`` for bad input, and ``sniff(data, name) -> bool`` when it shares an
+extension with another format (WhatsApp exports are ``.txt``). Adding a format = one module +
+one line in BUILTINS.
 """
 from __future__ import annotations
 
 import importlib
 from pathlib import PurePath
-from types import ModuleType
-
-from core.documents.model import ParsedDocument
+from core.documents.model import Importer, ParsedDocument
 from core.errors import ImportFailed
 
 # Order matters within an extension: sniffing importers first, the fallback last.
 BUILTINS = ("whatsapp", "text", "pdf", "docx", "htmlpage", "mail", "vcard", "csvfile", "chatgpt")
 
-_registry: dict[str, list[ModuleType]] = {}
+_registry: dict[str, list[Importer]] = {}
 
 
-def register(module: ModuleType) -> None:
-    """Add an importer module for each of its extensions."""
-    for ext in module.EXTENSIONS:
+def register(importer: Importer) -> None:
+    """Add an importer for each of its extensions."""
+    for ext in importer.extensions:
         bucket = _registry.setdefault(ext.lower(), [])
-        if module not in bucket:
-            bucket.append(module)
+        if importer not in bucket:
+            bucket.append(importer)
 
 
 def _ensure_loaded() -> None:
     if not _registry:
         for name in BUILTINS:
-            register(importlib.import_module(f"{__name__}.{name}"))
+            register(importlib.import_module(f"{__name__}.{name}").IMPORTER)
 
 
 def extension(name: str) -> str:
@@ -48,7 +47,7 @@ def is_supported(name: str) -> bool:
     return extension(name) in _registry
 
 
-def importer_for(data: bytes, name: str) -> ModuleType:
+def importer_for(data: bytes, name: str) -> Importer:
     """The importer that reads ``name``; raises ``ImportFailed`` for an unknown format."""
     _ensure_loaded()
     ext = extension(name)
@@ -56,24 +55,23 @@ def importer_for(data: bytes, name: str) -> ModuleType:
     if not candidates:
         raise ImportFailed(f"unsupported format '{ext or 'no extension'}'",
                            f"Mnemo reads {', '.join(supported_extensions())}.")
-    for module in candidates:
-        sniff = getattr(module, "sniff", None)
-        if sniff is None or sniff(data, name):
-            return module
+    for importer in candidates:
+        if importer.sniff is None or importer.sniff(data, name):
+            return importer
     raise ImportFailed(f"not a format Mnemo reads as '{ext}'",
-                       "; ".join(getattr(m, "EXPECTS", m.FORMAT) for m in candidates) + ".")
+                       "; ".join(i.expects or i.format for i in candidates) + ".")
 
 
 def parse_bytes(data: bytes, name: str) -> tuple[str, ParsedDocument]:
     """Parse ``data`` (the contents of a file called ``name``) -> (format, parsed document)."""
-    module = importer_for(data, name)
+    importer = importer_for(data, name)
     try:
-        parsed = module.parse(data, name)
+        parsed = importer.parse(data, name)
     except ImportFailed:
         raise
     except RecursionError as exc:
         raise ImportFailed("the file is nested too deeply to read", "It may be damaged.") from exc
     except Exception as exc:  # a library choked on malformed input: report, never crash
-        raise ImportFailed(f"could not be read as {module.FORMAT} ({type(exc).__name__}: {exc})",
+        raise ImportFailed(f"could not be read as {importer.format} ({type(exc).__name__}: {exc})",
                            "The file may be damaged or not what its extension says.") from exc
-    return module.FORMAT, parsed
+    return importer.format, parsed

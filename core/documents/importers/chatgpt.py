@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from core.documents.importers.textutil import decode_text
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "chatgpt"
@@ -79,3 +79,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     if not sections:
         raise ImportFailed("no ChatGPT messages found", "Export your ChatGPT data again (conversations.json).")
     return ParsedDocument(sections, {"conversations": len(convs)})
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse, sniff=sniff, expects=EXPECTS)

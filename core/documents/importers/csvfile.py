@@ -6,7 +6,7 @@ import io
 from pathlib import PurePath
 
 from core.documents.importers.textutil import decode_text, require_text
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "csv"
@@ -42,3 +42,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
             cells = [v.strip() for v in row if v.strip()]
         sections.append(Section("; ".join(cells), f"{base} row {i}", {"row": i}, group="rows"))
     return ParsedDocument(sections, {"rows": len(body), "columns": header if has_header else []})
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse)

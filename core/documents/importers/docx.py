@@ -5,7 +5,7 @@ import io
 import zipfile
 from pathlib import PurePath
 
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "docx"
@@ -41,3 +41,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     except Exception:
         pass
     return ParsedDocument(sections, meta)
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse)

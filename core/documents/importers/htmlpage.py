@@ -5,7 +5,7 @@ import re
 from pathlib import PurePath
 
 from core.documents.importers.textutil import decode_text, looks_binary, require_text
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "html"
@@ -41,3 +41,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     require_text(text, "the page")
     base = PurePath(name).name
     return ParsedDocument([Section(text, f"{base}" + (f" '{title}'" if title else ""), {})], {"title": title} if title else {})
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse)

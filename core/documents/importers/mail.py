@@ -20,7 +20,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Mapping
 
 from core.documents.importers.textutil import looks_binary
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "email"
@@ -171,3 +171,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     if len(raw_messages) == 1:
         meta["title"] = sections[0].meta.get("subject", "")
     return ParsedDocument(sections, meta)
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse)

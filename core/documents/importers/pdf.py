@@ -9,7 +9,7 @@ import io
 import logging
 from pathlib import PurePath
 
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "pdf"
@@ -58,3 +58,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     except Exception:
         pass
     return ParsedDocument(sections, meta)
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from core.documents.importers.textutil import decode_text, require_text
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 
 FORMAT = "text"
 EXTENSIONS = (".txt", ".md", ".markdown", ".text")
@@ -22,3 +22,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
                 meta["title"] = line[2:].strip()
                 break
     return ParsedDocument([Section(text, f"{base} line {{line}}", {"line": 1})], meta)
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse, expects=EXPECTS)

@@ -27,7 +27,7 @@ from vobject.icalendar import stringToTextValues
 from vobject.vcard import splitFields
 
 from core.documents.importers.textutil import decode_text
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "vcard"
@@ -220,3 +220,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     if warnings:
         meta["warnings"] = warnings[:50]
     return ParsedDocument(sections, meta)
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse)

@@ -10,7 +10,7 @@ import re
 from pathlib import PurePath
 
 from core.documents.importers.textutil import decode_text, looks_binary
-from core.documents.model import ParsedDocument, Section
+from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
 FORMAT = "whatsapp"
@@ -73,3 +73,6 @@ def parse(data: bytes, name: str) -> ParsedDocument:
         raise ImportFailed("no WhatsApp messages found", "Export the chat again from WhatsApp (without media).")
     senders = sorted({s.meta["sender"] for s in sections if s.meta["sender"]})
     return ParsedDocument(sections, {"messages": len(sections), "participants": senders})
+
+
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse, sniff=sniff, expects=EXPECTS)
