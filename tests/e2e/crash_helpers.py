@@ -62,6 +62,8 @@ def kill_at(home: Path, args: list[str], pattern: str, *, delay: float = 0.0, ti
         os.kill(proc.pid, signal.SIGKILL)
     rc = proc.wait(timeout=30)
     t.join(timeout=10)
+    if proc.stdout is not None:
+        proc.stdout.close()
     return KillResult(killed, rc, "".join(lines))
 
 
