@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeyEvent
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListWidget,
                                QListWidgetItem, QMenu, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
 
@@ -18,6 +18,7 @@ from core.errors import MnemoError
 from ui.memory_pane import MemoryPane
 from ui.ports import AppServices, Pane
 from ui.widgets.empty_state import EmptyState
+from ui.widgets.search_field import search_field
 from ui.widgets.source_dialog import SourceDialog
 from ui.widgets.transcript import Transcript
 from ui.widgets.two_line import SUBTITLE_ROLE, TwoLineDelegate
@@ -84,10 +85,7 @@ class ChatPane(Pane):
         new_action.setShortcut("Ctrl+N")
         new_action.triggered.connect(self.new_chat)
         self.addAction(new_action)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search all conversations")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _: self._search_timer.start())
+        self.search = search_field("Search all conversations", on_change=lambda: self._search_timer.start())
         self.list = QListWidget()
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._list_menu)

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QListWidget, QMenu, QMessageBox, QPushButton, QStackedWidget, QTableWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QListWidget, QMenu, QMessageBox, QPushButton, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 from shiboken6 import isValid
 
@@ -23,6 +22,7 @@ from ui.ports import AppServices, Pane
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
 from ui.workers import Job, JobContext, report_error
+from ui.widgets.search_field import search_field
 
 if TYPE_CHECKING:
     from core.documents import ImportReport, PassageHit
@@ -141,10 +141,8 @@ class DocumentsPane(Pane):
         col = QVBoxLayout(box)
         col.setContentsMargins(8, 8, 8, 8)
         row = QHBoxLayout()
-        self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search your documents (words or a question), then press Enter")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.returnPressed.connect(self.search)
+        self.search_box = search_field("Search your documents (words or a question), then press Enter",
+                                       on_enter=self.search)
         self.search_button = QPushButton("Search")
         self.search_button.clicked.connect(self.search)
         row.addWidget(self.search_box, 1)

@@ -9,10 +9,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.e2e.crash_helpers import signal_when
 
 SCRIPT = r"""
 import sys, time
@@ -71,19 +71,7 @@ def test_kill_and_resume_matches_clean_import(tmp_path):
 
     killed = tmp_path / "killed"
     proc = _run(killed, corpus)
-    deadline = time.time() + 60
-    n = 0
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        try:
-            con = sqlite3.connect(killed / "mnemo.sqlite3", timeout=1)
-            n = con.execute("select count(*) from document").fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            continue
-        if n >= 8:
-            proc.send_signal(signal.SIGKILL)
-            break
+    signal_when(proc, killed / "mnemo.sqlite3", "select count(*) from document", 8, signal.SIGKILL, timeout=60)
     proc.wait(30)
     assert proc.returncode == -signal.SIGKILL, f"the import ended before it could be killed: {proc.communicate()}"
     con = sqlite3.connect(killed / "mnemo.sqlite3")

@@ -92,3 +92,25 @@ def kill_after_replace(home: Path, args: list[str], n: int, timeout: float = 400
     """Run ``mnemo ARGS`` and SIGKILL it right after its ``n``-th ``os.replace`` (an atomic file write)."""
     return subprocess.run([sys.executable, str(KILLER), *args], cwd=REPO, capture_output=True, text=True,
                           timeout=timeout, env=cli_env(home, MNEMO_KILL_REPLACE=str(n), **env))
+
+
+def signal_when(proc: subprocess.Popen, db: Path, sql: str, at_least: int, sig: int, timeout: float,
+                poll_s: float = 0.1) -> int:
+    """Send ``sig`` to ``proc`` once ``sql`` (a count) on the SQLite file ``db`` reaches ``at_least``;
+    return the last count seen (the process may end first)."""
+    import sqlite3
+
+    deadline = time.time() + timeout
+    n = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(poll_s)
+        try:
+            con = sqlite3.connect(db, timeout=1)
+            n = con.execute(sql).fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            continue
+        if n >= at_least:
+            proc.send_signal(sig)
+            break
+    return n

@@ -6,12 +6,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.conftest import REPO
 from tests.fixtures.documents.make import build_broken, build_corpus
+from tests.e2e.crash_helpers import signal_when
 
 
 def _mnemo(*args: str) -> subprocess.Popen:
@@ -32,18 +32,8 @@ def test_import_ctrl_c_resume_search_forget(home, tmp_path, monkeypatch, shared_
         (journal / f"day{i:03d}.md").write_text(f"Day {i}: walked along the canal and wrote about the weather.")
 
     proc = _mnemo("import", str(corpus))
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
-        try:
-            con = sqlite3.connect(home / "mnemo.sqlite3", timeout=1)
-            n = con.execute("select count(*) from document where status = 'ok'").fetchone()[0]
-            con.close()
-        except sqlite3.Error:
-            continue
-        if n >= 3:
-            proc.send_signal(signal.SIGINT)
-            break
+    signal_when(proc, home / "mnemo.sqlite3", "select count(*) from document where status = 'ok'", 3, signal.SIGINT,
+                timeout=120, poll_s=0.2)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
     assert "stopped early" in out and "Stopping after the current file" in err

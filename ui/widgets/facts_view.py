@@ -12,6 +12,7 @@ from core.errors import MnemoError
 from ui.ports import AppServices
 from ui.widgets.empty_state import EmptyState
 from ui.workers import report_error
+from ui.widgets.search_field import search_field
 
 if TYPE_CHECKING:
     from core.persona.service import PersonaService
@@ -49,10 +50,7 @@ class FactsView(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter facts")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(lambda _: self.refresh())
+        self.filter = search_field("Filter facts", on_change=self.refresh)
         self.reveal = QCheckBox("Show sensitive values")
         self.reveal.setToolTip("Sensitive facts (identity numbers, bank, health…) are encrypted and masked")
         self.reveal.toggled.connect(lambda _: self.refresh())

@@ -10,7 +10,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMessageBox,
                                QPlainTextEdit, QPushButton, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
@@ -20,6 +20,7 @@ from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
 from ui.widgets.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from ui.workers import Job, report_error
+from ui.widgets.search_field import search_field
 
 if TYPE_CHECKING:
     from core.memory.reflect import ReflectionStats
@@ -38,10 +39,7 @@ class MemoriesView(QWidget):
         self.job: Job[Any] | None = None
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search memories")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _: self.refresh())
+        self.search = search_field("Search memories", on_change=self.refresh)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         self.reflect_button = QPushButton("Reflect now")
