@@ -243,9 +243,9 @@ def _source_text(p: Proposal) -> str:
     """'Profile · First name' for a fact, 'Memory · chat of 2 May' / 'Document · notes.md' for model answers."""
     if not p.source:
         return ""
-    from ui.widgets.facts_view import key_title
+    from core.persona.keys import title
 
     kind = {"fact": "Profile", "memory": "Memory", "document": "Document"}.get(p.source, p.source.title())
     if p.source == "fact" and p.key:
-        return f"{kind} · {key_title(p.key)}"
+        return f"{kind} · {title(p.key)}"
     return f"{kind} · {p.source_ref}" if p.source_ref else kind

@@ -111,15 +111,25 @@ def normalize_value(key: str, value: str) -> str:
     return v
 
 
-# How a key reads in the prompt and in the window.
+# How a key reads in the prompt ("- first name: Ada") and, capitalised, in the window ("First name").
 LABELS: dict[str, str] = {
-    "name": "name", "given-name": "first name", "family-name": "last name", "additional-name": "middle name",
-    "email": "e-mail", "tel": "phone", "street-address": "street address", "address-level1": "state/region",
-    "address-level2": "city", "postal-code": "postal code", "country-name": "country", "country": "country code",
-    "bday": "birthday", "organization": "employer", "organization-title": "job title", "url": "website",
-    "sex": "gender", "language": "language", "nickname": "nickname", "cc-number": "card number",
+    "name": "full name", "given-name": "first name", "family-name": "last name", "additional-name": "middle name",
+    "honorific-prefix": "title", "nickname": "nickname", "email": "e-mail", "tel": "phone",
+    "street-address": "street address", "address-line1": "address line 1", "address-line2": "address line 2",
+    "address-level1": "state/region", "address-level2": "city", "postal-code": "postal code",
+    "country-name": "country", "country": "country code", "bday": "birthday", "organization": "employer",
+    "organization-title": "job title", "url": "website", "sex": "gender", "language": "language",
+    "iban": "IBAN", "ssn": "social security number", "cc-number": "card number",
+    "passport-number": "passport number",
 }
 
 
 def label(key: str) -> str:
-    return LABELS.get(key, key.replace("-", " "))
+    """How ``key`` reads in a sentence: "first name", "e-mail", "favorite food"."""
+    return LABELS.get(key, key.replace("-", " ").replace("_", " "))
+
+
+def title(key: str) -> str:
+    """How ``key`` reads as a heading in the window: "First name", "IBAN", "Favorite food"."""
+    text = label(key)
+    return text[:1].upper() + text[1:]

@@ -9,31 +9,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QWidget)
 
 from core.errors import MnemoError
+from core.persona.keys import title
 from ui.ports import AppServices
 from ui.widgets.empty_state import EmptyState
-from ui.workers import report_error
 from ui.widgets.search_field import search_field
+from ui.workers import report_error
 
 if TYPE_CHECKING:
     from core.persona.service import PersonaService
 
 COLUMNS = ("Fact", "Value", "Source", "Confidence", "Pinned")
-
-
-KEY_TITLES = {
-    "name": "Full name", "given-name": "First name", "family-name": "Last name", "additional-name": "Middle name",
-    "honorific-prefix": "Title", "nickname": "Nickname", "street-address": "Street address",
-    "address-line1": "Address line 1", "address-line2": "Address line 2", "address-level1": "State / region",
-    "address-level2": "City", "postal-code": "Postal code", "country-name": "Country", "country": "Country code",
-    "tel": "Phone", "email": "Email", "bday": "Birthday", "organization": "Organization",
-    "organization-title": "Job title", "url": "Website", "sex": "Gender", "language": "Language",
-    "iban": "IBAN", "ssn": "Social security number", "cc-number": "Card number", "passport-number": "Passport number",
-}
-
-
-def key_title(key: str) -> str:
-    """``address-level2`` -> ``City``; free keys ``favorite-food`` -> ``Favorite food``."""
-    return KEY_TITLES.get(key) or key.replace("-", " ").replace("_", " ").capitalize()
 
 
 class FactsView(QWidget):
@@ -116,13 +101,13 @@ class FactsView(QWidget):
         needle = self.filter.text().strip().lower()
         if needle:
             records = [r for r in records if needle in r.key.lower() or needle in str(r.value).lower()]
-        records.sort(key=lambda r: key_title(r.key).lower())
+        records.sort(key=lambda r: title(r.key).lower())
         self.records = records
         self._filling = True
         self.table.setRowCount(len(records))
         for r, rec in enumerate(records):
             source = "You" if rec.source == "user" else rec.source
-            cells = [key_title(rec.key), str(rec.value), source, f"{rec.confidence:.0%}", "Yes" if rec.pinned else ""]
+            cells = [title(rec.key), str(rec.value), source, f"{rec.confidence:.0%}", "Yes" if rec.pinned else ""]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c != 1 or (rec.sensitive and not self.reveal.isChecked()):
@@ -149,7 +134,7 @@ class FactsView(QWidget):
             self.history.setText("Double-click a value to correct it; your correction is pinned.")
             return
         past = [f"{h.value} ({h.source}, {h.reason})" for h in rec.history[:4]]
-        self.history.setText(f"<b>{key_title(rec.key)}</b> — from {rec.source}. "
+        self.history.setText(f"<b>{title(rec.key)}</b> — from {rec.source}. "
                              + ("Earlier values: " + "; ".join(past) if past else "No earlier values."))
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
@@ -190,7 +175,7 @@ class FactsView(QWidget):
         if rec is None:
             return
         if confirm and self.services.settings.interface.confirm_delete:
-            answer = QMessageBox.question(self, "Forget fact", f"Forget “{key_title(rec.key)}”? Mnemo removes it with its "
+            answer = QMessageBox.question(self, "Forget fact", f"Forget “{title(rec.key)}”? Mnemo removes it with its "
                                           "history and will not learn this value again.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
