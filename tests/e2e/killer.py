@@ -1,6 +1,8 @@
 """Run the Mnemo CLI and SIGKILL it at an exact point: right after the Nth SQL statement that matches
-a pattern (MNEMO_KILL_SQL=N, MNEMO_KILL_MATCH=regex), or right after the Nth ``os.replace`` (the
-atomic file writes of checkpoints and settings: MNEMO_KILL_REPLACE=N). MNEMO_COUNT_SQL=1 prints
+a pattern (MNEMO_KILL_SQL=N, MNEMO_KILL_MATCH=regex), right after the Nth ``os.replace`` (the
+atomic file writes of checkpoints and settings: MNEMO_KILL_REPLACE=N), or MNEMO_KILL_DELAY seconds
+after the first progress report whose message matches MNEMO_KILL_PROGRESS=regex (a job's stage,
+whatever the renderer shows of it). MNEMO_COUNT_SQL=1 prints
 how many of each ran instead, so the tests can enumerate every crash point of a command.
 
 Usage: python tests/e2e/killer.py ARGS...   (the same arguments as ``mnemo``)
@@ -56,6 +58,7 @@ def main() -> int:
             os.kill(os.getpid(), signal.SIGKILL)
 
     os.replace = replace  # Path.replace calls os.replace too
+    _kill_at_progress(os.environ.get("MNEMO_KILL_PROGRESS", ""), float(os.environ.get("MNEMO_KILL_DELAY", "0")))
     event.listen(Engine, "after_cursor_execute", after)
     event.listen(Engine, "commit", on_commit)
     from app.cli.main import main as cli
@@ -66,6 +69,33 @@ def main() -> int:
         if count_only:
             print(f"SQLCOUNT {seen['n']}", file=sys.stderr, flush=True)
             print(f"REPLACECOUNT {replaced['n']}", file=sys.stderr, flush=True)
+
+
+def _kill_at_progress(pattern: str, delay: float) -> None:
+    """SIGKILL this process ``delay`` s after the first progress report whose message matches ``pattern``."""
+    if not pattern:
+        return
+    import threading
+    import time
+
+    from app.cli import progress
+
+    rx = re.compile(pattern)
+    real_call = progress.CliProgress.__call__
+
+    def call(self, p):  # type: ignore[no-untyped-def]
+        real_call(self, p)
+        if rx.search(p.message):
+            def kill() -> None:
+                time.sleep(delay)
+                os.kill(os.getpid(), signal.SIGKILL)
+
+            if delay:
+                threading.Thread(target=kill, daemon=True).start()
+            else:
+                kill()
+
+    progress.CliProgress.__call__ = call  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
