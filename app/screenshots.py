@@ -124,55 +124,69 @@ def run(out: Path) -> list[Path]:
             written.append(path)
             print(f"wrote {path}")
 
-        chat = window.show_pane("Chat")
-        chat.new_chat()
-        shot("01-chat-empty")
-        chat.list.setCurrentRow(0)
-        window.model_status.set_speed(38.2)
-        shot("02-chat")
-        docs = window.show_pane("Documents")
-        shot("03-documents-empty")
-        docs.import_paths([str(p) for p in sorted((tmp / "demo").iterdir()) if p.suffix != ".html"])
-        _wait(app, lambda: docs.job is not None and not docs.job.running, 300)
-        shot("04-documents")
-        docs.search("cello lesson")
-        _wait(app, lambda: docs.search_job is not None and not docs.search_job.running, 120)
-        shot("05-documents-search")
-        memory = window.show_pane("Memory")
-        for i in range(memory.tabs.count()):
-            memory.tabs.setCurrentIndex(i)
-            shot(f"06-memory-{i + 1}-{memory.tabs.tabText(i).lower().replace(' ', '-')}")
-        memory.tabs.setCurrentIndex(0)
-        autofill = window.show_pane("Autofill")
-        shot("07-autofill-empty")
-        autofill.use_model.setChecked(False)
-        autofill.open_form(str(form))
-        _wait(app, lambda: autofill.job is not None and not autofill.job.running, 120)
-        shot("08-autofill")
-        settings = window.show_pane("Settings")
-        shot("09-settings")
-        settings.set_value("model.n_ctx", "100")
-        settings.sections.setCurrentRow(1)
-        settings.set_value("generation.temperature", "0.4")
-        settings.sections.setCurrentRow(0)
-        shot("10-settings-invalid")
-        settings.revert()
-        window.show_error("Importing documents failed: The PDF report.pdf is encrypted.",
-                          "Remove the password in a PDF viewer, then import it again.")
-        window.show_pane("Chat")
-        shot("11-error-message")
-        window.message_bar.hide()
-        apply_interface(app, services.settings.interface.model_copy(update={"theme": "dark"}))
-        shot("12-chat-dark")
-        window.show_pane("Memory")
-        shot("13-memory-dark")
-        apply_interface(app, services.settings.interface)
+        _chat_and_documents(app, window, shot, tmp / "demo")
+        _memory_autofill_settings(app, window, shot, form)
+        _error_and_dark(app, window, shot, services)
         window.shutdown()
         window.close()
     finally:
         services.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return written
+
+
+def _chat_and_documents(app: Any, window: Any, shot: Callable[[str], None], demo: Path) -> None:
+    chat = window.show_pane("Chat")
+    chat.new_chat()
+    shot("01-chat-empty")
+    chat.list.setCurrentRow(0)
+    window.model_status.set_speed(38.2)
+    shot("02-chat")
+    docs = window.show_pane("Documents")
+    shot("03-documents-empty")
+    docs.import_paths([str(p) for p in sorted(demo.iterdir()) if p.suffix != ".html"])
+    _wait(app, lambda: docs.job is not None and not docs.job.running, 300)
+    shot("04-documents")
+    docs.search("cello lesson")
+    _wait(app, lambda: docs.search_job is not None and not docs.search_job.running, 120)
+    shot("05-documents-search")
+
+
+def _memory_autofill_settings(app: Any, window: Any, shot: Callable[[str], None], form: Path) -> None:
+    memory = window.show_pane("Memory")
+    for i in range(memory.tabs.count()):
+        memory.tabs.setCurrentIndex(i)
+        shot(f"06-memory-{i + 1}-{memory.tabs.tabText(i).lower().replace(' ', '-')}")
+    memory.tabs.setCurrentIndex(0)
+    autofill = window.show_pane("Autofill")
+    shot("07-autofill-empty")
+    autofill.use_model.setChecked(False)
+    autofill.open_form(str(form))
+    _wait(app, lambda: autofill.job is not None and not autofill.job.running, 120)
+    shot("08-autofill")
+    settings = window.show_pane("Settings")
+    shot("09-settings")
+    settings.set_value("model.n_ctx", "100")
+    settings.sections.setCurrentRow(1)
+    settings.set_value("generation.temperature", "0.4")
+    settings.sections.setCurrentRow(0)
+    shot("10-settings-invalid")
+    settings.revert()
+
+
+def _error_and_dark(app: Any, window: Any, shot: Callable[[str], None], services: Any) -> None:
+    from ui.theme import apply_interface
+
+    window.show_error("Importing documents failed: The PDF report.pdf is encrypted.",
+                      "Remove the password in a PDF viewer, then import it again.")
+    window.show_pane("Chat")
+    shot("11-error-message")
+    window.message_bar.hide()
+    apply_interface(app, services.settings.interface.model_copy(update={"theme": "dark"}))
+    shot("12-chat-dark")
+    window.show_pane("Memory")
+    shot("13-memory-dark")
+    apply_interface(app, services.settings.interface)
 
 
 def main(argv: list[str] | None = None) -> int:

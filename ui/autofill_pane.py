@@ -55,23 +55,7 @@ class AutofillPane(Pane):
         layout.addWidget(self.path_label)
         self.progress = ProgressPanel()
         layout.addWidget(self.progress)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setMinimumSectionSize(30)
-        self.table.setAlternatingRowColors(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
-        self.table.setWordWrap(True)
-        h = self.table.horizontalHeader()
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(0, 220)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(1, 260)
-        for c in (2, 3):
-            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        h.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
+        self.table = self._make_table()
         self.table.itemChanged.connect(self._on_edit)
         self.empty = EmptyState(
             "Fill a form from what Mnemo knows",
@@ -96,6 +80,27 @@ class AutofillPane(Pane):
         bottom.addWidget(self.save_button)
         layout.addLayout(bottom)
         self._update()
+
+    def _make_table(self) -> QTableWidget:
+        """Field, value (editable), source, confidence, note; rows grow with wrapped text."""
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.verticalHeader().hide()
+        table.verticalHeader().setMinimumSectionSize(30)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        table.setWordWrap(True)
+        h = table.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(0, 220)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(1, 260)
+        for c in (2, 3):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        h.sectionResized.connect(lambda *_: table.resizeRowsToContents())
+        return table
 
     # ---- opening ------------------------------------------------------------------------------------
     def _open_dialog(self) -> None:

@@ -46,6 +46,15 @@ class DecoderView(QWidget):
         self.notice = _label()
         self.notice.setStyleSheet("color: #8a4b00;")
         col.addWidget(self.notice)
+        col.addLayout(self._build_and_train_boxes())
+        self.progress = ProgressPanel()
+        col.addWidget(self.progress)
+        col.addWidget(self._use_box())
+        col.addStretch(1)
+        self.refresh()
+
+    def _build_and_train_boxes(self) -> QHBoxLayout:
+        """1. build the datastore, 2. train the decoder, side by side."""
         boxes = QHBoxLayout()
         ds_box = QGroupBox("1. Datastore")
         dl = QVBoxLayout(ds_box)
@@ -71,9 +80,10 @@ class DecoderView(QWidget):
         cl.addLayout(row)
         boxes.addWidget(ds_box, 1)
         boxes.addWidget(ck_box, 1)
-        col.addLayout(boxes)
-        self.progress = ProgressPanel()
-        col.addWidget(self.progress)
+        return boxes
+
+    def _use_box(self) -> QGroupBox:
+        """3. mix it into answers, with its weight α."""
         use_box = QGroupBox("3. Use it")
         ul = QVBoxLayout(use_box)
         self.enabled = QCheckBox("Mix the memory decoder into every answer")
@@ -93,9 +103,7 @@ class DecoderView(QWidget):
         arow.addStretch(1)
         ul.addWidget(self.enabled)
         ul.addLayout(arow)
-        col.addWidget(use_box)
-        col.addStretch(1)
-        self.refresh()
+        return use_box
 
     # ---- state ------------------------------------------------------------------------------------
     def refresh(self) -> None:

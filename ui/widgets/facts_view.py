@@ -42,20 +42,7 @@ class FactsView(QWidget):
         top.addWidget(self.filter, 1)
         top.addWidget(self.reveal)
         col.addLayout(top)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.table.setAlternatingRowColors(True)
-        h = self.table.horizontalHeader()
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(2, 220)
-        for c in (3, 4):
-            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = self._make_table()
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._on_select)
         self.empty = EmptyState("No facts yet",
@@ -69,6 +56,29 @@ class FactsView(QWidget):
         self.history.setWordWrap(True)
         self.history.setStyleSheet("color: palette(placeholder-text);")
         col.addWidget(self.history)
+        col.addLayout(self._edit_row())
+        self.refresh()
+
+    def _make_table(self) -> QTableWidget:
+        """Fact, value, source, confidence, pinned: double-click a value to correct it."""
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.verticalHeader().hide()
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed)
+        table.setAlternatingRowColors(True)
+        h = table.horizontalHeader()
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(2, 220)
+        for c in (3, 4):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        return table
+
+    def _edit_row(self) -> QHBoxLayout:
+        """Add a fact (key, value), pin or forget the selected one."""
         row = QHBoxLayout()
         self.new_key = QLineEdit()
         self.new_key.setPlaceholderText("fact, e.g. email or favorite-food")
@@ -89,8 +99,7 @@ class FactsView(QWidget):
         row.addSpacing(16)
         row.addWidget(self.pin_button)
         row.addWidget(self.forget_button)
-        col.addLayout(row)
-        self.refresh()
+        return row
 
     def refresh(self) -> None:
         try:
