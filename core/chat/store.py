@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import delete, func
 from sqlmodel import col, select
@@ -28,7 +28,7 @@ class ConversationStore:
         self.db = db
         self._listeners: list[Any] = []
 
-    def on_message(self, listener: Any) -> None:
+    def on_message(self, listener: Callable[[int, Message], None]) -> None:
         """Call ``listener(conversation_id, message)`` after a message is stored."""
         self._listeners.append(listener)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import text as sql
 
@@ -18,7 +18,10 @@ from core.memory.reranker import Reranker
 from core.memory.retrieval import Retriever
 from core.memory.scheduler import IdleReflection
 from core.memory.store import MemoryStore, TurnIn
-from core.ports import DocumentSearch
+from core.chat.store import ConversationStore
+from core.settings import SettingsStore
+from core.store.db import Database
+from core.ports import ChatModelLoader, DocumentSearch, EmbedderLoader, VectorStore
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +35,8 @@ def _date_text(dt: datetime) -> str:
 class MemoryService:
     """Everything reflective memory does for one data folder."""
 
-    def __init__(self, db: Any, vectors: Any, conversations: Any, settings_store: Any, llm: Callable[[], Any] | None,
-                 embedder: Callable[[], Any], models_dir: Path, documents: DocumentSearch | None = None,
+    def __init__(self, db: Database, vectors: VectorStore, conversations: ConversationStore,
+                 settings_store: SettingsStore, llm: ChatModelLoader | None, embedder: EmbedderLoader, models_dir: Path, documents: DocumentSearch | None = None,
                  dim: int | None = None) -> None:
         self.db = db
         self.conversations = conversations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import text as sql
@@ -20,10 +20,11 @@ from sqlmodel import col, select
 
 from core.errors import EmbedderError, MnemoError
 from core.memory.tables import Memory, MemoryRevision, MemoryTurn
-from core.ports import TextEmbedder
+from core.ports import TextEmbedder, VectorStore
 from core.search.fusion import fts5_query
 from core.store.embedding import VectorSpaces, embed_texts
 from core.store.tables import utcnow
+from core.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class MemoryNotFound(MnemoError):
 class MemoryStore:
     """CRUD and search over turns and memories of one data folder."""
 
-    def __init__(self, db: Any, vectors: Any, embedder: Callable[[], TextEmbedder]) -> None:
+    def __init__(self, db: Database, vectors: VectorStore, embedder: Callable[[], TextEmbedder]) -> None:
         self.db = db
         self.vectors = vectors
         self._embedder = embedder

@@ -25,6 +25,7 @@ from sqlalchemy import text as sql
 from core.errors import EmbedderError
 from core.ports import TextEmbedder
 from models.threads import one_thread
+from core.store.db import Database
 
 REEMBED_HINT = ("Run 'mnemo reembed' to embed them again with the embedder now set "
                 "(or set model.embedder_path back).")
@@ -113,7 +114,7 @@ _BY_DB_LOCK = threading.Lock()
 class VectorSpaces:
     """The ``vector_space`` table of one database; one instance per database (``VectorSpaces.of``)."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._lock = threading.Lock()
         self._ok: set[tuple[str, str, int, bool]] = set()   # checks that passed since the last change

@@ -27,6 +27,7 @@ from core.memory.store import MEMORIES, TURNS
 from core.persona.topics import COLLECTION as TOPIC_ITEMS
 from core.ports import TextEmbedder, VectorStore
 from core.store.embedding import LABELS, VectorSpaces, checked, same_embedder
+from core.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class ReembedReport:
 class Reembedder:
     """Embeds the stored texts of one data folder again with the embedder now set."""
 
-    def __init__(self, db: Any, vectors: VectorStore, embedder: Callable[[], TextEmbedder], batch: int = BATCH) -> None:
+    def __init__(self, db: Database, vectors: VectorStore, embedder: Callable[[], TextEmbedder], batch: int = BATCH) -> None:
         self.db = db
         self.vectors = vectors
         self._embedder = embedder
