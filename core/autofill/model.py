@@ -6,9 +6,12 @@ through ``core.ports.FactSource`` (the persona's FactStore, or ``StaticFacts`` i
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
+
+from core.errors import MnemoError
 
 
 @dataclass
@@ -58,20 +61,95 @@ class FormField:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], index: int = 0) -> "FormField":
+        """A field from a descriptor (JSON forms, review files, the prefill API).
+
+        Wrong types (an object for a label, ``options: 5``, ``max_length: "abc"`` or 1e400)
+        raise ``MnemoError`` naming the field and the key, never a bare ValueError.
+        """
+        where = f"Field {index + 1}"
+        raw_opts = d.get("options")
+        if raw_opts is not None and not isinstance(raw_opts, (list, tuple)):
+            raise MnemoError(f"{where}: 'options' must be a list, not {_kind_of(raw_opts)}.",
+                             "Give options as a list of strings or of {\"value\", \"label\"} objects.")
         opts = []
-        for o in d.get("options") or []:
+        for o in raw_opts or []:
             if isinstance(o, dict):
-                opts.append(Option(str(o.get("value", o.get("label", ""))), str(o.get("label", o.get("value", "")))))
+                value, label = o.get("value", o.get("label", "")), o.get("label", o.get("value", ""))
+                opts.append(Option(_text(value, f"{where}, option value"), _text(label, f"{where}, option label")))
             else:
-                opts.append(Option(str(o), str(o)))
-        name = str(d.get("name") or d.get("id") or d.get("html_name") or d.get("label") or f"field-{index + 1}")
+                text = _text(o, f"{where}, option")
+                opts.append(Option(text, text))
+
+        def text(*keys: str, default: str = "") -> str:
+            for k in keys:
+                v = d.get(k)
+                if v:
+                    return _text(v, f"{where}: '{k}'")
+            return default
+
         return cls(
-            name=name, kind=str(d.get("kind") or d.get("type") or "text").lower(), label=str(d.get("label") or ""),
-            autocomplete=str(d.get("autocomplete") or ""), html_name=str(d.get("html_name") or d.get("name") or ""),
-            html_id=str(d.get("html_id") or d.get("id") or ""), placeholder=str(d.get("placeholder") or ""),
-            aria_label=str(d.get("aria_label") or d.get("aria-label") or ""), options=opts,
-            value=str(d.get("value") or ""), required=bool(d.get("required", False)),
-            max_length=int(d.get("max_length") or d.get("maxlength") or 0))
+            name=text("name", "id", "html_name", "label", default=f"field-{index + 1}"),
+            kind=text("kind", "type", default="text").lower(), label=text("label"),
+            autocomplete=text("autocomplete"), html_name=text("html_name", "name"),
+            html_id=text("html_id", "id"), placeholder=text("placeholder"),
+            aria_label=text("aria_label", "aria-label"), options=opts, value=text("value"),
+            required=_flag(d.get("required", False), f"{where}: 'required'"),
+            max_length=_whole(d.get("max_length") or d.get("maxlength") or 0, f"{where}: 'max_length'"))
+
+
+def _kind_of(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, float) and not math.isfinite(v):
+        return "NaN" if v != v else "an infinite number"
+    if isinstance(v, (int, float)):
+        return f"the number {v}" if abs(v) < 10**12 else "a huge number"
+    if isinstance(v, str):
+        return f"the text {v[:40]!r}"
+    if isinstance(v, dict):
+        return "an object"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    return type(v).__name__
+
+
+def _text(v: Any, what: str) -> str:
+    """Text as given; numbers and true/false as their text; objects and lists refused."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int) or (isinstance(v, float) and math.isfinite(v)):
+        return str(v)
+    raise MnemoError(f"{what} must be text, not {_kind_of(v)}.",
+                     "Labels, names, types and values are strings.")
+
+
+def _flag(v: Any, what: str) -> bool:
+    if v is None or isinstance(v, bool):
+        return bool(v)
+    if isinstance(v, (int, float)) and math.isfinite(v):
+        return v != 0
+    if isinstance(v, str) and v.strip().lower() in ("", "0", "false", "no", "off"):
+        return False
+    if isinstance(v, str) and v.strip().lower() in ("1", "true", "yes", "on", "required"):
+        return True
+    raise MnemoError(f"{what} must be true or false, not {_kind_of(v)}.", "Write \"required\": true or false.")
+
+
+def _whole(v: Any, what: str) -> int:
+    """A field's maximum length: a whole number (negative = none = 0)."""
+    n: Any = v
+    if isinstance(v, str) and v.strip().lstrip("+-").isdigit() and len(v.strip()) <= 12:
+        n = int(v.strip())
+    elif isinstance(v, float) and math.isfinite(v) and v.is_integer() and abs(v) < 1e12:
+        n = int(v)
+    if isinstance(n, bool) or not isinstance(n, int) or abs(n) >= 10**12:
+        raise MnemoError(f"{what} must be a whole number, not {_kind_of(v)}.",
+                         "Give the field's maximum number of characters, e.g. 35 (0 = no limit).")
+    return max(n, 0)
 
 
 @dataclass

@@ -4,9 +4,11 @@ The settings pane and ``mnemo settings`` are rendered from it; nothing else defi
 """
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
 
@@ -89,6 +91,47 @@ class AutofillSettings(_Section):
     api_enabled: bool = Field(False, title="Local prefill API", description="Serve POST /v1/prefill on 127.0.0.1 for a browser extension.")
     api_port: int = Field(8765, ge=1024, le=65535, title="API port", description="Loopback port of the prefill API.")
     api_allowed_origins: list[str] = Field(default_factory=list, title="Allowed origins", description="Origins allowed by CORS (e.g. an extension's origin).")
+
+    @field_validator("api_allowed_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        """Only exact ``scheme://host[:port]`` origins: never ``*``, ``null`` or anything a page could fake."""
+        out: list[str] = []
+        for origin in origins:
+            text = origin.strip().rstrip("/").lower()
+            if text and text not in out:
+                out.append(_checked_origin(origin, text))
+        return out
+
+
+_ORIGIN = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*)://(?P<host>[a-z0-9\-._~%]+|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
+_EXAMPLE = "list the extension's own origin, e.g. chrome-extension://<id> or moz-extension://<uuid>"
+
+
+def _checked_origin(origin: str, text: str) -> str:
+    """``text`` (the stripped, lower-cased ``origin``) if it is one exact origin; else the reason it is refused."""
+    if text == "*":
+        return _refuse("'*' would let every website read your data through the prefill API; " + _EXAMPLE)
+    if text == "null":
+        return _refuse("'null' is the origin browsers give sandboxed frames, local files and redirects, so any page "
+                       "can send it; " + _EXAMPLE)
+    if "*" in text:
+        return _refuse(f"{origin.strip()!r} has a wildcard; name each origin exactly: " + _EXAMPLE[5:])
+    if text.startswith("file:"):
+        return _refuse("file:// pages send the origin 'null', which any page can send; " + _EXAMPLE)
+    m = _ORIGIN.fullmatch(text)
+    if not m:
+        if re.match(r"[a-z][a-z0-9+.\-]*://[^/]+/", text):
+            return _refuse(f"{origin.strip()!r} has a path; an origin is only scheme://host[:port]")
+        return _refuse(f"{origin.strip()[:80]!r} is not an origin; write scheme://host[:port], such as "
+                       "chrome-extension://<id> or http://localhost:3000")
+    if m["port"] and not 0 < int(m["port"]) <= 65535:
+        return _refuse(f"{origin.strip()!r} has no valid port (1-65535)")
+    return text
+
+
+def _refuse(reason: str) -> str:
+    raise PydanticCustomError("origin", reason)
 
 
 class PrivacySettings(_Section):
