@@ -1,32 +1,96 @@
-"""``mnemo eval profile DIR EXPECTED.json``: import a folder of personal documents into a scratch data
-folder, extract the profile, and report precision and recall per key against the expected profile."""
+"""``mnemo eval profile DIR EXPECTED.json``: what a user gets from an ordinary import, scored strictly.
+
+The user's path exactly: ``mnemo import DIR`` (no ``--mine``, no extra refresh) into a scratch data
+folder, the persona's background work left to finish as the running app would (``persona.flush``), then
+the profile as ``mnemo profile --sensitive`` prints it (sensitive facts included, so that an expected
+passport or IBAN can be scored). Only the facts that profile shows are scored; see
+``core.persona.evaluate`` for what counts as equal (nothing "nearly" does).
+"""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from core.errors import MnemoError
 
 
 def register(es: argparse._SubParsersAction) -> None:
-    p = es.add_parser("profile", help="profile extraction: precision and recall per key on a persona folder",
-                      description="Import DIR (as your own documents) into a scratch data folder, extract the "
-                                  "profile, and compare it with EXPECTED.json ({key: value or [values]}).")
+    p = es.add_parser("profile", help="profile extraction: strict precision, recall and junk on a persona folder",
+                      description="Import DIR as a user would ('mnemo import DIR') into a scratch data folder, wait "
+                                  "for the persona's background work, and compare the profile 'mnemo profile' shows "
+                                  "with EXPECTED.json ({key: value or [values]}, optional \"_owner\": full name, "
+                                  "\"_region\": country code for national phone numbers).")
     p.add_argument("dir", help="folder of the persona's documents")
     p.add_argument("expected", help="JSON file with the expected profile")
-    p.add_argument("--rules-only", action="store_true", help="no model extraction (rules only)")
+    p.add_argument("--rules-only", action="store_true", help="no model (rules only, as with no model loaded)")
     p.add_argument("--json", dest="json_out", help="also write the scores to this JSON file")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the background work")
     p.set_defaults(func=run)
+
+
+def _cli(argv: list[str], services) -> tuple[int, str]:  # noqa: ANN001 - app.services.Services
+    """Run one ``mnemo`` command on ``services`` as its command line would; return (exit code, its output)."""
+    from app.cli.main import build_parser
+
+    args = build_parser().parse_args(argv)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = int(args.func(args, services) or 0)
+    return rc, out.getvalue()
+
+
+def shown_facts(persona, profile: str) -> list[tuple[str, str]]:  # noqa: ANN001 - PersonaService
+    """The (key, value) facts the printed profile shows: each stored fact whose ``label: value`` it prints."""
+    from core.persona.keys import label
+
+    text = profile.casefold()
+    return [(f.key, f.value) for f in persona.facts.all(reveal=True)
+            if f"{label(f.key)}: {f.value}".casefold() in text]
+
+
+def inferred_owner(persona, facts: list[tuple[str, str]]) -> tuple[str | None, str]:  # noqa: ANN001
+    """Who the app thinks the user is: the persona's owner inference where there is one, else the name fact."""
+    import importlib
+
+    try:
+        module = importlib.import_module("core.persona.owner")
+    except ModuleNotFoundError:
+        module = None
+    for name in ("infer_owner", "owner"):
+        for where, obj in (("persona", persona), ("core.persona.owner", module)):
+            fn = getattr(obj, name, None) if obj is not None else None
+            if not callable(fn):
+                continue
+            try:
+                found: Any = fn() if where == "persona" else fn(persona)
+            except TypeError:
+                continue
+            if isinstance(found, str):
+                return found or None, f"{where}.{name}"
+            for attr in ("name", "full_name", "value"):
+                if isinstance(getattr(found, attr, None), str):
+                    return getattr(found, attr) or None, f"{where}.{name}"
+    names = [v for k, v in facts if k == "name"]
+    if names:
+        return names[0], "the name fact"
+    given = [v for k, v in facts if k == "given-name"]
+    family = [v for k, v in facts if k == "family-name"]
+    if given and family:
+        return f"{given[0]} {family[0]}", "the given-name and family-name facts"
+    return None, "no name in the profile"
 
 
 def run(args: argparse.Namespace, services) -> int:
     from app.services import Services
-    from core.persona.evaluate import load_expected, score_profile
+    from core.persona.evaluate import load_expected, score_owner, score_profile
 
     folder = Path(args.dir)
     if not folder.is_dir():
@@ -39,37 +103,61 @@ def run(args: argparse.Namespace, services) -> int:
             shutil.copy(services.paths.settings, home / "settings.json")
         scratch = Services(home)
         try:
-            if services.llm_loaded or not args.rules_only:
-                scratch.set_llm(services.llm)  # one model in memory, shared
+            scratch.set_embedder(services.embedder)  # one embedder in memory, shared
+            if not args.rules_only:
+                from models.llm import LlamaRuntime
+
+                llm = services.llm
+                if isinstance(llm, LlamaRuntime) and not llm.loaded:
+                    llm.load()  # loaded, as in the app while the user chats: background work may use it
+                scratch.set_llm(llm)
             scratch.persona.set_model_use(not args.rules_only, writing=not args.rules_only)
             t0 = time.perf_counter()
-            report = scratch.documents.import_paths([folder], owner_self=True)
+            rc, imported = _cli(["import", "--quiet", str(folder)], scratch)
             t1 = time.perf_counter()
-            scratch.persona.flush(600)
-            stats = scratch.persona.refresh(use_model=False if args.rules_only else None)
+            finished = scratch.persona.flush(args.timeout)
             t2 = time.perf_counter()
-            predicted = {f.key: f.value for f in scratch.persona.facts.all(reveal=True)}
+            _, profile = _cli(["profile", "--sensitive"], scratch)
+            facts = shown_facts(scratch.persona, profile)
+            owner, how = inferred_owner(scratch.persona, facts)
             topics = [t.name for t in scratch.persona.topics.list()]
         finally:
             scratch.persona.close()
             scratch.set_llm(None)  # the shared model belongs to the outer services
+            scratch.set_embedder(None)
             scratch.secrets.delete("fact-key")
             scratch.close()
-    score = score_profile(expected, predicted)
-    print(f"Imported: {report.summary()}")
-    print(f"Extraction: {stats['chunks']} chunks, {'rules only' if args.rules_only else 'rules + model'}, "
-          f"{t2 - t1:.1f} s (import {t1 - t0:.1f} s); {len(topics)} topics: {', '.join(topics[:8])}")
-    print(f"\n{'key':<22} {'ok':<3} {'predicted':<34} expected")
-    for k in score.keys:
-        print(f"{k.key:<22} {'✓' if k.correct else ('✗' if k.predicted else '-'):<3} {str(k.predicted or ''):<34} "
-              f"{' | '.join(k.expected)}")
-    if score.extra:
-        print("\nNot in the expected profile: " + ", ".join(f"{k}={v}" for k, v in score.extra.items()))
-    print(f"\nprecision {score.precision:.3f} ({score.n_correct}/{score.n_predicted_scored} listed keys), "
-          f"recall {score.recall:.3f} ({score.n_correct}/{score.n_expected}), "
-          f"precision over all predicted keys {score.precision_all:.3f}")
+    score = score_profile(expected, facts)
+    if expected.owner:
+        score.owner = score_owner(expected.owner, owner, how)
+    _print(args, score, imported, rc, finished, t1 - t0, t2 - t1, topics)
     if args.json_out:
-        out = score.to_json() | {"rules_only": bool(args.rules_only), "seconds": round(t2 - t1, 2), "topics": topics}
+        out = score.to_json() | {"persona": str(folder), "rules_only": bool(args.rules_only),
+                                 "import_seconds": round(t1 - t0, 2), "background_seconds": round(t2 - t1, 2),
+                                 "background_finished": finished, "topics": topics, "profile": profile}
         Path(args.json_out).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
     sys.stdout.flush()
     return 0
+
+
+def _print(args: argparse.Namespace, score, imported: str, rc: int, finished: bool, t_import: float,  # noqa: ANN001
+           t_background: float, topics: list[str]) -> None:
+    print(imported.strip() + (f" (exit code {rc})" if rc else ""))
+    print(f"Persona work: {'rules only' if args.rules_only else 'rules + model'}, import {t_import:.1f} s, "
+          f"background {t_background:.1f} s{'' if finished else ' (NOT finished in time)'}; "
+          f"{len(topics)} topics{': ' + ', '.join(topics[:8]) if topics else ''}")
+    print(f"\n{'key':<22} {'ok':<3} {'shown':<36} expected")
+    for k in score.keys:
+        print(f"{k.key:<22} {k.mark:<3} {' | '.join(k.predicted):<36} {' | '.join(k.expected)}")
+    for key, vals in score.extra.items():
+        print(f"{key:<22} {'J':<3} {' | '.join(vals):<36} (not an expected key: junk)")
+    print("\n✓ right, ✗ wrong, - missing, ~ some shown values wrong, J junk")
+    if score.owner is not None:
+        o = score.owner
+        print(f"Owner: {'✓' if o.correct else '✗'} inferred {o.inferred or 'nobody'!s} ({o.how}); "
+              f"expected {' | '.join(o.expected)}")
+    precision = f"{score.precision:.3f}" if score.n_predicted_scored else "n/a"
+    print(f"precision {precision} ({score.n_right}/{score.n_predicted_scored} shown facts on expected keys), "
+          f"recall {score.recall:.3f} ({score.n_correct}/{score.n_expected}), "
+          f"junk {score.junk:.3f} ({score.n_extra}/{score.n_predicted} shown facts), "
+          f"precision over all shown facts {score.precision_all:.3f}")
