@@ -14,6 +14,9 @@ from app.paths import DataPaths
 from core.chat.service import ChatService
 from core.ports import ChatModel, TextEmbedder
 from core.chat.store import ConversationStore
+from core.errors import MnemoError
+from core.persona.crypto import FactCipher
+from core.privacy.vault import SensitiveVault
 from core.secrets import SecretStore
 from core.settings import SettingsStore
 from core.store.db import Database
@@ -21,6 +24,8 @@ from core.store.lock import FolderLock
 from core.store.vectors import VectorIndex
 
 if TYPE_CHECKING:
+    from core.jobs import CancelToken, Progress, ProgressFn
+    from core.privacy.protect import ProtectReport
     from core.settings import Settings
     from core.store.reembed import Reembedder
     from models.llm import LlamaConfig
@@ -50,8 +55,16 @@ class Services:
                 log.warning(w)
             self.db = Database(self.paths.db)
             self.secrets = SecretStore(self.paths.home)
+            # Card numbers, IBANs, ID numbers, passwords in documents and chat: stored as placeholders, the values
+            # encrypted with the key of the sensitive facts; values stored before that are protected now.
+            self.sensitive = SensitiveVault(self.db, FactCipher(self.secrets.get_or_create_fernet_key))
+            if lock:
+                try:
+                    self.protect_sensitive()
+                except MnemoError as exc:  # a locked keyring, say: start anyway; the next start goes on
+                    log.warning("sensitive values already stored could not be protected yet: %s", exc)
             self.vectors = VectorIndex(self.paths.vectors)
-            self.conversations = ConversationStore(self.db)
+            self.conversations = ConversationStore(self.db, self.sensitive)
             self.chat = ChatService(self.conversations, self.settings_store, self._load_llm)
             self._build_features()
         except BaseException:
@@ -67,10 +80,12 @@ class Services:
         from core.documents import DocumentService
         from core.memory.service import MemoryService
         from core.persona.service import PersonaService
+        from core.privacy.reveal import RevealedDocuments, RevealedMemories
 
         # Imported documents (L0). Their passages reach answers through the memory provider, which ranks
         # them with memories.
-        self.documents = DocumentService(self.db, self.vectors, self._load_embedder, self.settings_store)
+        self.documents = DocumentService(self.db, self.vectors, self._load_embedder, self.settings_store,
+                                         sensitive=self.sensitive)
         # Reflective memory (RMM): memories + document passages, reranked, in every answer; idle reflection.
         self.memory = MemoryService(self.db, self.vectors, self.conversations, self.settings_store, self._load_llm,
                                     self._load_embedder, self.paths.models, documents=self.documents)
@@ -79,8 +94,14 @@ class Services:
         # Persona memory (L1): facts, topics, biography; its profile goes into every chat's system prompt.
         self.persona = PersonaService(
             self.db, self.vectors, self.secrets, self.settings_store, conversations=self.conversations,
-            documents=self.documents, llm=self._load_llm, embedder=self._load_embedder,
+            # the persona reads documents with their values: the sensitive facts it finds are stored encrypted
+            documents=RevealedDocuments(self.documents, self.sensitive, lambda: True),
+            llm=self._load_llm, embedder=self._load_embedder,
             llm_ready=lambda: self.llm_loaded, memories=self.memory)
+        # what the persona writes from that text (topic snippets and names, the biography) is masked again
+        persona_redact = self.persona.redact
+        for part in (self.persona.topics, self.persona.bio):
+            part._redact = lambda t: self.sensitive.mask(persona_redact(t))  # type: ignore[attr-defined]
         self.persona.attach()
         self.chat.add_provider(self.persona.provider)
         # Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the
@@ -91,16 +112,35 @@ class Services:
         self.chat.set_logits_processor(self.decoder.processor_factory)
         # Autofill reads the persona's facts, and documents and memories for what the facts do not say.
         facts = self.persona.facts
+
+        def fill_sensitive() -> bool:
+            return bool(self.settings.autofill.fill_sensitive)
         self.autofill = AutofillService(
             settings=lambda: self.settings.autofill, facts=lambda: facts,
             embedder=self._load_embedder, llm=self._load_llm,
-            search=PassageSearch(self.documents, self.memory))
+            # passages show sensitive values only while autofill.fill_sensitive allows it
+            search=PassageSearch(RevealedDocuments(self.documents, self.sensitive, fill_sensitive),
+                                 RevealedMemories(self.memory, self.sensitive, fill_sensitive)))
 
     def _load_llm(self) -> ChatModel:
         return self.llm
 
     def _load_embedder(self) -> TextEmbedder:
         return self.embedder
+
+    def protect_sensitive(self, progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                          again: bool = False) -> ProtectReport | None:
+        """Mask and encrypt the sensitive values stored before masking existed (first start; kill-safe).
+
+        ``again`` scans every row once more (``mnemo doctor --protect-sensitive``). None = nothing to do.
+        """
+        from core.privacy import protect
+
+        if again:
+            protect.reset(self.sensitive)
+        elif not protect.needed(self.sensitive):
+            return None
+        return protect.protect_existing(self.sensitive, progress or _log_progress, cancel)
 
     def rebuild_vectors(self) -> int:
         """Rebuild every Chroma collection from the vectors kept in SQLite (``mnemo doctor --rebuild-vectors``)."""
@@ -188,6 +228,12 @@ class Services:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _log_progress(p: Progress) -> None:
+    """Progress of a job run at start (no window or bar yet): a log line every few thousand rows."""
+    if p.total and (p.done % 5000 < 200 or p.message == "done"):
+        log.info("%s (%d/%d)", p.message, p.done, p.total)
 
 
 def _setup_logging(paths: DataPaths) -> None:

@@ -74,6 +74,9 @@ class ChatService:
         assert conversation_id is not None
         history = self.conversations.history(conversation_id)
         self.conversations.add_message(conversation_id, "user", text)
+        vault = self.conversations.sensitive
+        if vault is not None:  # the model sees placeholders, like everything stored, unless a setting allows more
+            text = vault.mask(text)
 
         prepared = self.prepare(text, history, conversation_id)
         items: list[ContextItem] = []
@@ -86,6 +89,8 @@ class ChatService:
         budget = max(256, s.model.n_ctx - s.generation.max_tokens - 64)
         messages = build_messages(s.generation.system_prompt, [pc.system_text for _, pc in prepared], items,
                                   history, text, budget)
+        if vault is not None and s.privacy.sensitive_in_prompt:
+            messages = [{**m, "content": vault.reveal(m["content"])} for m in messages]
         raw, meta = self._stream(llm, messages, on_token, cancel)
         cited = parse_citations(raw, len(items))
         cancelled = bool(meta["cancelled"])

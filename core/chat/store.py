@@ -9,6 +9,7 @@ from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from core.errors import MnemoError
+from core.privacy.vault import SensitiveVault
 from core.store.db import Database
 from core.store.tables import Conversation, Message, utcnow
 
@@ -24,8 +25,9 @@ class ConversationSummary:
 class ConversationStore:
     """Reads and writes conversations; every multi-row write is one transaction."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, sensitive: SensitiveVault | None = None) -> None:
         self.db = db
+        self.sensitive = sensitive  # masks card numbers, IBANs, ID numbers, passwords before they are stored
         self._listeners: list[Any] = []
 
     def on_message(self, listener: Callable[[int, Message], None]) -> None:
@@ -49,6 +51,9 @@ class ConversationStore:
 
     def add_message(self, conversation_id: int, role: str, content: str, meta: dict[str, Any] | None = None,
                     created_at: datetime | None = None) -> Message:
+        if self.sensitive is not None:
+            content = self.sensitive.mask(content)
+            meta = self.sensitive.mask_obj(meta) if meta else meta
         with self.db.session() as s:
             conv = s.get(Conversation, conversation_id)
             if conv is None:
@@ -81,6 +86,8 @@ class ConversationStore:
                     .join(Message, Message.conversation_id == Conversation.id, isouter=True)
                     .group_by(Conversation.id).order_by(col(Conversation.updated_at).desc()).limit(limit))
             if query:
+                if self.sensitive is not None:
+                    query = self.sensitive.mask(query)
                 like = f"%{query.lower()}%"
                 hit = select(Message.conversation_id).where(func.lower(Message.content).like(like))
                 stmt = stmt.where((func.lower(Conversation.title).like(like)) | (col(Conversation.id).in_(hit)))

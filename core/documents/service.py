@@ -19,7 +19,7 @@ import numpy as np
 
 from core.documents import importers
 from core.documents.chunker import chunk_sections
-from core.documents.model import ChunkView, DocumentInfo, ImportReport, PassageHit
+from core.documents.model import ChunkView, DocumentInfo, ImportReport, PassageHit, Section
 from core.documents.scan import Candidate, scan
 from core.documents.search import COLLECTION, HybridSearch
 from core.documents.store import DocumentStore, PendingRow
@@ -27,6 +27,7 @@ from core.documents.watch import FolderPoller
 from core.errors import Cancelled, ImportFailed, MnemoError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.ports import EmbedderLoader, VectorStore
+from core.privacy.vault import SensitiveVault
 from core.settings import SettingsStore
 from core.store.db import Database
 from core.store.embedding import checked
@@ -40,8 +41,10 @@ EMBED_BATCH = 128
 class DocumentService:
     """Imports, updates, forgets and searches the user's documents."""
 
-    def __init__(self, db: Database, vectors: VectorStore, embedder: EmbedderLoader, settings_store: SettingsStore) -> None:
+    def __init__(self, db: Database, vectors: VectorStore, embedder: EmbedderLoader, settings_store: SettingsStore,
+                 sensitive: SensitiveVault | None = None) -> None:
         self.store = DocumentStore(db)
+        self.sensitive = sensitive  # masks card numbers, IBANs, ID numbers, passwords before they are stored
         self.vectors = vectors
         self._embedder = embedder
         self.settings_store = settings_store
@@ -66,6 +69,8 @@ class DocumentService:
 
     # ---- reading ---------------------------------------------------------------------------
     def search(self, query: str, k: int = 20) -> list[PassageHit]:
+        if self.sensitive is not None:  # a value asked for by itself is found by its placeholder
+            query = self.sensitive.mask(query)
         return self._search.search(query, k)
 
     def iter_chunks(self, document_ids: list[int] | None = None) -> Iterator[ChunkView]:
@@ -168,6 +173,11 @@ class DocumentService:
         fmt = importers.extension(name).lstrip(".")
         try:
             fmt, parsed = importers.parse_bytes(data, name)
+            if self.sensitive is not None:  # before chunking: a value is never cut in two, and no chunk holds it
+                vault = self.sensitive
+                parsed.sections = [Section(vault.mask(sec.text), vault.mask(sec.label), vault.mask_obj(sec.meta),
+                                           sec.group) for sec in parsed.sections]
+                parsed.meta = vault.mask_obj(parsed.meta)
             r = self.settings_store.settings.retrieval
             chunks = chunk_sections(parsed.sections, r.chunk_chars, r.chunk_overlap)
             if not chunks:
