@@ -48,44 +48,34 @@ def _cli(argv: list[str], services) -> tuple[int, str]:  # noqa: ANN001 - app.se
 
 
 def shown_facts(persona, profile: str) -> list[tuple[str, str]]:  # noqa: ANN001 - PersonaService
-    """The (key, value) facts the printed profile shows: each stored fact whose ``label: value`` it prints."""
+    """The (key, value) facts the printed profile shows: each stored fact whose ``- label: value`` line it
+    prints (the profile picks, orders and caps the facts; the eval scores what it picked)."""
     from core.persona.keys import label
 
     text = profile.casefold()
     return [(f.key, f.value) for f in persona.facts.all(reveal=True)
-            if f"{label(f.key)}: {f.value}".casefold() in text]
+            if f"- {label(f.key)}: {f.value}".casefold() in text]
 
 
-def inferred_owner(persona, facts: list[tuple[str, str]]) -> tuple[str | None, str]:  # noqa: ANN001
-    """Who the app thinks the user is: the persona's owner inference where there is one, else the name fact."""
-    import importlib
-
-    try:
-        module = importlib.import_module("core.persona.owner")
-    except ModuleNotFoundError:
-        module = None
-    for name in ("infer_owner", "owner"):
-        for where, obj in (("persona", persona), ("core.persona.owner", module)):
-            fn = getattr(obj, name, None) if obj is not None else None
-            if not callable(fn):
-                continue
-            try:
-                found: Any = fn() if where == "persona" else fn(persona)
-            except TypeError:
-                continue
-            if isinstance(found, str):
-                return found or None, f"{where}.{name}"
-            for attr in ("name", "full_name", "value"):
-                if isinstance(getattr(found, attr, None), str):
-                    return getattr(found, attr) or None, f"{where}.{name}"
+def inferred_owner(persona, facts: list[tuple[str, str]]) -> tuple[str | None, str, list[str]]:  # noqa: ANN001
+    """Who the app thinks the user is, how it says so, and its evidence: the persona's own owner inference
+    (``persona.owner()``, what ``mnemo whoami`` shows) where the persona has one, else the name fact."""
+    found: Any = persona.owner() if callable(getattr(persona, "owner", None)) else None
+    if found is not None:
+        name = getattr(found, "name", None)
+        evidence = [str(e) for e in getattr(found, "evidence", None) or []]
+        emails = ", ".join(getattr(found, "emails", None) or [])
+        if isinstance(name, str) and name:
+            return name, "persona.owner()", evidence
+        return None, "persona.owner(): " + (f"no name, only {emails}" if emails else "nobody"), evidence
     names = [v for k, v in facts if k == "name"]
     if names:
-        return names[0], "the name fact"
+        return names[0], "the name fact", []
     given = [v for k, v in facts if k == "given-name"]
     family = [v for k, v in facts if k == "family-name"]
     if given and family:
-        return f"{given[0]} {family[0]}", "the given-name and family-name facts"
-    return None, "no name in the profile"
+        return f"{given[0]} {family[0]}", "the given-name and family-name facts", []
+    return None, "no name in the profile", []
 
 
 def run(args: argparse.Namespace, services) -> int:
@@ -119,7 +109,8 @@ def run(args: argparse.Namespace, services) -> int:
             t2 = time.perf_counter()
             _, profile = _cli(["profile", "--sensitive"], scratch)
             facts = shown_facts(scratch.persona, profile)
-            owner, how = inferred_owner(scratch.persona, facts)
+            stored = len(scratch.persona.facts.all())
+            owner, how, evidence = inferred_owner(scratch.persona, facts)
             topics = [t.name for t in scratch.persona.topics.list()]
         finally:
             scratch.persona.close()
@@ -129,12 +120,15 @@ def run(args: argparse.Namespace, services) -> int:
             scratch.close()
     score = score_profile(expected, facts)
     if expected.owner:
-        score.owner = score_owner(expected.owner, owner, how)
+        score.owner = score_owner(expected.owner, owner, how, evidence)
     _print(args, score, imported, rc, finished, t1 - t0, t2 - t1, topics)
+    if stored and not facts:
+        print(f"Warning: {stored} facts are stored but none was found in the profile's '- label: value' lines; "
+              "has the format of 'mnemo profile' changed?")
     if args.json_out:
         out = score.to_json() | {"persona": str(folder), "rules_only": bool(args.rules_only),
                                  "import_seconds": round(t1 - t0, 2), "background_seconds": round(t2 - t1, 2),
-                                 "background_finished": finished, "topics": topics, "profile": profile}
+                                 "background_finished": finished, "facts_stored": stored, "topics": topics, "profile": profile}
         Path(args.json_out).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
     sys.stdout.flush()
     return 0
@@ -156,6 +150,8 @@ def _print(args: argparse.Namespace, score, imported: str, rc: int, finished: bo
         o = score.owner
         print(f"Owner: {'✓' if o.correct else '✗'} inferred {o.inferred or 'nobody'!s} ({o.how}); "
               f"expected {' | '.join(o.expected)}")
+        for line in o.evidence[:4]:
+            print(f"  evidence: {line}")
     precision = f"{score.precision:.3f}" if score.n_predicted_scored else "n/a"
     print(f"precision {precision} ({score.n_right}/{score.n_predicted_scored} shown facts on expected keys), "
           f"recall {score.recall:.3f} ({score.n_correct}/{score.n_expected}), "

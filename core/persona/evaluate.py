@@ -247,6 +247,7 @@ class OwnerScore:
     inferred: str | None
     how: str               # where the inferred owner came from
     correct: bool
+    evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -312,7 +313,7 @@ class ProfileScore:
             "extra": self.extra}
         if self.owner is not None:
             out["owner"] = {"expected": self.owner.expected, "inferred": self.owner.inferred, "how": self.owner.how,
-                            "correct": self.owner.correct}
+                            "correct": self.owner.correct, "evidence": self.owner.evidence}
         return out
 
 
@@ -346,6 +347,7 @@ def score_profile(expected: ExpectedProfile | Mapping[str, list[str]],
     return score
 
 
-def score_owner(expected: list[str], inferred: str | None, how: str) -> OwnerScore:
+def score_owner(expected: list[str], inferred: str | None, how: str, evidence: Iterable[str] = ()) -> OwnerScore:
+    """The owner is identified when the inferred full name equals one of the expected spellings."""
     ok = bool(inferred) and any(values_match("name", e, inferred or "") for e in expected)
-    return OwnerScore(list(expected), inferred, how, ok)
+    return OwnerScore(list(expected), inferred, how, ok, list(evidence))
