@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -100,3 +101,32 @@ def test_owner():
     assert score_owner(["Ada Novak"], "ada  novak", "the name fact").correct
     assert not score_owner(["Ada Novak"], "Ada Nowak", "the name fact").correct
     assert not score_owner(["Ada Novak"], None, "no name in the profile").correct
+
+
+def _load_script(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"persona_make_{path.parent.name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module   # dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+@pytest.mark.parametrize("folder", ["personas"])
+def test_committed_personas_are_what_make_py_writes(tmp_path, folder):
+    """The personas' files (PDF, DOCX, mbox included) are written byte for byte again by their script."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / folder
+    _load_script(root / "make.py").main(tmp_path)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert written
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (root / rel).read_bytes(), rel
+    for expected in tmp_path.glob("*/expected.json"):
+        exp = load_expected(expected)
+        assert exp.owner and len(exp) >= 10
