@@ -10,6 +10,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="show what Mnemo runs on and check it works")
     p.add_argument("--no-load", action="store_true", help="do not load the model and the embedder")
     p.add_argument("--rebuild-vectors", action="store_true", help="rebuild the vector index from the database")
+    p.add_argument("--protect-sensitive", action="store_true",
+                   help="scan every stored passage, message and memory again for card numbers, IBANs, ID numbers "
+                        "and passwords, and keep them encrypted (done by itself at the first start after an upgrade)")
     p.set_defaults(func=run)
 
 
@@ -65,6 +68,13 @@ def run(args: argparse.Namespace, services) -> int:
         except Exception as exc:
             print(f"  embedder: ERROR {exc}")
             ok = False
+    if args.protect_sensitive:
+        from app.cli.progress import run_job
+
+        report = run_job(services.protect_sensitive, "protecting sensitive values", unit="rows", again=True)
+        print(f"Sensitive values: {report.rows_scanned} rows read, {report.rows_changed} masked "
+              f"({report.chunks_pending} passages to embed again at the next import), "
+              f"{report.values} values kept encrypted.")
     if args.rebuild_vectors:
         print(f"Vector index rebuilt from the database: {services.rebuild_vectors()} vectors.")
     print("All good." if ok else "Some checks failed; see the lines marked ERROR.")

@@ -237,3 +237,13 @@ def test_protecting_is_resumable(home: Path, tmp_path: Path, monkeypatch) -> Non
         again = s.protect_sensitive(again=True)
         assert again is not None and again.rows_changed == 0
     assert _leaks(_blobs(home)) == []
+
+
+def test_doctor_protect_sensitive_scans_again(home: Path, tmp_path: Path, capsys) -> None:
+    from app.cli.main import main
+
+    _plant_plaintext(home, tmp_path)
+    assert main(["doctor", "--no-load", "--protect-sensitive"]) in (0, 1)  # 1: no model file here is fine
+    out = capsys.readouterr().out
+    assert "Sensitive values:" in out and "0 masked" in out  # the start already protected them
+    assert _leaks(_blobs(home)) == []
