@@ -5,6 +5,7 @@ import argparse
 
 from app.cli.progress import run_job
 from core.errors import MnemoError
+from core.persona.phones import phone_display
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +35,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sensitive", action="store_true", help="as it would be with sensitive facts allowed in prompts")
     p.set_defaults(func=run_profile)
 
+    p = sub.add_parser("whoami", help="who Mnemo thinks you are, and why",
+                       description="Shows the owner of this data folder as inferred from your documents (sent mail, "
+                                   "the 'me' contact, first-person notes, payslips, letters) with the evidence; "
+                                   "--set confirms or corrects it and the profile is read again for that person.")
+    p.add_argument("--set", metavar='"NAME <EMAIL>"', dest="owner",
+                   help='you are this person, e.g. --set "Ada Novak <ada@example.org>" (several e-mails: comma-separated)')
+    p.add_argument("--confirm", action="store_true", help="confirm the inferred owner as you")
+    p.add_argument("--reset", action="store_true", help="drop your setting and infer the owner again")
+    p.set_defaults(func=run_whoami)
+
+    p = sub.add_parser("people", help="the other people in your documents (partner, family, colleagues)")
+    p.add_argument("who", nargs="?", default="", help="a relation (sister) or a name to look up")
+    p.set_defaults(func=run_people)
+
     p = sub.add_parser("topics", help="topics (shades) found in your documents and conversations")
     p.add_argument("--update", action="store_true", help="place new material and name new topics now")
     p.add_argument("--rebuild", action="store_true", help="cluster everything again from scratch")
@@ -49,7 +64,62 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _line(f) -> str:  # FactRecord
     flags = ("P" if f.pinned else " ") + ("S" if f.sensitive else " ")
-    return f"{flags} {f.key:<22} {f.value:<36} {f.confidence:>4.2f}  {f.source}"
+    value = phone_display(f.value) if f.key == "tel" else f.value
+    return f"{flags} {f.key:<22} {value:<36} {f.confidence:>4.2f}  {f.source}"
+
+
+def _print_owner(owner) -> None:  # core.persona.owner.Owner
+    if not owner.known:
+        print("Mnemo does not know yet who you are: no document says it clearly.")
+        print('Tell it: mnemo whoami --set "Your Name <you@example.org>"')
+    else:
+        who = owner.name + (" " if owner.name else "") + ", ".join(f"<{e}>" for e in owner.emails)
+        print(f"You are {who.strip()}" + (" (confirmed by you)" if owner.confirmed else " (inferred)"))
+        for line in owner.evidence:
+            print(f"  - {line}")
+    if owner.others:
+        print("Also considered: " + "; ".join(f"{n} ({s:.1f})" for n, s in owner.others))
+    if owner.known and not owner.confirmed:
+        print('Wrong? Correct it: mnemo whoami --set "Name <email>"; right? mnemo whoami --confirm')
+
+
+def run_whoami(args: argparse.Namespace, services) -> int:
+    from core.persona.owner import parse_owner_spec
+
+    persona = services.persona
+    if args.reset:
+        persona.set_owner("", [])
+    elif args.owner is not None:
+        name, emails = parse_owner_spec(args.owner)
+        if not (name or emails):
+            raise MnemoError("Give a name, an e-mail or both.", 'For example: mnemo whoami --set "Ada Novak <ada@example.org>"')
+        persona.set_owner(name, emails)
+    elif args.confirm:
+        owner = persona.owner()
+        if not owner.known:
+            raise MnemoError("There is no inferred owner to confirm.", 'Set it: mnemo whoami --set "Name <email>"')
+        persona.set_owner(owner.name, owner.emails)
+    _print_owner(persona.owner())
+    return 0
+
+
+def run_people(args: argparse.Namespace, services) -> int:
+    people = services.persona.people
+    rows = people.lookup(args.who) if args.who else people.all()
+    if not rows:
+        print("No one found." if args.who else "No other people yet: they come from your mail, contacts and notes.")
+    for p in rows:
+        parts = [p.name or p.email]
+        if p.relation:
+            parts.append(f"({p.relation})")
+        if p.email and p.name:
+            parts.append(p.email)
+        if p.tel:
+            parts.append(phone_display(p.tel))
+        if p.organization:
+            parts.append(p.organization)
+        print("  ".join(parts) + f"   [{', '.join(p.sources[:3])}]")
+    return 0
 
 
 def run_facts(args: argparse.Namespace, services) -> int:
@@ -58,7 +128,7 @@ def run_facts(args: argparse.Namespace, services) -> int:
     if cmd == "list":
         rows = facts.all(reveal=args.reveal)
         if not rows:
-            print("No facts yet. Import your documents with 'mnemo import --mine DIR', or set one: mnemo facts set email me@example.org")
+            print("No facts yet. Import your documents with 'mnemo import DIR', or set one: mnemo facts set email me@example.org")
         for f in rows:
             print(_line(f))
         if rows:
@@ -96,7 +166,7 @@ def run_facts(args: argparse.Namespace, services) -> int:
 
 def run_profile(args: argparse.Namespace, services) -> int:
     text = services.persona.profile_text(include_sensitive=True if args.sensitive else None)
-    print(text or "The profile is empty. Import your documents with 'mnemo import --mine DIR' or chat with Mnemo.")
+    print(text or "The profile is empty. Import your documents with 'mnemo import DIR' or chat with Mnemo.")
     return 0
 
 

@@ -222,6 +222,20 @@ class FactStore:
         self._changed(changed)
         return changed
 
+    def replace_evidence(self, candidates: Sequence[Candidate], source_ref: str, source: str,
+                         document_id: int | None = None, observed_at: float | None = None) -> builtins.set[str]:
+        """What one chunk or message says now, in place of what it said before (one transaction)."""
+        with self._lock, self.db.session() as s:
+            old = list(s.exec(select(PersonaEvidence).where(PersonaEvidence.source_ref == source_ref)))
+            old_keys = {r.key for r in old}
+            for r in old:
+                s.delete(r)
+            s.flush()
+            stale = self._resolve(s, old_keys, removed_refs={source_ref}) if old_keys else builtins.set()
+        changed = self.add_evidence(candidates, source_ref, source, document_id, observed_at)
+        self._changed(stale - changed)
+        return changed | stale
+
     def remove_sources(self, refs: Iterable[str] = (), document_id: int | None = None) -> builtins.set[str]:
         """Forget the evidence of these chunks/messages (or a whole document) and re-resolve their keys."""
         refs = list(refs)
@@ -292,6 +306,11 @@ class FactStore:
         return PersonaFactHistory(key=f.key, value=f.value, value_enc=f.value_enc, sensitive=f.sensitive,
                                   source=f.source, source_ref=f.source_ref, confidence=f.confidence, reason=reason)
 
+    def _in_history(self, s: Session, f: PersonaFact) -> bool:
+        """Whether the fact's value is in its history already (re-reading for another owner flips values)."""
+        value = self._plain(f)
+        return any(self._plain(h) == value for h in s.exec(select(PersonaFactHistory).where(PersonaFactHistory.key == f.key)))
+
     def _record(self, f: PersonaFact, hist: list[PersonaFactHistory], reveal: bool) -> FactRecord:
         return FactRecord(
             id=f.id or 0, key=f.key, value=self._shown(f, reveal), source=f.source, confidence=round(f.confidence, 3),
@@ -318,7 +337,7 @@ class FactStore:
             if f is None:
                 f = PersonaFact(key=key)
             elif f.value_hash != top.value_hash:
-                if f.source_ref not in removed_refs:
+                if f.source_ref not in removed_refs and not self._in_history(s, f):
                     s.add(self._history_row(f, f"superseded by {top.source}"))
             elif abs(f.confidence - score) < 1e-6 and f.support == support:
                 continue

@@ -42,6 +42,16 @@ POSTAL_PATTERNS = [
 ]
 
 
+PROFESSIONS_INTL = {
+    "ingenieur", "ingenieurin", "entwickler", "entwicklerin", "lehrer", "lehrerin", "ärztin", "arzt", "krankenschwester",
+    "pfleger", "pflegerin", "redakteur", "redakteurin", "lektorin", "lektor", "designerin", "architektin", "architekt",
+    "beraterin", "berater", "anwältin", "anwalt", "projektleiterin", "projektleiter", "ingénieur", "ingénieure",
+    "développeur", "développeuse", "enseignant", "enseignante", "professeur", "professeure", "médecin", "infirmier",
+    "infirmière", "avocat", "avocate", "journaliste", "rédacteur", "rédactrice", "ingeniero", "ingeniera",
+    "desarrollador", "desarrolladora", "profesor", "profesora", "médico", "médica", "enfermero", "enfermera",
+    "abogado", "abogada", "periodista", "diseñador", "diseñadora", "ingenjör", "utvecklare", "lärare", "läkare",
+    "sjuksköterska", "journalist", "redaktör", "projektledare", "konsult", "designer",
+}
 NAME_LIKE = {"partner-name", "pet-name", "birthplace", "nickname", "given-name", "family-name", "address-level2",
              "organization"}
 PROFESSIONS = {
@@ -145,25 +155,124 @@ LABEL_TITLES = {"job-title", "job", "occupation", "profession", "position"}
 _LABEL_RE = re.compile(r"^[ \t>*\-•]*([A-Za-zÀ-ž][A-Za-zÀ-ž .'/()-]{0,38}?)[ \t]*[:=][ \t]*(\S.{0,200}?)[ \t]*$", re.M)
 
 
+LABEL_ALIASES: dict[str, str] = {
+    # German
+    "vorname": "given-name", "nachname": "family-name", "familienname": "family-name", "geburtsdatum": "bday",
+    "geboren am": "bday", "geb": "bday", "geburtstag": "bday", "geburtsort": "birthplace", "anschrift": "street-address",
+    "adresse": "street-address", "strasse": "street-address", "straße": "street-address", "wohnort": "address-level2",
+    "ort": "address-level2", "stadt": "address-level2", "plz": "postal-code", "postleitzahl": "postal-code",
+    "land": "country-name", "telefon": "tel", "telefonnummer": "tel", "handy": "tel", "mobil": "tel",
+    "mobilnummer": "tel", "e-mail-adresse": "email", "arbeitgeber": "organization", "firma": "organization",
+    "unternehmen": "organization", "tätigkeit": "organization-title", "funktion": "organization-title",
+    "berufsbezeichnung": "organization-title", "beruf": "organization-title", "stelle": "organization-title",
+    "webseite": "url", "staatsangehörigkeit": "nationality", "mitarbeiter": "name", "mitarbeiterin": "name",
+    "arbeitnehmer": "name", "arbeitnehmerin": "name",
+    # French
+    "prénom": "given-name", "prenom": "given-name", "nom": "family-name", "nom de famille": "family-name",
+    "date de naissance": "bday", "né le": "bday", "née le": "bday", "lieu de naissance": "birthplace",
+    "ville": "address-level2", "code postal": "postal-code", "pays": "country-name", "téléphone": "tel",
+    "telephone": "tel", "portable": "tel", "courriel": "email", "employeur": "organization",
+    "entreprise": "organization", "société": "organization", "poste": "organization-title",
+    "emploi": "organization-title", "fonction": "organization-title", "salarié": "name", "salariée": "name",
+    "nationalité": "nationality", "site web": "url",
+    # Spanish
+    "nombre": "name", "apellido": "family-name", "apellidos": "family-name", "fecha de nacimiento": "bday",
+    "lugar de nacimiento": "birthplace", "dirección": "street-address", "direccion": "street-address",
+    "domicilio": "street-address", "ciudad": "address-level2", "localidad": "address-level2",
+    "código postal": "postal-code", "codigo postal": "postal-code", "país": "country-name", "teléfono": "tel",
+    "telefono": "tel", "móvil": "tel", "movil": "tel", "correo": "email", "correo electrónico": "email",
+    "empresa": "organization", "empleador": "organization", "puesto": "organization-title",
+    "cargo": "organization-title", "empleado": "name", "empleada": "name", "trabajador": "name",
+    "nacionalidad": "nationality",
+    # Swedish
+    "förnamn": "given-name", "efternamn": "family-name", "namn": "name", "födelsedatum": "bday",
+    "födelsedag": "bday", "födelseort": "birthplace", "adress": "street-address", "gatuadress": "street-address",
+    "postnummer": "postal-code", "postort": "address-level2", "stad": "address-level2", "telefonnummer ": "tel",
+    "mobilnummer ": "tel", "e-post": "email", "epost": "email", "arbetsgivare": "organization",
+    "företag": "organization", "befattning": "organization-title", "titel": "organization-title",
+    "tjänst": "organization-title", "yrke": "organization-title", "anställd": "name",
+    # English forms
+    "employee": "name", "employee name": "name", "customer": "name", "customer name": "name",
+    "date of birth": "bday", "birth date": "bday", "place of birth": "birthplace", "employer": "organization",
+    "mobile phone": "tel", "home phone": "tel", "private phone": "tel", "personal email": "email",
+    "private email": "email", "private mail": "email", "private e-mail": "email", "work email": "email",
+}
+LABEL_ALIASES = {k.strip(): v for k, v in LABEL_ALIASES.items()}
+_SEGMENT_SPLIT = re.compile(r"\t+| {3,}| \| ")
+
+
+def label_key(label: str) -> str:
+    """The fact key a form label names ("Geburtsdatum" -> bday), or "" when it names none."""
+    low = re.sub(r"\s+", " ", label.strip().strip(".").casefold())
+    if low in LABEL_ALIASES:
+        return LABEL_ALIASES[low]
+    raw = normalize_key(label)
+    key = "organization-title" if raw in LABEL_TITLES else raw
+    if raw in LABEL_SKIP or not key:
+        return ""
+    if key in KNOWN_KEYS:
+        return key
+    if "-" not in key or re.fullmatch(r"(?:[A-ZÀ-Ž][\w'-]*\s*){1,4}", label.strip()):
+        return ""  # "Amara: see you at 8", "Anna Maria: dinner?" are chat lines, not profile fields
+    return key if re.search(r"(?:^|-)(?:name|number|email|mail|phone|tel|date|address|url|food|color|colour|"
+                            r"drink|sport|team|book|movie|film|song|band|language|school|university|degree|"
+                            r"blood-type|size|id)(?:-|$)", key) or key.startswith("favorite-") else ""
+
+
 def labelled_fields(text: str, confidence: float) -> list[Candidate]:
-    """``Label: value`` lines whose label names a profile key."""
+    """``Label: value`` lines (or columns of a line) whose label names a profile key."""
     out: list[Candidate] = []
-    for m in _LABEL_RE.finditer(text):
+    lines: list[str] = []
+    for line in text.splitlines():
+        lines.extend(_SEGMENT_SPLIT.split(line) if _SEGMENT_SPLIT.search(line) else [line])
+    for m in _LABEL_RE.finditer("\n".join(lines)):
         label, value = m.group(1).strip(), m.group(2).strip()
         if "http" in label.lower() or len(label.split()) > 4:
             continue
-        raw = normalize_key(label)
-        key = "organization-title" if raw in LABEL_TITLES else raw
-        if raw in LABEL_SKIP or not key:
+        key = label_key(label)
+        if not key:
             continue
-        if "-" not in key and key not in KNOWN_KEYS:
-            continue  # "Amara: see you at 8" is a chat line, not a profile field
+        if key == "name" and len(value.split()) < 2:
+            continue   # "Name: Novak" on a German form is the family name: too unsure
         out.extend(_typed(key, value, confidence, "label"))
     return out
 
 
+_PLACE = re.compile(r"[A-ZÀ-Ž][\w'’.-]*(?:[ -](?:(?:am|an|im|upon|on|de|del|la|le|sur|en|i|di|of)[ -])?[A-ZÀ-Ž][\w'’.-]*){0,3}")
+_ORG = re.compile(r"[A-ZÀ-Ž0-9][\w&'’.,+/-]*(?: [\w&'’.,+/()-]+){0,5}")
+_SENTENCE = re.compile(r"[?!]|\b\d{1,2}[:.]\d{2}\b|^\w+:\s|\s(?:I|you|we|he|she|they|ich|du|wir|je|tu|nous|yo|jag)\s")
+
+
+def valid_value(key: str, value: str) -> bool:
+    """Whether ``value`` can be a value of ``key`` at all: a name is 1-4 capitalised words, a city a
+    place-like token, a URL has a top-level domain, an e-mail is one; no sentence or chat line is."""
+    if key in ("email",) or key.endswith("-email") or key.endswith("-mail"):
+        return EMAIL_RE.fullmatch(value) is not None
+    if key in ("url",) or key.endswith("-url") or key == "website":
+        return re.fullmatch(r"(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,12}(?:[/?#]\S*)?", value, re.I) is not None
+    if key in ("tel",) or key.endswith("-phone") or key.endswith("-tel"):
+        return clean_phone(value) is not None
+    if key in ("bday",) or key.endswith("-date"):
+        return parse_date(value) is not None
+    if key in ("given-name", "family-name", "additional-name", "nickname"):
+        return re.fullmatch(r"[A-ZÀ-Ž][\w'’.-]*(?:[ -][A-ZÀ-Ž][\w'’.-]*){0,2}", value) is not None
+    if key in ("name", "partner-name", "pet-name") or key.endswith("-name"):
+        return re.fullmatch(r"[A-ZÀ-Ž][\w'’.-]*(?:\s+(?:(?:van|von|de|del|da|di|le|la|af|der|den)\s+)?[A-ZÀ-Ž][\w'’.-]*){0,3}", value) is not None
+    if key in ("address-level2", "address-level1", "birthplace", "country-name"):
+        return _PLACE.fullmatch(value) is not None and not re.search(r"\d", value)
+    if key == "organization":
+        return _ORG.fullmatch(value) is not None and not _SENTENCE.search(value) and len(value) <= 80
+    if key == "organization-title":
+        return len(value.split()) <= 6 and not _SENTENCE.search(value) and not re.search(r"\d{3}", value)
+    return not _SENTENCE.search(value)
+
+
 def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -> list[Candidate]:
     """Validate and split one value for ``key`` (addresses into parts, names into given/family)."""
+    return [c for c in _typed_raw(key, value, conf, rule, change) if valid_value(c.key, c.value)]
+
+
+def _typed_raw(key: str, value: str, conf: float, rule: str, change: bool = False) -> list[Candidate]:
     value = value.strip().strip("\"'").rstrip(".;,")
     if not value or len(value) > 160 or value.casefold() in ("none", "n/a", "na", "-", "unknown", "tbd", "?", "no", "yes"):
         return []
@@ -175,7 +284,13 @@ def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -
         return [Candidate("tel", v, conf, rule, change)] if v else []
     if key == "url":
         m = URL_RE.search(value) or re.search(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/\S*)?", value, re.I)
-        return [Candidate("url", m.group(0).rstrip("."), conf, rule, change)] if m else []
+        return [Candidate("url", m.group(0).rstrip(".,;)"), conf, rule, change)] if m else []
+    if "mail" in key and key != "email":
+        m = EMAIL_RE.search(value)
+        return [Candidate("email", m.group(0), conf * 0.8, rule, change)] if m else []
+    if key.endswith(("-phone", "-tel")) or key in ("mobile-phone", "home-phone", "work-phone"):
+        v = clean_phone(value)
+        return [Candidate("tel", v, conf * 0.8, rule, change)] if v else []
     if key == "bday":
         d = parse_date(value)
         return [Candidate("bday", d, conf, rule, change)] if d else []
@@ -212,6 +327,8 @@ def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -
 
 
 _NAME = r"([A-ZÀ-Ž][\w'-]+(?:\s+[A-ZÀ-Ž][\w'-]+){0,3})"
+_DATE = r"((?:\d{1,2}\.\s?\d{1,2}\.\s?\d{4})|(?:\d{4}-\d{2}-\d{2})|(?:\d{1,2}(?:st|nd|rd|th|er)?\.?\s+(?:of\s+|de\s+)?[A-Za-zÀ-ÿ]{3,10}\.?,?\s+(?:de\s+)?\d{4})|(?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}))"
+_PHONE = r"(\+?[\d][\d ()./-]{5,20}\d)"
 _PHRASE = r"([^\n.;!?]{2,80}?)"
 _END = r"(?=\s*(?:[.;!?\n(]|,\s|\s+(?:and|but|since|because|which|where|so)\b|$))"
 FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
@@ -236,9 +353,31 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?i:my) (?:job title|position|role) is {_PHRASE}{_END}", re.I), "organization-title", 0.85, False),
     (re.compile(rf"\b(?i:my) (?:wife|husband|partner|spouse|girlfriend|boyfriend)(?:'s name is|,| is called| is)? {_NAME}"), "partner-name", 0.8, False),
     (re.compile(rf"\b(?i:my) (?:dog|cat|pet|horse|rabbit|parrot)(?:'s name is| is called| is named) {_NAME}"), "pet-name", 0.8, False),
-    (re.compile(rf"\bI was born (?:on |in )?[^.\n]{{0,30}}?\d{{4}} in {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\bI was born (?:on |in )?[^\n]{{0,30}}?\d{{4}} in {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b(?i:we) (?:have )?(?:just |recently |finally )?(?:moved|relocated) to {_NAME}"), "address-level2", 0.85, True),
     (re.compile(rf"\bI(?:'m| am) allergic to {_PHRASE}{_END}", re.I), "allergy", 0.8, False),
     (re.compile(rf"\b(?i:my) passport (?:number|no\.?) is {_PHRASE}{_END}", re.I), "passport-number", 0.95, False),
+    # dates with dots, and the same statements in German, French, Spanish and Swedish
+    (re.compile(rf"\b(?:I was born|[Bb]orn) on {_DATE}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ii]ch bin am {_DATE} geboren|[Ii]ch wurde am {_DATE} geboren|[Gg]eboren am {_DATE})"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Jj]e suis née? le|[Nn]ée? le) {_DATE}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Nn]ací el|[Nn]acid[oa] el) {_DATE}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Jj]ag (?:föddes|är född)(?: den)?|[Ff]ödd(?: den)?) {_DATE}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ii]ch bin in|[Jj]e suis née? à|[Nn]ací en|[Jj]ag (?:föddes|är född) i) {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b(?:[Ii]ch |[Ww]ir )?(?:wohne|lebe|wohnen|leben)(?: jetzt| seit \w+)? in {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\b(?:[Bb]orn|geboren|[Nn]ée?|[Nn]ací|nacid[oa]|föddes|född)\b[^.\n]{{0,40}}?\d{{4}},? (?:in|à|en|i) {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b(?:[Ii]ch bin|[Ww]ir sind)(?: jetzt| gerade| endlich)? nach {_NAME} (?:gezogen|umgezogen)"), "address-level2", 0.9, True),
+    (re.compile(rf"\b(?:[Jj]'habite|[Jj]e vis|[Nn]ous habitons|[Nn]ous vivons)(?: maintenant)? (?:à|a|en) {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\b(?:[Jj]e viens de déménager|[Nn]ous venons de déménager|[Jj]'ai déménagé|[Nn]ous avons déménagé) (?:à|a|en) {_NAME}"), "address-level2", 0.9, True),
+    (re.compile(rf"\b(?:[Vv]ivo|[Vv]ivimos)(?: ahora)? en {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\b(?:[Mm]e mudé|[Nn]os mudamos|[Nn]os hemos mudado|[Mm]e he mudado) a {_NAME}"), "address-level2", 0.9, True),
+    (re.compile(rf"\b(?:[Jj]ag bor|[Vv]i bor)(?: nu)? i {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\b(?:[Jj]ag|[Vv]i)(?: har)? (?:flyttade|flyttat) till {_NAME}"), "address-level2", 0.9, True),
+    (re.compile(rf"\b(?:[Ii]ch arbeite(?: als \w+)? bei|[Jj]e travaille chez|[Jj]e travaille pour|[Tt]rabajo en|[Tt]rabajo para|[Jj]ag (?:jobbar|arbetar) (?:på|för|hos)) {_NAME}"), "organization", 0.8, False),
+    (re.compile(rf"\b(?:[Ii]ch arbeite als|[Jj]e travaille comme|[Jj]e suis|[Tt]rabajo como|[Ss]oy|[Jj]ag (?:jobbar|arbetar) som) ((?:[a-zà-ÿ]+ )?(?i:{'|'.join(sorted(PROFESSIONS_INTL))}))\b"), "organization-title", 0.75, False),
+    (re.compile(rf"\b(?i:my (?:mobile |cell |phone |telephone )?(?:number|phone)|meine (?:handy|telefon|mobil)nummer|"
+                rf"mon (?:numéro(?: de (?:téléphone|portable))?|portable)|mi (?:número(?: de (?:teléfono|móvil))?|móvil|teléfono)|"
+                rf"mitt (?:mobil|telefon)?nummer) (?i:is|ist|est|es|är|lautet)(?: le)?:? ({_PHONE})"), "tel", 0.9, False),
 ]
 _MY_GENERIC = re.compile(rf"\b(?i:my) ((?:favou?rite |new )?[a-z][a-z -]{{1,30}}?) (?:is|are) {_PHRASE}{_END}")
 GENERIC_SKIP = {"name", "point", "guess", "question", "problem", "idea", "plan", "bad", "fault", "pleasure", "goal",

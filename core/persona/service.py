@@ -8,13 +8,14 @@ user's messages only). ``refresh`` catches up with everything synchronously (CLI
 from __future__ import annotations
 
 import hashlib
+import os
 import logging
 import re
 import threading
 from collections import OrderedDict
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from core.documents.importers.mail import ADDRESS_FIELDS, mail_parts
 from core.errors import Cancelled
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.persona.bio import BioStore
@@ -23,14 +24,19 @@ from core.persona.extract import model_candidates, worth_asking
 from core.persona.facts import FactStore
 from core.persona.keys import label, mask
 from core.persona.provider import PersonaContextProvider
-from core.persona.rules import Candidate, dedupe, extract_rules, from_vcard
+from core.persona.owned import Reading, read_chunk
+from core.persona.owner import (EMAIL_RE, Owner, OwnerStore, document_clues, fold, person_name, statement_clues,
+                                table_header)
+from core.persona.people import PeopleStore, Person, relation_mentions
+from core.persona.phones import phone_e164, region_hint
+from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
 from core.ports import ChatModel, ChatModelLoader, DocumentSource, EmbedderLoader, MemoryList, VectorStore
 
 if TYPE_CHECKING:
     from core.chat.store import ConversationStore
-    from core.documents.model import ChunkView
+    from core.documents.model import ChunkView, DocumentInfo
     from core.secrets import SecretStore
     from core.settings import SettingsStore
     from core.store.db import Database
@@ -39,6 +45,23 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAIL_FORMATS = {"email", "eml", "mbox", "mail", "msg"}
+
+
+def document_time(doc: DocumentInfo, ch: ChunkView) -> float | None:
+    """When a chunk was written: its mail or chat date, else a date in the file's name (journal-2024-04.txt),
+    else the file's modification time (None when unknown: the store uses now)."""
+    date = str(ch.meta.get("date") or "")
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", date) or re.search(r"(?<!\d)((?:19|20)\d{2})[-_.]?(0[1-9]|1[0-2])(?:[-_.]?(\d{2}))?(?!\d)",
+                                                                 doc.name)
+    if m:
+        try:
+            return datetime(int(m[1]), int(m[2]), int(m[3] or 1), tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            pass
+    try:
+        return os.stat(doc.path).st_mtime
+    except OSError:
+        return None
 
 
 class PersonaService:
@@ -67,6 +90,10 @@ class PersonaService:
         self.provider = PersonaContextProvider(self)
         self._sensitive: list[str] | None = None
         self._card_counts: dict[int, int] = {}   # vCards per document (an address book is not the user's card)
+        self._doc_cache: dict[int, DocumentInfo] = {}
+        self._headers: dict[int, list[str]] = {}
+        self.owners = OwnerStore(db)
+        self.people = PeopleStore(db)
         self._jobs: "OrderedDict[str, Callable[[CancelToken], None]]" = OrderedDict()
         self._cond = threading.Condition()
         self._busy = False
@@ -107,11 +134,19 @@ class PersonaService:
 
     def _on_document(self, event: str, document_id: int) -> None:
         self._card_counts.pop(document_id, None)
+        self._doc_cache.pop(document_id, None)
+        self._headers.pop(document_id, None)
         try:
             if event in ("updated", "forgotten"):
                 self.facts.remove_sources(document_id=document_id)
                 self.topics.remove(document_id=document_id)
+                self.people.remove_document(document_id)
+            if event == "forgotten":
+                self.owners.replace(f"doc:{document_id}", [], document_id)
+                self.settle_owner()
             if event in ("imported", "updated"):
+                self._document_clues(document_id)
+                self.settle_owner(skip=document_id)
                 self.extract_document(document_id, use_model=False)
                 self.schedule(f"doc:{document_id}", lambda c: self._document_background(document_id, c))
             else:
@@ -181,31 +216,91 @@ class PersonaService:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
+    # ---- the owner ---------------------------------------------------------------------------------------------
+    def owner(self) -> Owner:
+        """Who the user is: confirmed by them, or inferred from the documents (``core.persona.owner``)."""
+        return self.owners.current()
+
+    def set_owner(self, name: str, emails: list[str]) -> Owner:
+        """The user confirms or corrects who they are; the facts are read again for that owner."""
+        if not (name or emails):
+            self.owners.clear()
+        else:
+            self.owners.confirm(name, emails)
+        self.settle_owner(force=True)
+        return self.owner()
+
+    def _document_clues(self, document_id: int) -> None:
+        docs = self._documents
+        if docs is None:
+            return
+        doc = docs.get_document(document_id)
+        self.owners.replace(f"doc:{document_id}", document_clues(doc, list(docs.iter_chunks([document_id]))),
+                            document_id)
+
+    def settle_owner(self, force: bool = False, skip: int | None = None) -> bool:
+        """When the owner changed since the facts were read, read every document again (rules, no model);
+        return whether it did."""
+        owner = self.owner()
+        if not force and self.owners.extracted_for() == owner.signature:
+            return False
+        self.owners.set_extracted_for(owner.signature)
+        self._owner_facts(owner)
+        self.people.remove_matching(lambda p: owner.is_email(p.email) or (bool(p.name) and owner.is_name(p.name)
+                                                                          and len(p.name.split()) >= 2))
+        docs = self._documents
+        if docs is not None:
+            for ch in docs.iter_chunks():
+                if ch.document_id != skip:
+                    self._extract_chunk(ch, None, False)
+        return True
+
+    def _owner_facts(self, owner: Owner) -> None:
+        """The owner's name and e-mail are facts, with the evidence for them as their source."""
+        cands: list[Candidate] = []
+        conf = 0.95 if owner.confirmed else min(0.9, 0.5 + owner.score / 10)
+        if owner.name:
+            cands += _typed("name", owner.name, conf, "owner") if len(owner.name.split()) >= 2 else [
+                Candidate("given-name", owner.name, conf, "owner")]
+        if owner.emails:
+            cands.append(Candidate("email", owner.emails[0], conf, "owner"))
+        why = "; ".join(owner.evidence[:3]) or "who you are"
+        self.facts.replace_evidence(dedupe(cands), "owner", f"you ({why})"[:200], None, None)
+
     # ---- extraction -------------------------------------------------------------------------------------------
     def extract_text(self, text: str, source_ref: str, source: str, document_id: int | None = None,
                      is_self: bool = True, is_mail: bool = False, observed_at: float | None = None,
-                     use_model: bool | None = None, vcard: dict | None = None) -> set[str]:
-        """Extract from one chunk or message; return the fact keys that changed."""
+                     use_model: bool | None = None, vcard: dict | None = None,
+                     reading: Reading | None = None) -> set[str]:
+        """Extract from one chunk or message; return the fact keys that changed. ``reading``: what the
+        owner-keyed reader found in an imported chunk (its candidates, people and the owner's own text)."""
         use_model = self.model_extraction if use_model is None else use_model
-        digest = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:24]
+        owner = self.owner()
+        digest = hashlib.sha256((text + "\x00" + owner.signature).encode("utf-8", "replace")).hexdigest()[:24]
         with self.db.session() as s:
             seen = s.get(PersonaSeen, source_ref)
         if seen is not None and seen.content_hash == digest and (seen.model_done or not use_model):
             return set()
         cands: list[Candidate] = []
         if vcard:
-            cands = from_vcard(vcard, self._vcard_confidence(vcard, document_id)) if is_self else []
-        elif is_mail:
-            cands, text = self._mail_candidates(text, is_self)
+            cands = from_vcard(vcard, self._vcard_confidence(vcard, document_id, owner))
+        elif reading is not None:
+            cands, text = list(reading.candidates), reading.own_text
+            self.people.replace(source_ref, reading.people, source, document_id)
         else:
-            cands = extract_rules(text, is_self=is_self, is_mail=False)
+            cands = extract_rules(text, is_self=is_self, is_mail=is_mail)
+            self.people.replace(source_ref, relation_mentions(text), source, document_id)
         model_done = False
-        llm = self._model() if (use_model and not vcard and worth_asking(text) and (is_self or not is_mail)) else None
+        llm = self._model() if (use_model and not vcard and text and worth_asking(text)) else None
         if llm is not None:
             strong = {c.key for c in cands if c.confidence >= 0.5}
             cands += model_candidates(llm, text, strong)
             model_done = True
-        changed = self.facts.add_evidence(dedupe(cands), source_ref, source, document_id, observed_at)
+        cands = self._owner_only(cands, owner)
+        if seen is not None and seen.content_hash != digest:
+            changed = self.facts.replace_evidence(dedupe(cands), source_ref, source, document_id, observed_at)
+        else:
+            changed = self.facts.add_evidence(dedupe(cands), source_ref, source, document_id, observed_at)
         with self.db.session() as s:
             row = s.get(PersonaSeen, source_ref) or PersonaSeen(ref=source_ref)
             row.document_id, row.content_hash = document_id, digest
@@ -214,9 +309,37 @@ class PersonaService:
             s.add(row)
         return changed
 
-    def _vcard_confidence(self, card: dict, document_id: int | None) -> float:
-        """A file with one card marked as the user's is their card; in an address book only the card that
-        matches the name or e-mail already known is."""
+    def _owner_only(self, cands: list[Candidate], owner: Owner) -> list[Candidate]:
+        """Drop what cannot be the owner's: a name that is not theirs, an e-mail of someone else; phone
+        numbers in E.164 (``phonenumbers``, the region from the owner's country or e-mail)."""
+        out: list[Candidate] = []
+        region = None
+        for c in cands:
+            if owner.name and c.key in ("name", "given-name", "family-name"):
+                words = [fold(w) for w in owner.name.split()]
+                if (c.key == "name" and fold(c.value) != fold(owner.name)) or (
+                        c.key == "given-name" and fold(c.value) != words[0]) or (
+                        c.key == "family-name" and fold(c.value) not in words[1:]):
+                    continue
+            if c.key == "email" and owner.emails and not owner.is_email(c.value) and c.rule not in (
+                    "first-person", "contact", "vcard") and not (c.rule == "label" and c.confidence >= 0.8):
+                continue
+            if c.key == "tel":
+                if region is None:
+                    country = self.facts.get("country-name")
+                    region = region_hint(country.value if country else "", *owner.emails) or ""
+                e164 = phone_e164(c.value, region or None)
+                if e164 is None and not c.value.strip().startswith("+") and not region:
+                    e164 = c.value
+                if e164 is None:
+                    continue
+                c = Candidate("tel", e164, c.confidence, c.rule, c.change)
+            out.append(c)
+        return out
+
+    def _vcard_confidence(self, card: dict, document_id: int | None, owner: Owner | None = None) -> float:
+        """A file with one card is the user's card (unless it names someone who is not the owner); in an
+        address book only the card that matches the owner's name or e-mail is."""
         docs = self._documents
         n_cards = 1
         if docs is not None and document_id is not None:
@@ -225,47 +348,73 @@ class PersonaService:
                     self._card_counts.clear()
                 self._card_counts[document_id] = sum(1 for c in docs.iter_chunks([document_id]) if c.meta.get("vcard"))
             n_cards = self._card_counts[document_id]
-        if n_cards <= 1:
-            return 0.95
-        name, email = self.facts.get("name"), self.facts.get("email")
+        owner = owner or self.owner()
+        fn = card.get("fn")
+        fn = str(fn[0] if isinstance(fn, list) and fn else fn or "")
         emails = {str(e).casefold() for e in card.get("email", [])} if isinstance(card.get("email"), list) else set()
-        if (name and str(card.get("fn", "")).casefold() == name.value.casefold()) or (email and email.value.casefold() in emails):
-            return 0.9
-        return 0.0
+        matches = (owner.name and owner.is_name(fn)) or any(owner.is_email(e) for e in emails)
+        if n_cards <= 1:
+            return 0.95 if (matches or not owner.known) else 0.0
+        return 0.9 if matches else 0.0
 
-    def _mail_candidates(self, text: str, is_self: bool) -> tuple[list[Candidate], str]:
-        """Header addresses are weak evidence that add up over a mailbox; the body counts as the user's own
-        words only when the mail is from the user's known address. Quoted replies are dropped."""
-        mail = mail_parts(text)
-        cands: list[Candidate] = []
-        if is_self:
-            cands += [Candidate("email", e, 0.2, "mail-header") for f in ADDRESS_FIELDS for e in mail.addresses[f]]
-        known = self.facts.get("email")
-        by_user = bool(mail.sender) and known is not None and known.value.casefold() == mail.sender.casefold()
-        if by_user:
-            cands += extract_rules(mail.head + "\n\n" + mail.body if mail.head else mail.body, is_self=True)
-        else:
-            cands += extract_rules(mail.body, is_self=False, is_mail=True)
-        return cands, mail.body if by_user else ""
+    def _card_person(self, card: dict) -> Person | None:
+        fn = card.get("fn")
+        fn = str(fn[0] if isinstance(fn, list) and fn else fn or "")
+        first = lambda v: str(v[0] if isinstance(v, list) and v else v or "")  # noqa: E731
+        name = person_name(fn)
+        email = first(card.get("email"))
+        return Person(name, "", email if EMAIL_RE.fullmatch(email) else "", clean_phone(first(card.get("tel"))) or "",
+                      first(card.get("org_units")) or first(card.get("org"))) if (name or email) else None
 
     def extract_document(self, document_id: int, use_model: bool | None = None, cancel: CancelToken | None = None) -> int:
         docs = self._documents
         if docs is None:
             return 0
-        is_self = docs.get_document(document_id).meta.get("owner") == "self"
+        doc = docs.get_document(document_id)
         n = 0
         for ch in docs.iter_chunks([document_id]):
             if cancel is not None:
                 cancel.raise_if_cancelled("Extraction stopped.")
-            self._extract_chunk(ch, is_self, use_model)
+            self._extract_chunk(ch, doc, use_model)
             n += 1
         return n
 
-    def _extract_chunk(self, ch: ChunkView, is_self: bool, use_model: bool | None) -> None:
-        """Read one chunk of an imported document (a note, a mail, a vCard)."""
-        is_mail = ch.format.lower() in MAIL_FORMATS or "from" in ch.meta
-        self.extract_text(ch.text, f"chunk:{ch.id}", ch.source or f"document {ch.document_id}", ch.document_id,
-                          is_self, is_mail, None, use_model, ch.meta.get("vcard"))
+    def _doc_info(self, document_id: int) -> DocumentInfo | None:
+        docs = self._documents
+        if docs is None:
+            return None
+        if self._doc_cache.get(document_id) is None:
+            if len(self._doc_cache) > 512:
+                self._doc_cache.clear()
+            self._doc_cache[document_id] = docs.get_document(document_id)
+        return self._doc_cache[document_id]
+
+    def _extract_chunk(self, ch: ChunkView, doc: DocumentInfo | None, use_model: bool | None) -> None:
+        """Read one chunk of an imported document for what it says about the owner and other people."""
+        doc = doc or self._doc_info(ch.document_id)
+        if doc is None:
+            return
+        owner = self.owner()
+        mine = doc.meta.get("owner") == "self"
+        when = document_time(doc, ch)
+        source = ch.source or f"document {ch.document_id}"
+        card = ch.meta.get("vcard")
+        if card:
+            conf = self._vcard_confidence(card, ch.document_id, owner)
+            if conf <= 0:
+                p = self._card_person(card)
+                self.people.replace(f"chunk:{ch.id}", [p] if p else [], source, ch.document_id)
+            self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
+                              card if conf > 0 else None, Reading() if conf <= 0 else None)
+            return
+        header: list[str] = []
+        if ch.format.lower() in ("csv", "tsv") and self._documents is not None:
+            if ch.document_id not in self._headers:
+                self._headers[ch.document_id] = table_header(list(self._documents.iter_chunks([ch.document_id]))[:1])
+            header = self._headers[ch.document_id]
+        reading = read_chunk(ch, doc, owner, mine, header)
+        self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
+                          None, reading)
 
     def extract_conversation(self, conversation_id: int, use_model: bool | None = None) -> int:
         if self.conversations is None:
@@ -274,10 +423,18 @@ class PersonaService:
         for m in self.conversations.messages(conversation_id):
             if m.role != "user":
                 continue
-            when = m.created_at.timestamp() if m.created_at else None
-            self.extract_text(m.content, f"message:{m.id}", f"chat {conversation_id}", None, True, False, when, use_model)
+            self._extract_message(m, conversation_id, use_model)
             n += 1
         return n
+
+    def _extract_message(self, m: Message, conversation_id: int, use_model: bool | None) -> None:
+        """The user's own message in Mnemo: always the owner's words ("Hi, I'm Priya and I live in Leeds")."""
+        clues = statement_clues(m.content, f"your chat {conversation_id}", 2.0, "message")
+        if clues:
+            self.owners.add(f"message:{m.id}", clues)
+            self.settle_owner()
+        when = m.created_at.timestamp() if m.created_at else None
+        self.extract_text(m.content, f"message:{m.id}", f"chat {conversation_id}", None, True, False, when, use_model)
 
     def _document_background(self, document_id: int, cancel: CancelToken) -> None:
         if self.model_extraction:
@@ -321,16 +478,16 @@ class PersonaService:
         if docs is None:
             return 0
         chunks = list(docs.iter_chunks())
-        # notes first, then vCards (in an address book the user's card is recognised by the name or e-mail
-        # found elsewhere), then mail (a mail is the user's own when it is from the e-mail found before)
-        chunks.sort(key=lambda c: 2 if c.format.lower() in MAIL_FORMATS else int(bool(c.meta.get("vcard"))))
-        owner: dict[int, bool] = {}
+        for doc_id in sorted({c.document_id for c in chunks}):   # the owner first: every fact depends on them
+            self._document_clues(doc_id)
+        owner = self.owner()
+        if self.owners.extracted_for() != owner.signature:
+            self.owners.set_extracted_for(owner.signature)
+            self._owner_facts(owner)
         for i, ch in enumerate(chunks):
             cancel.raise_if_cancelled("Extraction stopped.")
             progress(Progress(i, len(chunks), "reading documents"))
-            if ch.document_id not in owner:
-                owner[ch.document_id] = docs.get_document(ch.document_id).meta.get("owner") == "self"
-            self._extract_chunk(ch, owner[ch.document_id], use_model)
+            self._extract_chunk(ch, None, use_model)
             if not ch.meta.get("vcard"):
                 items.append((f"chunk:{ch.id}", ch.text, ch.document_id))
         return len(chunks)
@@ -345,9 +502,7 @@ class PersonaService:
             cancel.raise_if_cancelled("Extraction stopped.")
             for m in self.conversations.messages(conv.id):
                 if m.role == "user":
-                    when = m.created_at.timestamp() if m.created_at else None
-                    self.extract_text(m.content, f"message:{m.id}", f"chat {conv.id}", None, True, False, when,
-                                      use_model)
+                    self._extract_message(m, conv.id, use_model)
                     if len(m.content) >= 40:
                         items.append((f"message:{m.id}", m.content, None))
                     n += 1

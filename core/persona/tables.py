@@ -134,3 +134,49 @@ class PersonaBio(SQLModel, table=True):
     third_edited: bool = False
     inputs_hash: str = ""
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonaOwnerClue(SQLModel, table=True):
+    """One piece of evidence for who the owner of the data folder is (see ``core.persona.owner``)."""
+
+    __tablename__ = "persona_owner_clue"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    source_ref: str = Field(index=True)
+    document_id: Optional[int] = Field(default=None, index=True)
+    kind: str = ""
+    name: str = ""
+    email: str = ""
+    weight: float = 0.0
+    detail: str = ""
+    source: str = ""
+
+
+class PersonaOwner(SQLModel, table=True):
+    """The owner as the user confirmed or set it (``confirmed``), and the owner the facts were read for."""
+
+    __tablename__ = "persona_owner"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = ""
+    emails: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    confirmed: bool = False
+    extracted_for: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PersonaPerson(SQLModel, table=True):
+    """Someone in the owner's life (never the owner): what one source says about them."""
+
+    __tablename__ = "persona_person"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = ""
+    relation: str = ""
+    email: str = ""
+    tel: str = ""
+    organization: str = ""
+    source: str = ""
+    source_ref: str = Field(default="", index=True)
+    document_id: Optional[int] = Field(default=None, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)

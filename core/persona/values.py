@@ -1,9 +1,10 @@
-"""Value parsers both the fact keys and the rules need: dates in many formats, card-number
-(Luhn) and IBAN (mod 97) checks. Regex and arithmetic only, no imports from the persona package."""
+"""Value parsers both the fact keys and the rules need: dates in many formats and languages (found by
+regex, validated by ``python-dateutil``), card-number (Luhn) and IBAN (mod 97) checks. No imports from the persona package."""
 from __future__ import annotations
 
-import datetime as _dt
 import re
+
+from dateutil import parser as _dp
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -11,7 +12,13 @@ MONTHS = {m: i for i, m in enumerate(
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS.update({"sept": 9, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6, "juli": 7,
                "oktober": 10, "dezember": 12, "janvier": 1, "février": 2, "mars": 3, "avril": 4, "juin": 6,
-               "juillet": 7, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12})
+               "juillet": 7, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12,
+               "jänner": 1, "feber": 2, "fevrier": 2, "aout": 8, "decembre": 12,
+               "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+               "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+               "januari": 1, "februari": 2, "mars ": 3, "maj": 5, "augusti": 8, "oktober ": 10,
+               "marts": 3, "juni ": 6, "juli ": 7})
+MONTHS = {k.strip(): v for k, v in MONTHS.items()}
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 
 
@@ -25,7 +32,7 @@ def parse_date(text: str) -> str | None:
     m = re.fullmatch(r"\s*((?:19|20)\d{2})(\d{2})(\d{2})\s*", t)   # vCard 4 basic format
     if m:
         return _iso(int(m[1]), int(m[2]), int(m[3]))
-    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", t)
+    m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|e)?\.?\s+(?:of\s+|de\s+)?({_MONTH_RE})\.?,?\s+(?:de\s+)?(\d{{4}})\b", t)
     if m:
         return _iso(int(m[3]), MONTHS[m[2]], int(m[1]))
     m = re.search(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", t)
@@ -42,9 +49,10 @@ def parse_date(text: str) -> str | None:
 
 
 def _iso(y: int, mo: int, d: int) -> str | None:
+    """The ISO date, checked by python-dateutil's parser (a day that does not exist is refused)."""
     try:
-        return _dt.date(y, mo, d).isoformat()
-    except ValueError:
+        return _dp.isoparse(f"{y:04d}-{mo:02d}-{d:02d}").date().isoformat()
+    except (ValueError, OverflowError):
         return None
 
 

@@ -1,0 +1,292 @@
+"""What of a document is the owner's, and what it says about the owner and about other people.
+
+Given the inferred owner (``core.persona.owner``), each chunk is read for whose words it holds:
+sent mail is the owner's (its body and its signature block), received mail is the sender's (their
+signature makes a person record; only the owner's address in To/Cc is taken), a chat export holds the
+owner's turns (ChatGPT's ``user`` lines, the WhatsApp lines whose sender is the owner) and other
+people's, a contacts table has the owner's row and other people's rows, a payslip or invoice names the
+owner as employee or customer with their address block, a letter signed by the owner is theirs, and a
+note with no other author is the owner's first-person text. A chat line is never a value: only the
+owner's turns are read, and only by the first-person rules.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from core.documents.importers.mail import mail_parts
+from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
+                                fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues)
+from core.persona.people import Person, relation_mentions
+from core.persona.rules import (PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
+                                labelled_fields, parse_address)
+
+if TYPE_CHECKING:
+    from core.documents.model import ChunkView, DocumentInfo
+
+TITLE_WORDS = re.compile(
+    r"\b(?:engineer|manager|editor|director|head|lead|leader|developer|consultant|designer|officer|analyst|nurse|"
+    r"teacher|professor|lecturer|researcher|scientist|architect|specialist|coordinator|assistant|founder|owner|ceo|"
+    r"cto|cfo|coo|intern|student|lawyer|attorney|accountant|administrator|advisor|adviser|associate|executive|"
+    r"president|chair|partner|principal|technician|representative|librarian|pharmacist|physician|doctor|"
+    r"translator|journalist|writer|photographer|producer|product owner|secretary|clerk|"
+    r"leiter(?:in)?|referent(?:in)?|ingenieur(?:in)?|entwickler(?:in)?|projektleiter(?:in)?|sachbearbeiter(?:in)?|"
+    r"redakteur(?:in)?|lektor(?:in)?|berater(?:in)?|geschäftsführer(?:in)?|assistenz|lehrer(?:in)?|"
+    r"krankenschwester|pfleger(?:in)?|ärztin|arzt|apotheker(?:in)?|architekt(?:in)?|gestalter(?:in)?|"
+    r"chef de projet|chef|cheffe|ingénieure?|responsable|directeur|directrice|développeu(?:r|se)|chargée?|"
+    r"conseill(?:er|ère)|infirmi(?:er|ère)|professeure?|enseignante?|avocate?|comptable|rédact(?:eur|rice)|"
+    r"gerente|jef[ae]|director[a]?|ingenier[oa]|desarrollador[a]?|coordinador[a]?|analista|enfermer[oa]|"
+    r"profesor[a]?|abogad[oa]|contador[a]?|diseñador[a]?|redactor[a]?|"
+    r"utvecklare|ingenjör|projektledare|konsult|handläggare|säljare|lärare|sjuksköterska|chef|redaktör|"
+    r"avdelningschef|läkare|formgivare|ekonom|controller)\b", re.I)
+ORG_WORDS = re.compile(
+    r"\b(?:GmbH|AG|KG|OHG|e\.V\.|UG|Ltd\.?|Limited|LLP|LLC|Inc\.?|Corp\.?|Co\.|PLC|plc|S\.?A\.?S?|SARL|S\.?L\.?|"
+    r"S\.?p\.?A\.?|B\.?V\.?|N\.?V\.?|AB|ASA|A/S|Oy|Verlag|University|Universität|Université|Universidad|"
+    r"Universitet|Hospital|Klinik|Klinikum|Bank|Group|Gruppe|Groupe|Grupo|Studio|Agency|Agentur|Consulting|"
+    r"Labs?|Institute|Institut|Instituto|Foundation|Stiftung|Fundación|Company|Associates|Partners|Media|"
+    r"Solutions|Systems|Technologies|Software|Services|Hochschule|Schule|École|Escuela|Skola|Kommun|Stadt)\b")
+LABELLED_PHONE = re.compile(r"^\s*(?:t|tel|tel\.|phone|telephone|mobile|mob|mobil|handy|cell|m|tél|tel|portable|"
+                            r"móvil|movil|teléfono|telefon|mobiltelefon|direct)\b\.?\s*[:.]?\s*(\+?[\d ()./-]{7,22}\d)",
+                            re.I)
+FAX = re.compile(r"\bfax\b", re.I)
+_DELIM = re.compile(r"^\s*(?:--\s*|—|_{2,}|-{2,})\s*$")
+YOU_WORDS = {"you", "du", "vous", "tú", "tu", "du (ich)", "ich", "me", "moi", "yo", "jag"}
+BDAY_LABELS = re.compile(r"^\s*(?:date of birth|birth ?date|dob|born|geburtsdatum|geboren(?: am)?|geb\.|"
+                         r"date de naissance|née? le|fecha de nacimiento|nacid[oa] el|födelsedatum|född)\s*[:.]?\s*(.{6,40})$",
+                         re.I | re.M)
+
+
+@dataclass
+class Reading:
+    """What one chunk gives: candidates about the owner, people records, the owner's own text (for the model)."""
+
+    candidates: list[Candidate] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    own_text: str = ""
+
+
+def signature_block(body: str) -> list[str]:
+    """The lines of a mail's or letter's signature: after a ``--`` line, else after the last closing."""
+    lines = body.rstrip().splitlines()
+    start = None
+    for i in range(len(lines) - 1, max(-1, len(lines) - 25), -1):
+        if _DELIM.match(lines[i]):
+            start = i + 1
+            break
+    if start is None:
+        for m in VALEDICTIONS.finditer(body):
+            start = body[:m.end()].count("\n") + 1
+    if start is None:
+        return []
+    return [ln.strip() for ln in lines[start:start + 9] if ln.strip()]
+
+
+def parse_signature(lines: list[str], conf: float, rule: str = "signature") -> list[Candidate]:
+    """Name, title, organization, phone, e-mail and URL of a signature block (not its address: that is
+    usually the office's)."""
+    out: list[Candidate] = []
+    if not lines:
+        return out
+    first = re.split(r"\s[|·•–]\s|,\s", lines[0])
+    name = person_name(first[0].strip())
+    if not name:
+        return out
+    if len(name.split()) >= 2:
+        out.extend(_typed("name", name, conf, rule))
+    rest = [p.strip() for p in first[1:] if p.strip()] + lines[1:]
+    for ln in rest:
+        if EMAIL_RE.search(ln):
+            out.extend(_typed("email", EMAIL_RE.search(ln).group(0), conf, rule))  # type: ignore[union-attr]
+            ln = EMAIL_RE.sub(" ", ln)
+        url = URL_RE.search(ln) or re.search(r"\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,12})(?:/\S*)?\b", ln, re.I)
+        if url and not FAX.search(ln) and "." in url.group(0):
+            out.extend(_typed("url", url.group(0), conf, rule))
+            continue
+        m = LABELLED_PHONE.match(ln)
+        if (m or PHONE_RE.fullmatch(ln.strip())) and not FAX.search(ln):
+            v = clean_phone(m.group(1) if m else ln)
+            if v:
+                out.append(Candidate("tel", v, conf, rule))
+            continue
+        if re.search(r"\d", ln):
+            continue   # an address line or a number we do not know
+        parts = [p.strip() for p in re.split(r"\s[|·•–-]\s|,\s|\s(?:at|bei|chez|en|på|@)\s", ln) if p.strip()]
+        for p in parts:
+            if len(p.split()) > 6:
+                continue
+            if TITLE_WORDS.search(p) and not ORG_WORDS.search(p):
+                out.extend(_typed("organization-title", p, conf * 0.9, rule))
+            elif ORG_WORDS.search(p) or (len(parts) == 2 and p == parts[-1] and p[:1].isupper()):
+                out.extend(_typed("organization", p, conf * 0.9, rule))
+    return out
+
+
+def signature_person(lines: list[str], sender_name: str, sender_email: str) -> Person | None:
+    """A received mail's sender as a person record, with the phone and organization of their signature."""
+    name = person_name(sender_name) or ""
+    p = Person(name, "", sender_email if EMAIL_RE.fullmatch(sender_email or "") else "")
+    for c in parse_signature(lines, 1.0):
+        if c.key == "name" and not p.name:
+            p.name = c.value
+        elif c.key == "tel" and not p.tel:
+            p.tel = c.value
+        elif c.key == "organization" and not p.organization:
+            p.organization = c.value
+    return p if (p.name or p.email) else None
+
+
+def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
+    """The address block under the owner's name (sender or recipient block of a letter, the employee
+    block of a payslip, the customer block of an invoice)."""
+    out: list[Candidate] = []
+    lines = text.splitlines()
+    for i, ln in enumerate(lines):
+        cell = re.split(r"\s{3,}|\t", ln.strip())[0]
+        cell = re.sub(r"^(?:[A-Za-zäöüéèñ ]{2,25}:\s*)", "", cell)
+        if not owner.name or fold(person_name(cell) or "~") != fold(owner.name):
+            continue
+        block: list[str] = []
+        for nxt in lines[i + 1:i + 5]:
+            part = re.split(r"\s{3,}|\t", nxt.strip())[0].strip()
+            if not part:
+                break
+            block.append(part)
+            if re.search(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b\d{3} ?\d{2}\b", part) and len(block) >= 2:
+                break
+        if len(block) >= 2 and re.search(r"\d", block[0]):
+            for c in parse_address(", ".join(block)):
+                c.confidence, c.rule = conf, "address-block"
+                out.append(c)
+            break
+    return out
+
+
+def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
+    """Labelled fields of a payslip, invoice or form that names the owner, and their birthday."""
+    out = labelled_fields(text, conf)
+    for m in BDAY_LABELS.finditer(text):
+        out.extend(_typed("bday", re.split(r"\s{3,}|\t", m.group(1))[0], conf, "label"))
+    out += address_after(text, owner, conf)
+    return out
+
+
+def _is_owner_line(sender: str, owner: Owner) -> bool:
+    return owner.is_name(sender) or fold(sender) in YOU_WORDS
+
+
+def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, header: list[str] | None = None) -> Reading:
+    """Everything the chunk says about the owner (as candidates) and about other people."""
+    fmt = ch.format.lower()
+    r = Reading()
+    header = header or []
+    if fmt in MAIL_FORMATS or "from" in ch.meta:
+        return _mail(ch, owner, mine, r)
+    if fmt == "chatgpt":
+        own = "\n".join(ln[6:] for ln in ch.text.splitlines() if ln.startswith("user: "))
+        r.candidates = first_person(own, 0.9)
+        r.people = relation_mentions(own)
+        r.own_text = own
+        return r
+    if fmt == "whatsapp":
+        own_lines, others = [], set()
+        for ln in ch.text.splitlines():
+            sender, sep, body = ln.partition(": ")
+            if not sep:
+                continue
+            if _is_owner_line(sender, owner):
+                own_lines.append(body)
+            elif person_name(sender):
+                others.add(person_name(sender))
+        own = "\n".join(own_lines)
+        r.candidates = first_person(own, 0.9)
+        r.people = relation_mentions(own) + [Person(n) for n in sorted(others)]
+        r.own_text = own
+        return r
+    if fmt in ("csv", "tsv"):
+        for line in ch.text.splitlines():
+            cells = _cells(line, header)
+            if not cells:
+                continue
+            name, email = row_name(cells), row_email(cells)
+            if header and [v.casefold() for v in cells.values()] == [h for h in header if h in cells]:
+                continue   # the header row itself
+            if row_is_me(cells) or (owner.known and (owner.is_email(email) or (name and owner.is_name(name)
+                                                                                  and len(name.split()) >= 2))):
+                r.candidates += labelled_fields("\n".join(f"{k}: {v}" for k, v in cells.items()), 0.85)
+            elif name or email:
+                rel = next((v for k, v in cells.items() if k in ("relation", "relationship", "beziehung", "relación",
+                                                                 "relacion", "relation to me")), "")
+                tel = next((v for k, v in cells.items() if any(w in k for w in ("phone", "tel", "mobile", "handy",
+                                                                                "móvil", "mobil"))), "")
+                org = next((v for k, v in cells.items() if k in ("company", "organization", "organisation", "firma",
+                                                                 "empresa", "entreprise", "företag")), "")
+                r.people.append(Person(name, rel.casefold(), email, clean_phone(tel) or "", org))
+        return r
+    if ch.meta.get("vcard"):
+        return r   # the service reads cards (its own card or an address book's)
+    return _document(ch, doc, owner, mine, r)
+
+
+def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
+    mail = mail_parts(ch.text)
+    sender_name, sender = parseaddr(str(ch.meta.get("from", "")))
+    sender = mail.sender or sender
+    by_owner = owner.is_email(sender) or (not owner.emails and owner.is_name(sender_name) and bool(sender_name))
+    if by_owner or (mine and not owner.known):
+        body = mail.body
+        r.candidates += first_person(body, 1.0)
+        r.candidates += parse_signature(signature_block(body), 0.55)
+        r.candidates += labelled_fields(body, 0.6)
+        if sender:
+            r.candidates += _typed("email", sender, 0.6, "mail-from")
+        if person_name(sender_name) and len(sender_name.split()) >= 2:
+            r.candidates += _typed("name", person_name(sender_name), 0.5, "mail-from")
+        r.people = relation_mentions(body)
+        r.own_text = body
+        return r
+    for f in ("to", "cc"):
+        for a in mail.addresses.get(f, []):
+            if owner.is_email(a):
+                r.candidates.append(Candidate("email", a, 0.3, "mail-to"))
+    if sender and not owner.is_email(sender):
+        p = signature_person(signature_block(mail.body), sender_name, sender)
+        if p is not None and not owner.is_name(p.name):
+            r.people.append(p)
+    return r
+
+
+def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Reading) -> Reading:
+    """A note, journal, letter, payslip, invoice, CV (text, Markdown, DOCX, PDF, HTML)."""
+    text = ch.text
+    names = [c.name for c in statement_clues(text, doc.name) if c.kind == "statement"]
+    other_author = owner.name and any(not owner.is_name(n) and len(n.split()) >= 2 for n in names) and not any(
+        owner.is_name(n) for n in names)
+    form = bool(PAYSLIP_WORDS.search(text) or INVOICE_WORDS.search(text[:3000]))
+    names_owner = owner.known and owner.mentioned_in(text)
+    signer = _signer(text)
+    signed_by_other = bool(signer) and owner.name and not owner.is_name(signer)
+    if form:
+        if names_owner or mine:
+            r.candidates += form_fields(text, owner, 0.8)
+        return r
+    if mine or (not other_author and not signed_by_other):
+        scale = 1.0 if (mine or names_owner or not owner.known) else 0.9
+        r.candidates += extract_rules(text, is_self=True) if (mine or names_owner) else first_person(text, scale)
+        if not (mine or names_owner):
+            r.candidates += [c for c in labelled_fields(text, 0.45)]
+        r.candidates += address_after(text, owner, 0.75)
+        sig = signature_block(text)
+        if sig and signer and owner.is_name(signer):
+            r.candidates += parse_signature(sig, 0.6)
+        r.people = relation_mentions(text)
+        r.own_text = text
+        return r
+    # someone else's letter or note: the owner's address block (as recipient) is still the owner's
+    r.candidates += address_after(text, owner, 0.7)
+    return r
+
+
+def _signer(text: str) -> str:
+    return letter_signer(text)
