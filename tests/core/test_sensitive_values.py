@@ -132,7 +132,7 @@ def test_each_setting_reveals_only_its_own_use(services, tmp_path: Path) -> None
     services.settings_store.set("privacy.sensitive_in_prompt", True)
     services.chat.send("What is my IBAN?")
     prompt = "\n".join(m["content"] for m in fake.messages or [])
-    assert IBAN in prompt or "IBAN •••• 5432" not in prompt  # the passage, if shown, shows the value
+    assert IBAN in prompt  # the passage shows the value in the prompt only
     passages = services.autofill._search("IBAN card number", 5)
     assert all(IBAN not in t for _, t in passages)  # autofill.fill_sensitive is still off
     services.settings_store.set("privacy.sensitive_in_prompt", False)
@@ -247,3 +247,22 @@ def test_doctor_protect_sensitive_scans_again(home: Path, tmp_path: Path, capsys
     out = capsys.readouterr().out
     assert "Sensitive values:" in out and "0 masked" in out  # the start already protected them
     assert _leaks(_blobs(home)) == []
+
+
+def test_prefill_answers_from_documents_show_the_value_only_with_fill_sensitive(services, tmp_path: Path) -> None:
+    from core.autofill.model import FormField
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bank.txt").write_text(NOTE, encoding="utf-8")
+    services.set_embedder(FakeEmbedder())
+    services.documents.import_paths([docs])
+    field = FormField(name="bank", label="IBAN for the rent")
+    llm = FakeChatModel(json={"answer": IBAN, "source": 1})
+    services.set_llm(llm)
+    (p,) = services.autofill.propose([field])
+    assert IBAN not in p.value and llm.json_messages
+    assert all(IBAN not in m["content"] and CARD not in m["content"] for c in llm.json_messages for m in c)
+    services.settings_store.set("autofill.fill_sensitive", True)
+    (p,) = services.autofill.propose([field])
+    assert p.value == IBAN and any(IBAN in m["content"] for m in llm.json_messages[-1])
