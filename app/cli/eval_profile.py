@@ -146,6 +146,8 @@ def _print(args: argparse.Namespace, score, imported: str, rc: int, finished: bo
     for key, vals in score.extra.items():
         print(f"{key:<22} {'J':<3} {' | '.join(vals):<36} (not an expected key: junk)")
     print("\n✓ right, ✗ wrong, - missing, ~ some shown values wrong, J junk")
+    for key, value, whose in score.leaks:
+        print(f"Leak: {key} = {value} is {whose}'s, not the owner's")
     if score.owner is not None:
         o = score.owner
         print(f"Owner: {'✓' if o.correct else '✗'} inferred {o.inferred or 'nobody'!s} ({o.how}); "

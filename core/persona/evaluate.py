@@ -19,8 +19,9 @@ There is deliberately no similarity ratio: one wrong digit, a date one day off o
 The normalisation is this module's own (the scorer must not move when extraction's normalisation does).
 
 The expected file is ``{key: value or [alternatives]}`` (optionally under ``"facts"``), plus optional
-``"_owner"`` (the owner's full name, for owner identification) and ``"_region"`` (ISO country code for
-national phone numbers and day/month order).
+``"_owner"`` (the owner's full name, for owner identification), ``"_region"`` (ISO country code for
+national phone numbers and day/month order) and ``"_others"`` ({"Isla (sister)": [her name, phone, e-mail]}:
+other people in the documents; a shown fact that is one of their values is reported as a leak).
 """
 from __future__ import annotations
 
@@ -174,6 +175,7 @@ class ExpectedProfile:
     facts: dict[str, list[str]]
     owner: list[str] = field(default_factory=list)   # accepted spellings of the owner's full name
     region: str | None = None
+    others: dict[str, list[str]] = field(default_factory=dict)   # other people: label -> their values
 
     def __iter__(self):  # so that ``set(expected)`` and ``key in expected`` read the keys
         return iter(self.facts)
@@ -210,7 +212,9 @@ def load_expected(path: Path) -> ExpectedProfile:
         if vals:
             facts.setdefault(normalize_key(k), []).extend(vals)
     region = meta.get("_region")
-    return ExpectedProfile(facts, _values(meta.get("_owner")), str(region).upper() if region else None)
+    others = meta.get("_others") if isinstance(meta.get("_others"), dict) else {}
+    return ExpectedProfile(facts, _values(meta.get("_owner")), str(region).upper() if region else None,
+                           {str(k): _values(v) for k, v in others.items()})
 
 
 # ---- scores -------------------------------------------------------------------------------------------------
@@ -255,6 +259,7 @@ class ProfileScore:
     keys: list[KeyScore] = field(default_factory=list)
     extra: dict[str, list[str]] = field(default_factory=dict)   # shown keys the expected profile does not list
     owner: OwnerScore | None = None
+    leaks: list[tuple[str, str, str]] = field(default_factory=list)   # (key, value, whose): other people's values
 
     @property
     def n_expected(self) -> int:
@@ -310,7 +315,7 @@ class ProfileScore:
             "predicted_junk": self.n_extra,
             "keys": [{"key": k.key, "expected": k.expected, "predicted": k.predicted, "right": k.right,
                       "correct": k.correct, "precision": k.precision, "recall": k.recall} for k in self.keys],
-            "extra": self.extra}
+            "extra": self.extra, "leaks": [{"key": k, "value": v, "whose": w} for k, v, w in self.leaks]}
         if self.owner is not None:
             out["owner"] = {"expected": self.owner.expected, "inferred": self.owner.inferred, "how": self.owner.how,
                             "correct": self.owner.correct, "evidence": self.owner.evidence}
@@ -344,7 +349,23 @@ def score_profile(expected: ExpectedProfile | Mapping[str, list[str]],
         score.keys.append(KeyScore(key, list(vals), got, [any(values_match(key, e, g, region) for e in vals)
                                                            for g in got]))
     score.extra = {k: v for k, v in sorted(shown.items()) if k not in facts}
+    if isinstance(expected, ExpectedProfile) and expected.others:
+        right = {(k.key, v) for k in score.keys for v, ok in zip(k.predicted, k.right) if ok}
+        score.leaks = [(k, v, whose) for k, vals in shown.items() for v in vals if (k, v) not in right
+                       for whose in [_whose(k, v, expected.others, region)] if whose]
     return score
+
+
+def _whose(key: str, value: str, others: Mapping[str, list[str]], region: str | None) -> str:
+    """Which other person ``value`` belongs to ("" when none): one of their values, read as ``key`` or as a
+    name, phone or e-mail (a sister's number shown as the owner's ``tel``, or under a key of its own)."""
+    for whose, vals in others.items():
+        for other in vals:
+            if values_match(key, other, value, region) or any(
+                    values_match(k, other, value, region) for k in ("name", "tel", "email")
+                    if k != key and (k != "tel" or sum(ch.isdigit() for ch in value) >= 6)):
+                return whose
+    return ""
 
 
 def score_owner(expected: list[str], inferred: str | None, how: str, evidence: Iterable[str] = ()) -> OwnerScore:

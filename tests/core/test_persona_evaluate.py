@@ -130,3 +130,16 @@ def test_committed_personas_are_what_make_py_writes(tmp_path, folder):
     for expected in tmp_path.glob("*/expected.json"):
         exp = load_expected(expected)
         assert exp.owner and len(exp) >= 10
+
+
+def test_other_peoples_values_in_the_profile_are_leaks(tmp_path):
+    path = tmp_path / "expected.json"
+    path.write_text(json.dumps({"_region": "GB", "name": "Fiona MacAllister", "tel": "+44 7700 900481",
+                                "_others": {"Isla (sister)": ["Isla MacAllister", "07700 900335", "isla@example.com"]}}))
+    exp = load_expected(path)
+    score = score_profile(exp, {"name": "Fiona MacAllister", "tel": "+44 7700 900335", "sister-email": "isla@example.com",
+                                "isla-macallister": "Dinner on Friday?", "partner-name": "Isla MacAllister"})
+    assert sorted(score.leaks) == [("partner-name", "Isla MacAllister", "Isla (sister)"),
+                                   ("sister-email", "isla@example.com", "Isla (sister)"),
+                                   ("tel", "+44 7700 900335", "Isla (sister)")]
+    assert score.to_json()["leaks"][0]["whose"] == "Isla (sister)"
