@@ -116,17 +116,19 @@ def _validators() -> list[tuple[str, Callable[[str], bool]]]:
 
 _KEYWORDS = {
     "passport": r"passport|reisepass|passeport|pasaporte|passaporto|paspoort",
+    # acronyms only in capitals: "nie" is German for "never"
     "national_id": (r"national[ -]id|identity card|id[ -]card|personalausweis|ausweis|carte d'identit[ée]|"
-                    r"social security|ssn|bsn|burgerservicenummer|personnummer|dni|nie|nir|"
-                    r"national insurance|nino|num[ée]ro de s[ée]curit[ée] sociale"),
+                    r"social security|burgerservicenummer|personnummer|national insurance|"
+                    r"num[ée]ro de s[ée]curit[ée] sociale|(?-i:SSN|BSN|DNI|NIE|NIR|NINO)"),
     "tax_id": (r"tax[ -]?id|tax (?:identification )?number|taxpayer id|steuer-?id|steuer-?identifikationsnummer|"
-               r"steuernummer|identifikationsnummer|num[ée]ro fiscal|nif|utr|codice fiscale"),
+               r"steuernummer|identifikationsnummer|num[ée]ro fiscal|codice fiscale|(?-i:NIF|UTR|TIN)"),
 }
 _NUMWORD = r"(?:\s+(?:number|no\.?|nr\.?|num(?:ber|[ée]ro)?|nummer|#))?"
 _VALUE = r"(?-i:(?P<val>[A-Z0-9](?:[A-Z0-9]|[ ./-](?=[A-Z0-9])){4,24}))"
 _KEYED_RE = re.compile(
     r"\b(?P<kw>" + "|".join(f"(?P<{k}>{v})" for k, v in _KEYWORDS.items()) + r")\b" + _NUMWORD
     + r"(?:\s*(?:is|ist|est|es|:|=|-|#)){0,2}\s*" + _VALUE, re.I)
+_DATE_RE = re.compile(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
 _SSN_RE = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
 _CF_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-Z]\d{2}[A-Z]\d{3}[A-Z](?![A-Za-z0-9])")
 
@@ -155,10 +157,11 @@ def _ids(text: str) -> list[Span]:
                     continue
             if found:
                 break
-        if found is None:
+        if found is None and kind != "tax_id":
             # no checksum to test (passports, ID cards): the word before it says what it is; it must look like one
             cand = raw.split(" ")[0] if kind == "passport" else raw
-            if len(re.sub(r"\D", "", cand)) >= 2 and 6 <= len(re.sub(r"[ ./-]", "", cand)) <= 14:
+            if (len(re.sub(r"\D", "", cand)) >= 2 and 6 <= len(re.sub(r"[ ./-]", "", cand)) <= 14
+                    and not _DATE_RE.fullmatch(cand)):
                 found = (kind, cand)
         if found:
             out.append(Span(start, start + len(found[1]), found[0], found[1]))

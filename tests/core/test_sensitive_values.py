@@ -266,3 +266,12 @@ def test_prefill_answers_from_documents_show_the_value_only_with_fill_sensitive(
     services.settings_store.set("autofill.fill_sensitive", True)
     (p,) = services.autofill.propose([field])
     assert p.value == IBAN and any(IBAN in m["content"] for m in llm.json_messages[-1])
+
+
+@pytest.mark.parametrize("text", [
+    "Ich war nie 20190512 dort.",                       # "nie" is German for "never", not the Spanish NIE
+    "Tax id number: 2024-05-01",                         # a date after the word is not a tax number
+    "Our passport photo appointment is on 12.03.2025.",
+])
+def test_words_that_name_ids_do_not_make_any_number_one(text: str) -> None:
+    assert find(text) == []
