@@ -19,7 +19,7 @@ There is deliberately no similarity ratio: one wrong digit, a date one day off o
 The normalisation is this module's own (the scorer must not move when extraction's normalisation does).
 
 The expected file is ``{key: value or [alternatives]}`` (optionally under ``"facts"``), plus optional
-``"_owner"`` (the owner's full name, for owner identification), ``"_region"`` (ISO country code for
+``"_owner"`` (the owner's full name, for owner identification; the expected ``name`` when absent), ``"_region"`` (ISO country code for
 national phone numbers and day/month order) and ``"_others"`` ({"Isla (sister)": [her name, phone, e-mail]}:
 other people in the documents; a shown fact that is one of their values is reported as a leak).
 """
@@ -213,7 +213,8 @@ def load_expected(path: Path) -> ExpectedProfile:
             facts.setdefault(normalize_key(k), []).extend(vals)
     region = meta.get("_region")
     others = meta.get("_others") if isinstance(meta.get("_others"), dict) else {}
-    return ExpectedProfile(facts, _values(meta.get("_owner")), str(region).upper() if region else None,
+    owner = _values(meta.get("_owner")) or facts.get("name", [])   # without _owner: the expected full name
+    return ExpectedProfile(facts, owner, str(region).upper() if region else None,
                            {str(k): _values(v) for k, v in others.items()})
 
 

@@ -69,6 +69,8 @@ def test_expected_file_with_alternatives_owner_and_region(tmp_path):
                                 "city": ["London", "Greater London"], "tel": "07700 900123", "note": ""}))
     exp = load_expected(path)
     assert set(exp) == {"email", "address-level2", "tel"} and exp.owner == ["Ada Novak"] and exp.region == "GB"
+    path.write_text(json.dumps({"name": ["Ada Novak", "Ada M. Novak"], "email": "ada@example.org"}))
+    assert load_expected(path).owner == ["Ada Novak", "Ada M. Novak"]   # no _owner: the expected name
     score = score_profile(exp, {"email": "ADA@example.org", "address-level2": "Greater London",
                                 "tel": "+44 7700 900123"})
     assert score.recall == 1.0 and score.precision == 1.0 and score.junk == 0.0
