@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 
+from app.cli.docs_cmd import safe
 from app.cli.progress import CliProgress
 from core.jobs import CancelToken, Progress
 
@@ -32,7 +34,7 @@ def print_report(report) -> None:
         if items:
             print(f"{title}:")
             for path in items:
-                print(f"  {path}")
+                print(safe(f"  {path}"))
     if report.skipped:
         print("Skipped:")
         unsupported: dict[str, int] = {}
@@ -40,23 +42,44 @@ def print_report(report) -> None:
             if reason.startswith("unsupported format") and len(report.skipped) > 20:
                 unsupported[reason] = unsupported.get(reason, 0) + 1
                 continue
-            print(f"  {path}: {reason}")
+            print(safe(f"  {path}: {reason}"))
         for reason, count in sorted(unsupported.items()):
             print(f"  {count} files: {reason}")
+
+
+def print_warnings(report, docs, limit: int = 20) -> None:
+    """What an imported file lost (a skipped message, a bad CSV row, an attachment refused), by file."""
+    shown = 0
+    for doc_id in report.document_ids:
+        try:
+            doc = docs.get_document(doc_id)
+        except Exception:  # forgotten meanwhile
+            continue
+        warnings = doc.meta.get("warnings") or []
+        if not warnings:
+            continue
+        if not shown:
+            print("Imported with warnings:")
+        if shown >= limit:
+            print("  … more: see 'mnemo docs show ID'")
+            return
+        shown += 1
+        print(safe(f"  {doc.path}: " + "; ".join(str(w) for w in warnings[:3])
+                   + (f"; … {len(warnings) - 3} more (mnemo docs show {doc.id})" if len(warnings) > 3 else "")))
 
 
 def run(args: argparse.Namespace, services) -> int:
     docs = services.documents
     if args.unwatch:
         for path in args.paths:
-            print(("No longer watching " if docs.unwatch(path) else "Was not watching ") + path)
+            print(safe(("No longer watching " if docs.unwatch(path) else "Was not watching ") + path))
         return 0
     if not args.paths and not args.watched:
         print("Nothing to import. Give files or folders, e.g.: mnemo import ~/Notes", file=sys.stderr)
         return 2
     if args.watch:
         for path in args.paths:
-            print(f"Watching {docs.watch(path)}")
+            print(safe(f"Watching {docs.watch(path)}"))
     cancel = CancelToken()
 
     bar = CliProgress("import", "files", detail=_chunks, quiet=args.quiet)
@@ -67,19 +90,23 @@ def run(args: argparse.Namespace, services) -> int:
         cancel.cancel()
         bar.note("Stopping after the current file (Ctrl-C again to stop at once)...")
 
+    def shown(p: Progress) -> None:  # the file being read is named on the terminal, escaped
+        bar(dataclasses.replace(p, message=safe(p.message)))
+
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         with bar:
             if args.watched or args.watch:
-                report = docs.scan_watched(bar, cancel)
+                report = docs.scan_watched(shown, cancel)
                 if args.paths and not args.watch:
-                    extra = docs.import_paths(args.paths, bar, cancel, owner_self=args.mine)
+                    extra = docs.import_paths(args.paths, shown, cancel, owner_self=args.mine)
                     report.imported += extra.imported
             else:
-                report = docs.import_paths(args.paths, bar, cancel, owner_self=args.mine)
+                report = docs.import_paths(args.paths, shown, cancel, owner_self=args.mine)
     finally:
         signal.signal(signal.SIGINT, previous)
     print_report(report)
+    print_warnings(report, docs)
     if report.cancelled:
         return 130
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.cli.docs_cmd import safe
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="search imported documents (keywords and meaning)")
@@ -25,6 +27,6 @@ def run(args: argparse.Namespace, services) -> int:
                               "score": h.score, "text": h.text, "meta": h.meta}, ensure_ascii=False))
             continue
         text = " ".join(h.text.split())
-        print(f"{i:>2}. {h.source}  [{h.score:.4f}]")
-        print(f"    {text[:300]}{'…' if len(text) > 300 else ''}")
+        print(safe(f"{i:>2}. {h.source}  [{h.score:.4f}]"))
+        print(safe(f"    {text[:300]}{'…' if len(text) > 300 else ''}"))
     return 0

@@ -8,6 +8,24 @@ from pathlib import Path
 from typing import Iterable
 
 from core.documents import importers
+from core.documents.importers.limits import set_max_bytes
+
+
+def _streamed_ceiling() -> int:
+    """The largest mailbox imported now: its messages are read one at a time, but the import keeps its
+    chunks until they are stored, about three times the mailbox's size at most; so a quarter of the
+    memory available (no limit where that is unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 4
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+    except (ValueError, OSError, AttributeError):
+        return 1 << 62
 
 
 @dataclass
@@ -32,7 +50,12 @@ def _hidden(name: str) -> bool:
 
 
 def scan(paths: Iterable[str | Path], include_hidden: bool = False, max_bytes: int | None = None) -> ScanResult:
-    """Every importable file under ``paths`` (files or folders), with the reasons others were skipped."""
+    """Every importable file under ``paths`` (files or folders), with the reasons others were skipped.
+
+    ``max_bytes`` (``documents.max_file_mb``) limits what one file may make the importers decompress and
+    parse (``importers.limits``); a file bigger than that on disk is skipped here, except a format read
+    piece by piece (a mailbox), which the limit applies to message by message."""
+    set_max_bytes(max_bytes)
     result = ScanResult()
     seen_files: set[tuple[int, int]] = set()
     for raw in paths:
@@ -105,7 +128,13 @@ def _add_file(path: Path, result: ScanResult, max_bytes: int | None, seen: set[t
     if st.st_size == 0:
         result.skipped.append((str(path), "empty file"))
         return
-    if max_bytes is not None and st.st_size > max_bytes:
+    if importers.streamed(path.name):
+        ceiling = _streamed_ceiling()
+        if st.st_size > ceiling:
+            result.skipped.append((str(path), f"mailbox too large for the memory available now ({st.st_size / 1e9:.1f} GB "
+                                              f"> {ceiling / 1e9:.1f} GB); close other programs and import it again"))
+            return
+    elif max_bytes is not None and st.st_size > max_bytes:
         result.skipped.append((str(path), f"larger than the limit ({st.st_size / 1e6:.1f} MB > "
                                           f"{max_bytes / 1e6:g} MB; see documents.max_file_mb)"))
         return

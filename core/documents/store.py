@@ -9,6 +9,7 @@ Vectors stored are checked against the embedder recorded for the ``chunks`` coll
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
@@ -28,8 +29,27 @@ def _now() -> str:
     return utcnow().isoformat(timespec="seconds")
 
 
+# A file name that is not valid UTF-8 reaches Python as text with lone surrogates (U+DC80-U+DCFF, one
+# per undecodable byte, ``os.fsdecode``) that SQLite cannot store. Each is kept as a character of
+# Unicode's private use plane (U+10FE80-U+10FEFF) instead, one for one, so the path is stored
+# losslessly, prefixes still compare, and reading it back gives the very name the file system has.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_STORED = re.compile("[\U0010fe80-\U0010feff]")
+_SHIFT = 0x10FE80 - 0xDC80
+
+
+def db_path(path: str) -> str:
+    """``path`` as stored in SQLite (valid UTF-8 text)."""
+    return _SURROGATE.sub(lambda m: chr(ord(m.group()) + _SHIFT), path) if not path.isascii() else path
+
+
+def fs_path(stored: str) -> str:
+    """A stored path back as the file system's name (``db_path`` reversed)."""
+    return _STORED.sub(lambda m: chr(ord(m.group()) - _SHIFT), stored) if not stored.isascii() else stored
+
+
 def _doc(row: Sequence[Any]) -> DocumentInfo:
-    return DocumentInfo(id=row[0], path=row[1], name=row[2], format=row[3], status=row[4], error=row[5],
+    return DocumentInfo(id=row[0], path=fs_path(row[1]), name=fs_path(row[2]), format=row[3], status=row[4], error=row[5],
                         n_chunks=row[6], size=row[7], content_hash=row[8], meta=json.loads(row[9] or "{}"),
                         imported_at=row[10], updated_at=row[11])
 
@@ -62,10 +82,10 @@ class DocumentStore:
         return self._one("id = ?", (document_id,))
 
     def by_path(self, path: str) -> Optional[DocumentInfo]:
-        return self._one("path = ?", (path,))
+        return self._one("path = ?", (db_path(path),))
 
     def by_hash(self, content_hash: str, exclude_path: str) -> Optional[DocumentInfo]:
-        return self._one("content_hash = ? AND path != ? AND status != 'error'", (content_hash, exclude_path))
+        return self._one("content_hash = ? AND path != ? AND status != 'error'", (content_hash, db_path(exclude_path)))
 
     def list(self, status: str | None = None) -> list[DocumentInfo]:
         sql = f"SELECT {_DOC_COLS} FROM document" + (" WHERE status = ?" if status else "") + " ORDER BY path"
@@ -73,7 +93,7 @@ class DocumentStore:
             return [_doc(r) for r in conn.exec_driver_sql(sql, (status,) if status else ())]
 
     def paths_under(self, folder: str) -> list[DocumentInfo]:
-        prefix = folder.rstrip("/\\") + "/"
+        prefix = db_path(folder.rstrip("/\\") + "/")
         with self.db.engine.connect() as conn:
             rows = conn.exec_driver_sql(f"SELECT {_DOC_COLS} FROM document WHERE substr(path, 1, ?) = ?",
                                         (len(prefix), prefix)).fetchall()
@@ -86,7 +106,7 @@ class DocumentStore:
         Returns (document id, new chunks as pending rows, old chunk ids now gone, whether it existed).
         A pending row is (chunk id, document id, text, stored vector or None).
         """
-        now = _now()
+        now, path, name = _now(), db_path(path), db_path(name)
         with self.db.engine.begin() as conn:
             row = conn.exec_driver_sql("SELECT id FROM document WHERE path = ?", (path,)).fetchone()
             old_ids: list[int] = []
@@ -120,7 +140,7 @@ class DocumentStore:
     def record_error(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
                      error: str) -> None:
         """Remember a file that could not be imported (only when nothing good is stored for it)."""
-        now = _now()
+        now, path, name = _now(), db_path(path), db_path(name)
         with self.db.engine.begin() as conn:
             row = conn.exec_driver_sql("SELECT id, status FROM document WHERE path = ?", (path,)).fetchone()
             if row and row[1] != "error":
@@ -138,6 +158,7 @@ class DocumentStore:
     def set_status(self, document_id: int, status: str, path: str | None = None) -> None:
         with self.db.engine.begin() as conn:
             if path is not None:
+                path = db_path(path)
                 conn.exec_driver_sql("UPDATE document SET status=?, path=?, name=?, error='', updated_at=? WHERE id=?",
                                      (status, path, path.replace("\\", "/").rsplit("/", 1)[-1], _now(), document_id))
             else:
@@ -168,7 +189,7 @@ class DocumentStore:
                 rows = conn.exec_driver_sql(sql, (last, *(ids or ()), batch)).fetchall()
             for r in rows:
                 meta = json.loads(r[4] or "{}")
-                meta.setdefault("path", r[7])
+                meta.setdefault("path", fs_path(r[7]))
                 yield ChunkView(id=r[0], document_id=r[1], text=r[2], source=r[3], meta=meta, format=r[5], ordinal=r[6])
             if len(rows) < batch:
                 return
@@ -247,3 +268,9 @@ class DocumentStore:
     def count_chunks(self) -> int:
         with self.db.engine.connect() as conn:
             return int(conn.exec_driver_sql("SELECT count(*) FROM chunk").scalar() or 0)
+
+    def pending_by_document(self) -> dict[int, int]:
+        """document id -> how many of its chunks wait for their vectors (documents with none left out)."""
+        with self.db.engine.connect() as conn:
+            return {int(r[0]): int(r[1]) for r in conn.exec_driver_sql(
+                "SELECT document_id, count(*) FROM chunk WHERE vector_state = 0 GROUP BY document_id")}

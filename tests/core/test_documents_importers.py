@@ -36,7 +36,7 @@ def test_pdf_keeps_page_numbers(corpus):
 def test_mail_headers_message_ids_and_attachments(corpus):
     _, mbox = parse(corpus["mbox"])
     assert [s.meta["message_id"] for s in mbox.sections] == ["<mbox-0@example.org>", "<mbox-1@example.org>"]
-    assert mbox.sections[1].label == "mail 'Invoice 42' 2024-06-04"
+    assert mbox.sections[1].label == "inbox.mbox › 'Invoice 42' (2024-06-04)"
     _, eml = parse(corpus["eml"])
     body, att = eml.sections
     assert body.meta["subject"] == "Boat trip" and body.meta["date"] == "2024-05-01" and "pier 7" in body.text
@@ -57,7 +57,7 @@ def test_chatgpt_thread_and_message_ids(corpus):
     _, doc = parse(corpus["json"])
     assert [s.meta["message_id"] for s in doc.sections] == ["m1", "m2", "m3"]
     chunk = chunk_sections(doc.sections)[0]
-    assert chunk.meta["message_ids"] == ["m1", "m2", "m3"] and chunk.source == "ChatGPT 'Sourdough help' 2024-05-01"
+    assert chunk.meta["message_ids"] == ["m1", "m2", "m3"] and chunk.source == "conversations.json › 'Sourdough help' (2024-05-01)"
 
 
 def test_vcard_fields_in_meta(corpus):

@@ -65,7 +65,7 @@ def test_import_search_and_provenance(docs, services, corpus):
     hit = docs.search("lamp cleaned on Sunday", k=3)[0]
     assert hit.source == "manual.pdf p. 2" and hit.meta["page"] == 2
     hit = docs.search("roofing invoice", k=3)[0]
-    assert hit.meta["message_id"] == "<mbox-1@example.org>" and hit.source == "mail 'Invoice 42' 2024-06-04"
+    assert hit.meta["message_id"] == "<mbox-1@example.org>" and hit.source == "inbox.mbox › 'Invoice 42' (2024-06-04)"
     # Keyword-only terms (no vector sense) still come first through FTS5.
     assert docs.search("SW1Y", k=3)[0].source == "contact 'Ada Lovelace' (contacts.vcf)"
     views = list(docs.iter_chunks([hit.document_id]))

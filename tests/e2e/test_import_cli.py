@@ -64,10 +64,10 @@ def test_import_ctrl_c_resume_search_forget(home, tmp_path, monkeypatch, shared_
     assert marked and marked <= in_chroma, sorted(marked - in_chroma)[:10]
     assert main(["search", "sailing boat pier"]) == 0
     printed = capsys.readouterr().out
-    assert printed.splitlines()[0].startswith(" 1. mail 'Boat trip' 2024-05-01"), printed
+    assert printed.splitlines()[0].startswith(" 1. boat.eml › 'Boat trip' (2024-05-01)"), printed
     assert main(["docs", "list"]) == 0
     listing = capsys.readouterr().out
-    assert "manual.pdf" in listing and "error" in listing and "encrypted" in listing
+    assert "manual.pdf" in listing and " failed " in listing and "encrypted" in listing
     doc_id = next(int(line.split()[0]) for line in listing.splitlines() if line.endswith("boat.eml"))
     assert main(["docs", "forget", str(doc_id)]) == 0
     capsys.readouterr()

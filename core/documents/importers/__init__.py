@@ -18,6 +18,23 @@ BUILTINS = ("whatsapp", "text", "pdf", "docx", "htmlpage", "mail", "vcard", "csv
 
 _registry: dict[str, list[Importer]] = {}
 
+# Formats read piece by piece (a mailbox: message by message), so the size limit applies to each
+# piece, not to the file on disk (a mail provider's export is often several GB).
+STREAMED = (".mbox",)
+
+
+def streamed(name: str) -> bool:
+    """Whether ``name`` is read piece by piece (no size limit for the whole file)."""
+    return extension(name) in STREAMED
+
+
+def display_name(name: str) -> str:
+    """``name`` as text that can be stored and printed: a byte that is not UTF-8 (a lone surrogate
+    from ``os.fsdecode``) becomes ``\\xNN``."""
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
 
 def register(importer: Importer) -> None:
     """Add an importer for each of its extensions."""
@@ -63,7 +80,14 @@ def importer_for(data: bytes, name: str) -> Importer:
 
 
 def parse_bytes(data: bytes, name: str) -> tuple[str, ParsedDocument]:
-    """Parse ``data`` (the contents of a file called ``name``) -> (format, parsed document)."""
+    """Parse ``data`` (the contents of a file called ``name``) -> (format, parsed document).
+
+    Sources are labelled with ``display_name(name)``: valid text whatever bytes the file name holds."""
+    from core.documents.importers.limits import check_size
+
+    name = display_name(name)
+    if not streamed(name):
+        check_size(len(data))
     importer = importer_for(data, name)
     try:
         parsed = importer.parse(data, name)
@@ -71,6 +95,8 @@ def parse_bytes(data: bytes, name: str) -> tuple[str, ParsedDocument]:
         raise
     except RecursionError as exc:
         raise ImportFailed("the file is nested too deeply to read", "It may be damaged.") from exc
+    except MemoryError as exc:
+        raise ImportFailed("the file needs more memory than is available to read", "It may be damaged.") from exc
     except Exception as exc:  # a library choked on malformed input: report, never crash
         raise ImportFailed(f"could not be read as {importer.format} ({type(exc).__name__}: {exc})",
                            "The file may be damaged or not what its extension says.") from exc

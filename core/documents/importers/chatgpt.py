@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import PurePath
 from typing import Any
 
 from core.documents.importers.textutil import decode_text
@@ -61,6 +62,7 @@ def parse(data: bytes, name: str) -> ParsedDocument:
     if not isinstance(convs, list):
         raise ImportFailed("not ChatGPT's conversations.json (expected a list)", "Export your ChatGPT data again.")
     sections: list[Section] = []
+    file = PurePath(name).name  # the label names the export, so a source can be opened
     for ci, conv in enumerate(convs):
         if not isinstance(conv, dict):
             continue
@@ -73,7 +75,7 @@ def parse(data: bytes, name: str) -> ParsedDocument:
             if role not in ("user", "assistant") or not text:
                 continue
             date = _date(msg.get("create_time")) or cdate
-            sections.append(Section(f"{role}: {text}", f"ChatGPT '{title}'" + (f" {date}" if date else ""),
+            sections.append(Section(f"{role}: {text}", f"{file} › '{title}'" + (f" ({date})" if date else ""),
                                     {"conversation_id": conv_id, "message_id": mid, "role": role, "date": date,
                                      "title": title}, group=f"conv:{conv_id}"))
     if not sections:

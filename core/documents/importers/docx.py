@@ -5,6 +5,7 @@ import io
 import zipfile
 from pathlib import PurePath
 
+from core.documents.importers.limits import check_zip
 from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
 
@@ -17,6 +18,7 @@ def parse(data: bytes, name: str) -> ParsedDocument:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportFailed("not a .docx file (not a zip archive)", "Re-save it from Word as .docx.")
+    check_zip(data, "the .docx")  # a zip bomb is refused before python-docx decompresses anything
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Mapping
+from pathlib import PurePath
+from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
+from core.documents.importers.limits import LIMITS, too_large
 from core.documents.importers.textutil import looks_binary
 from core.documents.model import Importer, ParsedDocument, Section
 from core.errors import ImportFailed
@@ -26,7 +29,7 @@ from core.errors import ImportFailed
 FORMAT = "email"
 EXTENSIONS = (".eml", ".mbox")
 
-_FROM_LINE = re.compile(rb"^From .*$", re.MULTILINE)
+_LINE = 1 << 20  # longest line read at once (a longer one is read in pieces)
 _HEADER = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:", re.MULTILINE)
 _ADDRESS = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,24}")
 _QUOTE_INTRO = re.compile(r"\s*(On .{5,120} wrote:|-----Original Message-----|Am .{5,80} schrieb)")
@@ -105,14 +108,17 @@ def _body(msg: EmailMessage) -> str:
     return str(content).replace("\r\n", "\n")
 
 
-def message_sections(msg: EmailMessage, index: int, warnings: list[str]) -> list[Section]:
+def message_sections(msg: EmailMessage, index: int, warnings: list[str], file: str = "") -> list[Section]:
+    """The sections of one mail: its text, then the text of each attachment Mnemo reads. ``file`` (the
+    .eml or .mbox the mail was found in) starts every label, so a source can be opened:
+    ``mail.mbox › 'Your contract' (2024-11-05)``."""
     from core.documents import importers
 
     subject = str(msg.get("subject", "") or "").strip() or "(no subject)"
     date = _iso(str(msg.get("date", "") or ""))
     headers = {"message_id": str(msg.get("message-id", "") or "").strip(), "subject": subject, "date": date,
                "from": str(msg.get("from", "") or ""), "to": str(msg.get("to", "") or ""), "mail_index": index}
-    label = f"mail '{subject}'" + (f" {date}" if date else "")
+    label = f"{file or 'mail'} › '{subject}'" + (f" ({date})" if date else "")
     head = mail_head({**headers, "cc": str(msg.get("cc", "") or "")})
     sections = [Section(head + _body(msg), label, dict(headers))]
     skipped = []
@@ -138,39 +144,112 @@ def message_sections(msg: EmailMessage, index: int, warnings: list[str]) -> list
     return sections
 
 
-def _split_mbox(data: bytes) -> list[bytes]:
-    starts = [m.start() for m in _FROM_LINE.finditer(data)]
-    if not starts or starts[0] != 0:
+def _unquote(raw: bytes) -> bytes:
+    return re.sub(rb"^>(>*From )", rb"\1", raw, flags=re.MULTILINE) if b">From " in raw else raw  # mboxrd
+
+
+def mbox_messages(fp: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None, int]]:
+    """The messages of an mbox read from ``fp`` as a stream: (index, raw message or None when it is over
+    ``max_bytes``, its size). One message is in memory at a time, however large the mailbox; a message
+    over the limit is skipped without being kept."""
+    first = fp.readline(_LINE)
+    if not first.startswith(b"From "):
         raise ImportFailed("not an mbox mailbox (it must start with a 'From ' line)", "Export the mailbox again.")
-    parts = []
-    for a, b in zip(starts, starts[1:] + [len(data)]):
-        chunk = data[a:b]
-        nl = chunk.find(b"\n")
-        body = chunk[nl + 1:] if nl >= 0 else b""
-        parts.append(re.sub(rb"^>(>*From )", rb"\1", body, flags=re.MULTILINE))  # mboxrd unquoting
-    return parts
+    index, parts, size, at_line_start = 0, [], 0, True
+    while True:
+        line = fp.readline(_LINE)
+        if not line or (at_line_start and line.startswith(b"From ")):
+            yield index, (_unquote(b"".join(parts)) if size <= max_bytes else None), size
+            if not line:
+                return
+            index, parts, size = index + 1, [], 0
+        else:
+            size += len(line)
+            if size <= max_bytes:
+                parts.append(line)
+            elif parts:
+                parts = []  # over the limit: stop keeping it, keep counting to the next message
+        at_line_start = line.endswith(b"\n")
+
+
+class MailSections(Sequence[Section]):
+    """The sections of a mail file, produced as they are iterated: a mailbox of several GB is read one
+    message at a time, never held as a list. Indexing or ``len`` reads it all once (tests, small files).
+
+    ``meta`` (the document's) gets the message count and the warnings when an iteration ends."""
+
+    def __init__(self, open_fp: Callable[[], BinaryIO], name: str, meta: dict, mbox: bool) -> None:
+        self._open, self._name, self._mbox, self.meta = open_fp, name, mbox, meta
+        self._list: list[Section] | None = None
+
+    def __iter__(self) -> Iterator[Section]:
+        if self._list is not None:
+            yield from self._list
+            return
+        warnings: list[str] = []
+        count, title = 0, ""
+        file = PurePath(self._name).name
+        with self._open() as fp:
+            messages = mbox_messages(fp, LIMITS.max_bytes) if self._mbox else iter([(0, fp.read(), 0)])
+            for i, raw, size in messages:
+                count += 1
+                if raw is None:
+                    warnings.append(f"message {i + 1} skipped: {too_large(size, 'it')}")
+                    continue
+                if not _HEADER.search(raw[:2000]):
+                    warnings.append(f"message {i + 1} has no headers; skipped")
+                    continue
+                try:
+                    msg = email.message_from_bytes(raw, policy=email.policy.default)
+                    found = message_sections(msg, i, warnings, file)  # type: ignore[arg-type]
+                except Exception as exc:  # a malformed message costs that message, never the mailbox
+                    warnings.append(f"message {i + 1} skipped: could not be read ({type(exc).__name__}: {exc})")
+                    continue
+                if count == 1 and found:
+                    title = found[0].meta.get("subject", "")
+                yield from found
+        self.meta["messages"] = count
+        if count == 1 and title:
+            self.meta["title"] = title
+        if warnings:
+            self.meta["warnings"] = warnings[:50] + ([f"… and {len(warnings) - 50} more"] if len(warnings) > 50 else [])
+
+    def _all(self) -> list[Section]:
+        if self._list is None:
+            self._list = list(iter(self))
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._all()[i]
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None if self._list is None else bool(self._list)
+
+
+def sections_of(open_fp: Callable[[], BinaryIO], name: str) -> ParsedDocument:
+    """A mail file (.eml, or .mbox read as a stream) as a document whose sections are read lazily."""
+    meta: dict = {}
+    sections = MailSections(open_fp, name, meta, name.lower().endswith(".mbox"))
+    if not sections:  # reads up to the first message with text (and raises for a file that is no mbox)
+        raise ImportFailed("no mail messages found", "Check that this is a mail file (.eml) or a mailbox (.mbox).")
+    return ParsedDocument(sections, meta)  # type: ignore[arg-type]
 
 
 def parse(data: bytes, name: str) -> ParsedDocument:
     if looks_binary(data):
         raise ImportFailed("binary data, not mail", "Check the file.")
-    raw_messages = _split_mbox(data) if name.lower().endswith(".mbox") else [data]
-    warnings: list[str] = []
-    sections: list[Section] = []
-    for i, raw in enumerate(raw_messages):
-        if not _HEADER.search(raw[:2000]):
-            warnings.append(f"message {i + 1} has no headers; skipped")
-            continue
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
-        sections.extend(message_sections(msg, i, warnings))  # type: ignore[arg-type]
-    if not sections:
-        raise ImportFailed("no mail messages found", "Check that this is a mail file (.eml) or a mailbox (.mbox).")
-    meta: dict = {"messages": len(raw_messages)}
-    if warnings:
-        meta["warnings"] = warnings[:50]
-    if len(raw_messages) == 1:
-        meta["title"] = sections[0].meta.get("subject", "")
-    return ParsedDocument(sections, meta)
+    return sections_of(lambda: io.BytesIO(data), name)
+
+
+def parse_file(path: str, name: str) -> ParsedDocument:
+    """Like ``parse``, reading the file at ``path`` as a stream (bounded memory for any mailbox size)."""
+    with open(path, "rb") as fp:
+        if looks_binary(fp.read(8192)):
+            raise ImportFailed("binary data, not mail", "Check the file.")
+    return sections_of(lambda: open(path, "rb"), name)
 
 
 IMPORTER = Importer(FORMAT, EXTENSIONS, parse)
