@@ -73,8 +73,11 @@ def run(args: argparse.Namespace, services) -> int:
 
         report = run_job(services.protect_sensitive, "protecting sensitive values", unit="rows", again=True)
         print(f"Sensitive values: {report.rows_scanned} rows read, {report.rows_changed} masked "
-              f"({report.chunks_pending} passages to embed again at the next import), "
+              f"({report.chunks_pending} passages to embed again), "
               f"{report.values} values kept encrypted.")
+        if report.chunks_pending and not args.no_load:
+            n = run_job(services.documents.embed_pending, "embedding the masked passages", unit="passages")
+            print(f"  {n} passages embedded again from their masked text.")
     if args.rebuild_vectors:
         print(f"Vector index rebuilt from the database: {services.rebuild_vectors()} vectors.")
     print("All good." if ok else "Some checks failed; see the lines marked ERROR.")

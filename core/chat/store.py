@@ -87,7 +87,7 @@ class ConversationStore:
                     .group_by(Conversation.id).order_by(col(Conversation.updated_at).desc()).limit(limit))
             if query:
                 if self.sensitive is not None:
-                    query = self.sensitive.mask(query)
+                    query = self.sensitive.mask(query, store=False)
                 like = f"%{query.lower()}%"
                 hit = select(Message.conversation_id).where(func.lower(Message.content).like(like))
                 stmt = stmt.where((func.lower(Conversation.title).like(like)) | (col(Conversation.id).in_(hit)))

@@ -70,7 +70,7 @@ class DocumentService:
     # ---- reading ---------------------------------------------------------------------------
     def search(self, query: str, k: int = 20) -> list[PassageHit]:
         if self.sensitive is not None:  # a value asked for by itself is found by its placeholder
-            query = self.sensitive.mask(query)
+            query = self.sensitive.mask(query, store=False)
         return self._search.search(query, k)
 
     def iter_chunks(self, document_ids: list[int] | None = None) -> Iterator[ChunkView]:

@@ -58,14 +58,17 @@ class SensitiveVault:
         held = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
         return [s for s in find(text) if not any(s.start < e and b < s.end for b, e in held)]
 
-    def mask(self, text: str) -> str:
-        """``text`` with each sensitive value replaced by its placeholder (the value stored encrypted)."""
+    def mask(self, text: str, store: bool = True) -> str:
+        """``text`` with each sensitive value replaced by its placeholder (the value stored encrypted).
+
+        ``store=False`` (a search query) stores nothing: a value never seen gets a placeholder that matches nothing.
+        """
         spans = self.spans(text)
         if not spans:
             return text
         out, last = [], 0
         for sp in spans:
-            out += [text[last:sp.start], self._ref(sp)]
+            out += [text[last:sp.start], self._ref(sp, store)]
             last = sp.end
         out.append(text[last:])
         return "".join(out)
@@ -80,12 +83,14 @@ class SensitiveVault:
             return type(obj)(self.mask_obj(v) for v in obj)
         return obj
 
-    def _ref(self, sp: Span) -> str:
+    def _ref(self, sp: Span, store: bool = True) -> str:
         digest = self.cipher.value_hash(f"sensitive:{sp.kind}", sp.compact)
         with self._lock, self.db.engine.begin() as conn:
             row = conn.exec_driver_sql("SELECT ref FROM sensitive_value WHERE digest = ?", (digest,)).fetchone()
             if row:
                 ref = str(row[0])
+            elif not store:
+                return f"{placeholder_base(sp)} #?"
             else:
                 base = placeholder_base(sp)
                 taken = {r[0] for r in conn.exec_driver_sql(

@@ -275,3 +275,10 @@ def test_prefill_answers_from_documents_show_the_value_only_with_fill_sensitive(
 ])
 def test_words_that_name_ids_do_not_make_any_number_one(text: str) -> None:
     assert find(text) == []
+
+
+def test_searching_for_a_value_never_seen_stores_nothing(services) -> None:
+    services.set_embedder(FakeEmbedder())
+    services.documents.search("IBAN DE89 3704 0044 0532 0130 00", 5)
+    services.conversations.list("4111 1111 1111 1111")
+    assert services.sensitive.count() == 0
