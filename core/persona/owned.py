@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
                                 fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues)
-from core.persona.people import Person, relation_mentions
-from core.persona.rules import (PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
-                                labelled_fields, parse_address)
+from core.persona.people import RELATIONS, Person, relation_mentions
+from core.persona.rules import (IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
+                                labelled_fields, looks_like_iban, parse_address)
 
 if TYPE_CHECKING:
     from core.documents.model import ChunkView, DocumentInfo
@@ -117,9 +117,9 @@ def parse_signature(lines: list[str], conf: float, rule: str = "signature") -> l
             if len(p.split()) > 6:
                 continue
             if TITLE_WORDS.search(p) and not ORG_WORDS.search(p):
-                out.extend(_typed("organization-title", p, conf * 0.9, rule))
+                out.extend(_typed("organization-title", p, conf, rule))
             elif ORG_WORDS.search(p) or (len(parts) == 2 and p == parts[-1] and p[:1].isupper()):
-                out.extend(_typed("organization", p, conf * 0.9, rule))
+                out.extend(_typed("organization", p, conf, rule))
     return out
 
 
@@ -166,9 +166,27 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
 def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
     """Labelled fields of a payslip, invoice or form that names the owner, and their birthday."""
     out = labelled_fields(text, conf)
+    if PAYSLIP_WORDS.search(text) and not any(c.key == "organization" for c in out):
+        for ln in [x.strip() for x in text.splitlines() if x.strip()][:6]:   # the employer heads the payslip
+            head = re.split(r"\s{3,}|\t|,\s", ln)[0].strip()
+            if ORG_WORDS.search(head) and not owner.is_name(head) and len(head.split()) <= 6:
+                out.extend(_typed("organization", head, conf * 0.9, "payslip-employer"))
+                break
+    for m in IBAN_RE.finditer(text):   # the account the salary or refund goes to
+        if looks_like_iban(m.group(0)):
+            out.append(Candidate("iban", m.group(0), conf, "form-iban"))
     for m in BDAY_LABELS.finditer(text):
         out.extend(_typed("bday", re.split(r"\s{3,}|\t", m.group(1))[0], conf, "label"))
     out += address_after(text, owner, conf)
+    return out
+
+
+def partner_names(people: list[Person], conf: float) -> list[Candidate]:
+    """The owner's partner, as the personal key ``partner-name``, from "my wife Maria"-like mentions."""
+    out: list[Candidate] = []
+    for p in people:
+        if p.relation == "partner" and p.name:
+            out.extend(_typed("partner-name", p.name, conf, "relation"))
     return out
 
 
@@ -223,6 +241,8 @@ def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, heade
                 org = next((v for k, v in cells.items() if k in ("company", "organization", "organisation", "firma",
                                                                  "empresa", "entreprise", "företag")), "")
                 r.people.append(Person(name, rel.casefold(), email, clean_phone(tel) or "", org))
+                if RELATIONS.get(rel.strip().casefold()) == "partner" and name:
+                    r.candidates += _typed("partner-name", name, 0.85, "contacts-partner")
         return r
     if ch.meta.get("vcard"):
         return r   # the service reads cards (its own card or an address book's)
@@ -237,7 +257,7 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
     if by_owner or (mine and not owner.known):
         body = mail.body
         r.candidates += first_person(body, 1.0)
-        r.candidates += parse_signature(signature_block(body), 0.55)
+        r.candidates += parse_signature(signature_block(body), 0.65)
         r.candidates += labelled_fields(body, 0.6)
         if sender:
             r.candidates += _typed("email", sender, 0.6, "mail-from")

@@ -198,6 +198,9 @@ LABEL_ALIASES: dict[str, str] = {
     "private email": "email", "private mail": "email", "private e-mail": "email", "work email": "email",
 }
 LABEL_ALIASES = {k.strip(): v for k, v in LABEL_ALIASES.items()}
+# Labels of forms that name no fact about the person (the bank's code, the pay period, the payroll's number).
+NOT_PROFILE_KEYS = {"bic", "swift", "pay-date", "pay-period", "tax-code", "employee-no", "employee-number",
+                    "invoice-number", "invoice-date", "order-number", "customer-number", "account", "period"}
 _SEGMENT_SPLIT = re.compile(r"\t+| {3,}| \| ")
 
 
@@ -206,17 +209,18 @@ def label_key(label: str) -> str:
     low = re.sub(r"\s+", " ", label.strip().strip(".").casefold())
     if low in LABEL_ALIASES:
         return LABEL_ALIASES[low]
+    slug = re.sub(r"[^a-z0-9]+", "-", low).strip("-")
+    if slug in LABEL_TITLES or slug in ("job-title", "position", "role"):
+        return "organization-title"
     raw = normalize_key(label)
-    key = "organization-title" if raw in LABEL_TITLES else raw
-    if raw in LABEL_SKIP or not key:
+    key = raw
+    if raw in LABEL_SKIP or not key or slug in LABEL_SKIP or key in NOT_PROFILE_KEYS:
         return ""
     if key in KNOWN_KEYS:
         return key
     if "-" not in key or re.fullmatch(r"(?:[A-ZÀ-Ž][\w'-]*\s*){1,4}", label.strip()):
         return ""  # "Amara: see you at 8", "Anna Maria: dinner?" are chat lines, not profile fields
-    return key if re.search(r"(?:^|-)(?:name|number|email|mail|phone|tel|date|address|url|food|color|colour|"
-                            r"drink|sport|team|book|movie|film|song|band|language|school|university|degree|"
-                            r"blood-type|size|id)(?:-|$)", key) or key.startswith("favorite-") else ""
+    return key if key.startswith("favorite-") or re.search(r"(?:^|-)(?:email|mail|phone|tel|mobile)(?:-|$)", key) else ""
 
 
 def labelled_fields(text: str, confidence: float) -> list[Candidate]:
@@ -307,7 +311,7 @@ def _typed_raw(key: str, value: str, conf: float, rule: str, change: bool = Fals
             c.confidence, c.rule = conf * 0.9, rule
             out.append(c)
         return out
-    if key in NAME_LIKE and not re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value):
+    if key in NAME_LIKE and key != "organization" and not re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value):
         return []
     if key == "iban":
         return [Candidate("iban", value, conf, rule, change)] if looks_like_iban(value) else []
@@ -363,7 +367,8 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?:[Jj]e suis née? le|[Nn]ée? le) {_DATE}"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Nn]ací el|[Nn]acid[oa] el) {_DATE}"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Jj]ag (?:föddes|är född)(?: den)?|[Ff]ödd(?: den)?) {_DATE}"), "bday", 0.9, False),
-    (re.compile(rf"\b(?:[Ii]ch bin in|[Jj]e suis née? à|[Nn]ací en|[Jj]ag (?:föddes|är född) i) {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b(?:[Jj]e suis née? à|[Nn]ací en|[Jj]ag (?:föddes|är född) i) {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(r"\b(?:[Ii]ch bin|[Ii]ch wurde)(?: \d{4}| am [^\n.]{3,20})?\s+in\s+([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?)\s+geboren"), "birthplace", 0.75, False),
     (re.compile(rf"\b(?:[Ii]ch |[Ww]ir )?(?:wohne|lebe|wohnen|leben)(?: jetzt| seit \w+)? in {_NAME}"), "address-level2", 0.75, False),
     (re.compile(rf"\b(?:[Bb]orn|geboren|[Nn]ée?|[Nn]ací|nacid[oa]|föddes|född)\b[^.\n]{{0,40}}?\d{{4}},? (?:in|à|en|i) {_NAME}"), "birthplace", 0.7, False),
     (re.compile(rf"\b(?:[Ii]ch bin|[Ww]ir sind)(?: jetzt| gerade| endlich)? nach {_NAME} (?:gezogen|umgezogen)"), "address-level2", 0.9, True),
@@ -395,6 +400,8 @@ def first_person(text: str, confidence_scale: float = 1.0) -> list[Candidate]:
     for pat, key, conf, change in FIRST_PERSON:
         for m in pat.finditer(text):
             value = next(g for g in m.groups() if g)
+            if re.match(r"['’]s\b", text[m.end():m.end() + 3]) or re.search(r"['’]s$", value):
+                continue   # "my partner Callum's parents": the sentence is about someone else
             hits = _typed(key, value, conf * confidence_scale, "first-person", change)
             if key == "name":
                 hits = [c for c in hits if c.key != "name" or len(c.value.split()) >= 2] or hits

@@ -24,7 +24,7 @@ from core.persona.extract import model_candidates, worth_asking
 from core.persona.facts import FactStore
 from core.persona.keys import label, mask
 from core.persona.provider import PersonaContextProvider
-from core.persona.owned import Reading, read_chunk
+from core.persona.owned import Reading, partner_names, read_chunk
 from core.persona.owner import (EMAIL_RE, Owner, OwnerStore, document_clues, fold, person_name, statement_clues,
                                 table_header)
 from core.persona.people import PeopleStore, Person, relation_mentions
@@ -32,6 +32,7 @@ from core.persona.phones import phone_e164, region_hint
 from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
+from core.persona.values import set_month_first
 from core.ports import ChatModel, ChatModelLoader, DocumentSource, EmbedderLoader, MemoryList, VectorStore
 
 if TYPE_CHECKING:
@@ -326,8 +327,7 @@ class PersonaService:
                 continue
             if c.key == "tel":
                 if region is None:
-                    country = self.facts.get("country-name")
-                    region = region_hint(country.value if country else "", *owner.emails) or ""
+                    region = self.region(owner) or ""
                 e164 = phone_e164(c.value, region or None)
                 if e164 is None and not c.value.strip().startswith("+") and not region:
                     e164 = c.value
@@ -389,12 +389,19 @@ class PersonaService:
             self._doc_cache[document_id] = docs.get_document(document_id)
         return self._doc_cache[document_id]
 
+    def region(self, owner: Owner | None = None) -> str | None:
+        """The owner's country as a region code (national phone numbers, day/month order)."""
+        owner = owner or self.owner()
+        country = self.facts.get("country-name")
+        return region_hint(country.value if country else "", *owner.emails)
+
     def _extract_chunk(self, ch: ChunkView, doc: DocumentInfo | None, use_model: bool | None) -> None:
         """Read one chunk of an imported document for what it says about the owner and other people."""
         doc = doc or self._doc_info(ch.document_id)
         if doc is None:
             return
         owner = self.owner()
+        set_month_first(self.region(owner))
         mine = doc.meta.get("owner") == "self"
         when = document_time(doc, ch)
         source = ch.source or f"document {ch.document_id}"
@@ -413,6 +420,7 @@ class PersonaService:
                 self._headers[ch.document_id] = table_header(list(self._documents.iter_chunks([ch.document_id]))[:1])
             header = self._headers[ch.document_id]
         reading = read_chunk(ch, doc, owner, mine, header)
+        reading.candidates += partner_names(reading.people, 0.75)
         self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
                           None, reading)
 

@@ -24,7 +24,7 @@ _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=Tru
 
 def parse_date(text: str) -> str | None:
     """ISO ``YYYY-MM-DD`` of the first date in ``text`` (ISO, ``12 March 1988``, ``March 12, 1988``,
-    ``12.03.1988``, ``03/12/1988`` as US month/day unless the first number is above 12)."""
+    ``12.03.1988``, ``03/12/1988`` as day/month unless the owner's region writes the month first)."""
     t = text.strip().lower()
     m = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", t)
     if m:
@@ -44,8 +44,18 @@ def parse_date(text: str) -> str | None:
     m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", t)
     if m:
         a, b = int(m[1]), int(m[2])
-        return _iso(int(m[3]), b, a) if a > 12 else _iso(int(m[3]), a, b)
+        month_first = DATE_ORDER["month_first"] and a <= 12 or b > 12
+        return _iso(int(m[3]), a, b) if month_first else _iso(int(m[3]), b, a)
     return None
+
+
+# How ``03/04/1988`` reads where both numbers could be the month: day first, unless the owner's region
+# writes the month first (the United States); the persona service sets it from the owner's region.
+DATE_ORDER = {"month_first": False}
+
+
+def set_month_first(region: str | None) -> None:
+    DATE_ORDER["month_first"] = (region or "").upper() in ("US", "PH", "FM")
 
 
 def _iso(y: int, mo: int, d: int) -> str | None:
