@@ -282,3 +282,24 @@ def test_searching_for_a_value_never_seen_stores_nothing(services) -> None:
     services.documents.search("IBAN DE89 3704 0044 0532 0130 00", 5)
     services.conversations.list("4111 1111 1111 1111")
     assert services.sensitive.count() == 0
+
+
+def test_mail_subjects_bodies_and_chat_exports_are_masked(services, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rent.eml").write_text(
+        "From: Landlord <landlord@example.org>\nTo: me@example.org\nSubject: IBAN " + IBAN + "\n"
+        "Date: Tue, 05 Nov 2024 10:00:00 +0000\n\nPlease pay the rent to " + IBAN + ".\nPortal password: Tr0ub4dor&3\n",
+        encoding="utf-8")
+    (docs / "conversations.json").write_text(
+        '[{"title": "Card", "mapping": {"a": {"message": {"author": {"role": "user"}, "create_time": 1700000000, '
+        '"content": {"parts": ["my card is ' + CARD + '"]}}}}}]', encoding="utf-8")
+    services.set_embedder(FakeEmbedder())
+    report = services.documents.import_paths([docs])
+    assert len(report.imported) == 2, report
+    chunks = list(services.documents.iter_chunks())
+    assert chunks and all(IBAN not in c.text + c.source + repr(c.meta) for c in chunks)
+    assert all(CARD not in c.text and "Tr0ub4dor&3" not in c.text for c in chunks)
+    assert any("IBAN •••• 5432" in c.source for c in chunks)  # the subject, in the source label
+    services.close()
+    assert _leaks(_blobs(services.paths.home)) == []
