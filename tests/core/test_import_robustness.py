@@ -118,6 +118,7 @@ def test_terminal_escape_codes_in_names_are_printed_escaped(docs, tmp_path):
     evil = tmp_path / "evil\x1b]0;owned\x07\x1b[2J.txt"
     evil.write_text("The harbour ferry leaves at seven.")
     docs.import_paths([evil])
+    assert [c.source for c in docs.iter_chunks()] == ["evil\\x1b]0;owned\\x07\\x1b[2J.txt line 1"]  # safe in answers too
     out = _cli(docs_cmd, SimpleNamespace(documents=docs), docs_command="list", status=None)
     assert "\x1b" not in out and "\x07" not in out and "evil\\x1b]0;owned\\x07\\x1b[2J.txt" in out
     out = _cli(search_cmd, SimpleNamespace(documents=docs), query="harbour ferry", k=3, json=False)

@@ -9,6 +9,7 @@ one line in BUILTINS.
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import PurePath
 from core.documents.model import Importer, ParsedDocument
 from core.errors import ImportFailed
@@ -28,12 +29,20 @@ def streamed(name: str) -> bool:
     return extension(name) in STREAMED
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def display_name(name: str) -> str:
-    """``name`` as text that can be stored and printed: a byte that is not UTF-8 (a lone surrogate
-    from ``os.fsdecode``) becomes ``\\xNN``."""
-    if name.isascii():
-        return name
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """``name`` as text that can be stored and shown anywhere (chunk sources, answers): a byte that is not
+    UTF-8 (a lone surrogate from ``os.fsdecode``) becomes ``\\xNN``, and so does a control character
+    (a terminal escape code in a file name)."""
+    if not name.isascii():
+        try:
+            name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate os.fsdecode does not make
+            name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
+                            name)
 
 
 def register(importer: Importer) -> None:
