@@ -43,14 +43,10 @@ MAX_FIELD_LENGTH = 10_000_000  # a field's own maxlength
 
 # ----- the request -------------------------------------------------------------------
 
-def _text(limit: int) -> Any:
-    return Annotated[str, StringConstraints(max_length=limit)]
-
-
-_Name = _text(MAX_NAME_CHARS)
-_Label = _text(MAX_LABEL_CHARS)
-_Kind = _text(MAX_KIND_CHARS)
-_Value = _text(MAX_VALUE_CHARS)
+_Name = Annotated[str, StringConstraints(max_length=MAX_NAME_CHARS)]
+_Label = Annotated[str, StringConstraints(max_length=MAX_LABEL_CHARS)]
+_Kind = Annotated[str, StringConstraints(max_length=MAX_KIND_CHARS)]
+_Value = Annotated[str, StringConstraints(max_length=MAX_VALUE_CHARS)]
 
 
 def _no_maxlength(n: int | None) -> int | None:

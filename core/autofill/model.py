@@ -77,8 +77,8 @@ class FormField:
                 value, label = o.get("value", o.get("label", "")), o.get("label", o.get("value", ""))
                 opts.append(Option(_text(value, f"{where}, option value"), _text(label, f"{where}, option label")))
             else:
-                text = _text(o, f"{where}, option")
-                opts.append(Option(text, text))
+                label = _text(o, f"{where}, option")
+                opts.append(Option(label, label))
 
         def text(*keys: str, default: str = "") -> str:
             for k in keys:

@@ -28,26 +28,34 @@ def _s(v: Any) -> str:
     return str(v)
 
 
-def _page_labels(reader) -> dict[str, str]:
+def _page_texts(page: Any) -> list[tuple[float, float, str]] | None:
+    """The page's text runs with their user-space positions; None when the page's text cannot be read."""
+    texts: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        t = " ".join(text.split())
+        if t:
+            # Text space → user space: x = tm[4]*cm[0] + cm[4] (no rotation in generated forms).
+            x = float(tm[4]) * float(cm[0]) + float(cm[4])
+            y = float(tm[5]) * float(cm[3]) + float(cm[5])
+            texts.append((x, y, t))
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:
+        return None
+    return texts
+
+
+def _page_labels(reader: Any) -> dict[str, str]:
     """Field name → the page text nearest to the left of (or just above) its widget."""
     labels: dict[str, str] = {}
     for page in reader.pages:
         annots = page.get("/Annots")
         if not annots:
             continue
-        texts: list[tuple[float, float, str]] = []
-
-        def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
-            t = " ".join(text.split())
-            if t:
-                # Text space → user space: x = tm[4]*cm[0] + cm[4] (no rotation in generated forms).
-                x = float(tm[4]) * float(cm[0]) + float(cm[4])
-                y = float(tm[5]) * float(cm[3]) + float(cm[5])
-                texts.append((x, y, t))
-
-        try:
-            page.extract_text(visitor_text=visit)
-        except Exception:
+        texts = _page_texts(page)
+        if texts is None:
             continue
         for a in annots:
             w = a.get_object()
