@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 MIN_CONFIDENCE = 0.5      # a key needs this combined confidence before it becomes a fact
 STALE_DISCOUNT = 0.3      # evidence older than a change statement counts this much
+WELL_EVIDENCED = 0.75     # a value this well supported wins over others when it is the newest
 
 
 @dataclass
@@ -370,7 +371,10 @@ def _best_value(rows: list[PersonaEvidence]) -> tuple[float, int, PersonaEvidenc
         top = max(rs, key=lambda r: (r.change, r.confidence, r.observed_at))
         scored.append((1.0 - miss, len({r.source_ref for r in rs}), max(r.observed_at for r in rs), top))
     scored.sort(key=lambda t: (t[0], t[2]), reverse=True)
-    score, support, _, top = scored[0]
-    if score < MIN_CONFIDENCE:
+    if scored[0][0] < MIN_CONFIDENCE:
         return None
+    # when documents disagree, the newest well-evidenced value wins (an old address, a new one); the
+    # others stay in the history
+    well = [t for t in scored if t[0] >= max(WELL_EVIDENCED, scored[0][0] * 0.8)]
+    score, support, _, top = max(well, key=lambda t: (t[2], t[0])) if well else scored[0]
     return round(score, 4), support, top

@@ -442,7 +442,13 @@ class PersonaService:
             self.owners.add(f"message:{m.id}", clues)
             self.settle_owner()
         when = m.created_at.timestamp() if m.created_at else None
-        self.extract_text(m.content, f"message:{m.id}", f"chat {conversation_id}", None, True, False, when, use_model)
+        reading = Reading(extract_rules(m.content, is_self=True), relation_mentions(m.content), m.content)
+        for c in clues:   # "Hi, I'm Priya": the user's name
+            reading.candidates += _typed("name", c.name, 0.8, "first-person") if len(c.name.split()) >= 2 else [
+                Candidate("given-name", c.name, 0.8, "first-person")]
+        reading.candidates += partner_names(reading.people, 0.75)
+        self.extract_text(m.content, f"message:{m.id}", f"chat {conversation_id}", None, True, False, when, use_model,
+                          None, reading)
 
     def _document_background(self, document_id: int, cancel: CancelToken) -> None:
         if self.model_extraction:
