@@ -12,18 +12,18 @@ from core.documents.importers.limits import set_max_bytes
 
 
 def _streamed_ceiling() -> int:
-    """The largest mailbox imported now: its messages are read one at a time, but the import keeps its
-    chunks until they are stored, about three times the mailbox's size at most; so a quarter of the
-    memory available (no limit where that is unknown)."""
+    """The largest mailbox imported now: its messages are parsed one at a time, but the import still
+    holds the file and its chunks until they are stored (measured: about 6x the mailbox's size), so a
+    sixth of the memory available (no limit where that is unknown)."""
     try:
         with open("/proc/meminfo", encoding="ascii") as f:
             for line in f:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 4
+                    return int(line.split()[1]) * 1024 // 6
     except (OSError, ValueError, IndexError):
         pass
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 4
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 6
     except (ValueError, OSError, AttributeError):
         return 1 << 62
 

@@ -155,7 +155,8 @@ def mbox_messages(fp: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | N
     first = fp.readline(_LINE)
     if not first.startswith(b"From "):
         raise ImportFailed("not an mbox mailbox (it must start with a 'From ' line)", "Export the mailbox again.")
-    index, parts, size, at_line_start = 0, [], 0, True
+    parts: list[bytes] = []
+    index, size, at_line_start = 0, 0, True
     while True:
         line = fp.readline(_LINE)
         if not line or (at_line_start and line.startswith(b"From ")):
