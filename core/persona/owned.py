@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email.utils import parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
@@ -67,10 +67,15 @@ class Reading:
     own_text: str = ""
 
 
-def signature_block(body: str) -> list[str]:
-    """The lines of a mail's or letter's signature: after a ``--`` line, else after the last closing."""
+def signature_block(body: str, is_name: Callable[[str], bool] | None = None) -> list[str]:
+    """The lines of a mail's or letter's signature: after a ``--`` line, else after the last closing,
+    else from the writer's name on a line of its own near the end."""
     lines = body.rstrip().splitlines()
     start = None
+    if is_name is not None and not VALEDICTIONS.search(body) and not any(_DELIM.match(ln) for ln in lines[-25:]):
+        for i in range(len(lines) - 1, max(-1, len(lines) - 12), -1):
+            if lines[i].strip() and is_name(lines[i].strip()) and len(lines[i].split()) >= 2:
+                return [ln.strip() for ln in lines[i:i + 9] if ln.strip()]
     for i in range(len(lines) - 1, max(-1, len(lines) - 25), -1):
         if _DELIM.match(lines[i]):
             start = i + 1
@@ -257,7 +262,7 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
     if by_owner or (mine and not owner.known):
         body = mail.body
         r.candidates += first_person(body, 1.0)
-        r.candidates += parse_signature(signature_block(body), 0.65)
+        r.candidates += parse_signature(signature_block(body, owner.is_name), 0.65)
         r.candidates += labelled_fields(body, 0.6)
         if sender:
             r.candidates += _typed("email", sender, 0.6, "mail-from")
@@ -271,7 +276,7 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
             if owner.is_email(a):
                 r.candidates.append(Candidate("email", a, 0.3, "mail-to"))
     if sender and not owner.is_email(sender):
-        p = signature_person(signature_block(mail.body), sender_name, sender)
+        p = signature_person(signature_block(mail.body, lambda n: fold(n) == fold(sender_name)), sender_name, sender)
         if p is not None and not owner.is_name(p.name):
             r.people.append(p)
     return r

@@ -55,7 +55,7 @@ NOT_NAMES = {"happy", "sorry", "glad", "fine", "here", "back", "home", "done", "
 NAME_STATEMENTS: list[tuple[re.Pattern[str], float]] = [
     (re.compile(rf"\b(?i:my (?:full )?name is|mein name ist|je m'appelle|je m’appelle|mon nom est|me llamo|mi nombre es|"
                 rf"jag heter|mitt namn är|ich heiße|ich heisse) ({NAME_RE.pattern})"), 2.0),
-    (re.compile(rf"(?:^|[.!?]\s+|,\s*|\n|\b(?i:hi|hello|hey|hallo|bonjour|hola|hej)[,!]?\s+)(?:I'm|I’m|I am|Ich bin|Je suis|Soy|Jag är) "
+    (re.compile(rf"(?:^|[.!?]\s+|,\s*|\n|\b(?i:hi|hello|hey|hallo|bonjour|hola|hej)[,!]?\s+)(?i:I'm|I’m|I am|Ich bin|Je suis|Soy|Jag är) "
                 rf"({NAME_RE.pattern})"), 1.5),
 ]
 VALEDICTIONS = re.compile(
@@ -100,6 +100,7 @@ class Owner:
     evidence: list[str] = field(default_factory=list)
     confirmed: bool = False
     others: list[tuple[str, float]] = field(default_factory=list)   # runners-up: (name or e-mail, score)
+    aliases: list[str] = field(default_factory=list)                 # other full names of the same person
 
     @property
     def known(self) -> bool:
@@ -121,7 +122,8 @@ class Owner:
             return False
         n = fold(normal_name(name))
         full = fold(self.name)
-        return n == full or (n == fold(self.given_name) and len(n) >= 2) or n == fold(" ".join(self.name.split()[::-1]))
+        return (n == full or (n == fold(self.given_name) and len(n) >= 2) or n == fold(" ".join(self.name.split()[::-1]))
+                or any(n == fold(a) for a in self.aliases))
 
     def is_email(self, email: str) -> bool:
         return bool(email) and email.strip().casefold() in {e.casefold() for e in self.emails}
@@ -178,6 +180,9 @@ def mail_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
     sent = _is_sent_folder(doc)
     out: list[Clue] = []
     seen: set[object] = set()
+    n_mails = len({(c.meta.get("mail_index"), c.meta.get("message_id")) for c in chunks if "from" in c.meta})
+    if not sent and n_mails:
+        out.append(Clue("mail-count", "", "", float(n_mails), "", doc.name))
     for ch in chunks:
         key = (ch.meta.get("mail_index"), ch.meta.get("message_id"))
         if key in seen or "from" not in ch.meta:
@@ -318,7 +323,7 @@ def statement_clues(text: str, source: str, weight_scale: float = 1.0, kind: str
             name = person_name(raw)
             if not name:
                 continue
-            if w < 2.0 and len(name.split()) < 2 and not re.search(r"\b(?:I'm|I am|Ich bin|Je suis|Soy|Jag är) " + re.escape(raw)
+            if w < 2.0 and len(name.split()) < 2 and not re.search(r"\b(?i:I'm|I’m|I am|Ich bin|Je suis|Soy|Jag är) " + re.escape(raw)
                                                                     + r"\s*(?:[,.!]|and\b|und\b|et\b|y\b|och\b)", text):
                 continue
             quote = m.group(0).strip(" ,.\n")
@@ -414,6 +419,7 @@ def document_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]
 CAPS = {"sent-mail": 4.0, "mail-from": 1.0, "mail-to": 2.0, "contacts-me": 3.0, "vcard": 2.5, "statement": 2.5,
         "chat-turn": 2.5, "message": 3.0, "payslip": 2.5, "invoice": 1.2, "letter": 1.5, "chat-participant": 0.9}
 MIN_SCORE = 1.0
+MAILBOX_WEIGHT = 3.0
 
 
 def infer_owner(clues: Sequence[Clue]) -> Owner:
@@ -440,6 +446,11 @@ def infer_owner(clues: Sequence[Clue]) -> Owner:
             union(ids[0], ids[1])
         nodes.append(ids)
     full = {n for n in parent if n.startswith("n:") and " " in n}
+    for a in full:   # "Lucía Fernández" is "Lucía Fernández García"; "Ada Novak" is "Ada Maria Novak"
+        for b in full:
+            wa, wb = a[2:].split(), b[2:].split()
+            if a < b and wa[0] == wb[0] and (set(wa) < set(wb) or set(wb) < set(wa)) and min(len(wa), len(wb)) >= 2:
+                union(a, b)
     for n in list(parent):   # "Ada" joins "Ada Novak" when that is the only full name it starts
         if n.startswith("n:") and " " not in n:
             hits = {find(f) for f in full if f[2:].split()[0] == n[2:]}
@@ -449,14 +460,18 @@ def infer_owner(clues: Sequence[Clue]) -> Owner:
     for c, ids in zip(clues, nodes):
         if ids:
             groups[find(ids[0])].append(c)
+    total_mails = sum(c.weight for c in clues if c.kind == "mail-count")
     scored: list[tuple[float, list[Clue]]] = []
     for cs in groups.values():
         by_kind: dict[str, float] = defaultdict(float)
         for c in cs:
             by_kind[c.kind] += c.weight
-        score = sum(min(CAPS.get(k, 1.0), w) for k, w in by_kind.items())
+        # in a mailbox the owner is in (nearly) every mail, as sender or recipient; a correspondent in a few
+        share = min(1.0, sum(1 for c in cs if c.kind in ("mail-from", "mail-to")) / total_mails) if total_mails else 0.0
+        score = sum(min(CAPS.get(k, 1.0), w) for k, w in by_kind.items() if k not in ("mail-from", "mail-to"))
+        score += MAILBOX_WEIGHT * share ** 2 if total_mails >= 2 else MAILBOX_WEIGHT * 0.25 * share
         kinds = set(by_kind)
-        if "mail-from" in kinds and "mail-to" in kinds:   # sender of some mails and recipient of others
+        if "mail-from" in kinds and "mail-to" in kinds and share >= 0.4:   # sender of some, recipient of others
             score += 1.0
         if len(kinds - {"mail-from", "mail-to", "chat-participant"}) >= 2:
             score += 0.5
@@ -466,6 +481,7 @@ def infer_owner(clues: Sequence[Clue]) -> Owner:
         return Owner(others=[(_label(cs), round(s, 2)) for s, cs in scored[:3]])
     score, cs = scored[0]
     owner = Owner(name=_best_name(cs), emails=_best_emails(cs), score=round(score, 2), evidence=_evidence(cs))
+    owner.aliases = sorted({c.name for c in cs if c.name and " " in c.name and fold(c.name) != fold(owner.name)})
     owner.others = [(_label(o), round(s, 2)) for s, o in scored[1:4]]
     return owner
 

@@ -182,7 +182,8 @@ LABEL_ALIASES: dict[str, str] = {
     "código postal": "postal-code", "codigo postal": "postal-code", "país": "country-name", "teléfono": "tel",
     "telefono": "tel", "móvil": "tel", "movil": "tel", "correo": "email", "correo electrónico": "email",
     "empresa": "organization", "empleador": "organization", "puesto": "organization-title",
-    "cargo": "organization-title", "empleado": "name", "empleada": "name", "trabajador": "name",
+    "cargo": "organization-title", "categoría profesional": "organization-title",
+    "categoria profesional": "organization-title", "puesto de trabajo": "organization-title", "empleado": "name", "empleada": "name", "trabajador": "name",
     "nacionalidad": "nationality",
     # Swedish
     "förnamn": "given-name", "efternamn": "family-name", "namn": "name", "födelsedatum": "bday",
@@ -276,8 +277,12 @@ def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -
     return [c for c in _typed_raw(key, value, conf, rule, change) if valid_value(c.key, c.value)]
 
 
+_ABBREV_END = re.compile(r"(?:\b[A-Za-z]\.[A-Za-z]\.|\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr|St|Str|Dr)\.)$")
+
+
 def _typed_raw(key: str, value: str, conf: float, rule: str, change: bool = False) -> list[Candidate]:
-    value = value.strip().strip("\"'").rstrip(".;,")
+    value = value.strip().strip("\"'")
+    value = value.rstrip(";,") if _ABBREV_END.search(value.rstrip(";,")) else value.rstrip(".;,")
     if not value or len(value) > 160 or value.casefold() in ("none", "n/a", "na", "-", "unknown", "tbd", "?", "no", "yes"):
         return []
     if key == "email":
@@ -377,6 +382,10 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?:[Vv]ivo|[Vv]ivimos)(?: ahora)? en {_NAME}"), "address-level2", 0.75, False),
     (re.compile(rf"\b(?:[Mm]e mudé|[Nn]os mudamos|[Nn]os hemos mudado|[Mm]e he mudado) a {_NAME}"), "address-level2", 0.9, True),
     (re.compile(rf"\b(?:[Jj]ag bor|[Vv]i bor)(?: nu)? i {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(r"\b(?:[Jj]'habite|[Jj]’habite|[Nn]ous habitons)(?: maintenant)? (?:au |à |a )?(\d{1,4}(?: ?bis)?,? (?:rue|avenue|boulevard|bd|place|chemin|allée|impasse|quai|route)[^\n.;!?]{2,60})"), "street-address", 0.8, False),
+    (re.compile(r"\b(?:[Ii]ch wohne|[Ww]ir wohnen)(?: jetzt)? (?:in der |in |am |an der )?([A-ZÄÖÜ][\wäöüß.-]*(?:stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer)\s+\d{1,4}\s?[a-z]?(?:,\s*\d{5}\s+[A-ZÄÖÜ][\wäöüß-]+(?:\s+[a-zA-Z][\wäöüß-]+){0,2})?)"), "street-address", 0.8, False),
+    (re.compile(r"\b(?:[Vv]ivo|[Vv]ivimos)(?: ahora)? en (?:la |el )?((?:calle|c/|avenida|avda\.?|plaza|paseo|camino)\s[^\n.;!?]{2,40}?\d{1,4}[^\n.;!?]{0,40})"), "street-address", 0.8, False),
+    (re.compile(r"\b(?:[Jj]ag bor|[Vv]i bor)(?: nu)? på ([A-ZÅÄÖ][\wåäö-]*(?:gatan|vägen|gränd|torget|stigen|allén|backen)\s+\d{1,4}[A-Z]?(?:,\s*\d{3}\s?\d{2}\s+[A-ZÅÄÖ][\wåäö-]+)?)"), "street-address", 0.8, False),
     (re.compile(rf"\b(?:[Jj]ag|[Vv]i)(?: har)? (?:flyttade|flyttat) till {_NAME}"), "address-level2", 0.9, True),
     (re.compile(rf"\b(?:[Ii]ch arbeite(?: als \w+)? bei|[Jj]e travaille chez|[Jj]e travaille pour|[Tt]rabajo en|[Tt]rabajo para|[Jj]ag (?:jobbar|arbetar) (?:på|för|hos)) {_NAME}"), "organization", 0.8, False),
     (re.compile(rf"\b(?:[Ii]ch arbeite als|[Jj]e travaille comme|[Jj]e suis|[Tt]rabajo como|[Ss]oy|[Jj]ag (?:jobbar|arbetar) som) ((?:[a-zà-ÿ]+ )?(?i:{'|'.join(sorted(PROFESSIONS_INTL))}))\b"), "organization-title", 0.75, False),

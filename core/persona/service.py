@@ -261,8 +261,16 @@ class PersonaService:
         cands: list[Candidate] = []
         conf = 0.95 if owner.confirmed else min(0.9, 0.5 + owner.score / 10)
         if owner.name:
-            cands += _typed("name", owner.name, conf, "owner") if len(owner.name.split()) >= 2 else [
-                Candidate("given-name", owner.name, conf, "owner")]
+            words = owner.name.split()
+            if len(words) >= 2:
+                cands.append(Candidate("name", owner.name, conf, "owner"))
+                given = words[1] if words[0].rstrip(".").casefold() in ("dr", "mr", "mrs", "ms", "prof") else words[0]
+                # "Lucía Fernández García": two family names where the owner's region writes them so
+                hispanic = (self.region(owner) or "") in ("ES", "MX", "AR", "CO", "CL", "PE")
+                family = " ".join(words[words.index(given) + 1:]) if hispanic else words[-1]
+                cands += [Candidate("given-name", given, conf, "owner"), Candidate("family-name", family, conf, "owner")]
+            else:
+                cands.append(Candidate("given-name", owner.name, conf, "owner"))
         if owner.emails:
             cands.append(Candidate("email", owner.emails[0], conf, "owner"))
         why = "; ".join(owner.evidence[:3]) or "who you are"
@@ -316,12 +324,9 @@ class PersonaService:
         out: list[Candidate] = []
         region = None
         for c in cands:
-            if owner.name and c.key in ("name", "given-name", "family-name"):
-                words = [fold(w) for w in owner.name.split()]
-                if (c.key == "name" and fold(c.value) != fold(owner.name)) or (
-                        c.key == "given-name" and fold(c.value) != words[0]) or (
-                        c.key == "family-name" and fold(c.value) not in words[1:]):
-                    continue
+            if owner.name and c.key in ("name", "given-name", "family-name") and (
+                    " " in owner.name or c.key != "given-name" or fold(c.value) != fold(owner.name)):
+                continue   # the owner's name comes from who the owner is (``_owner_facts``), nothing else
             if c.key == "email" and owner.emails and not owner.is_email(c.value) and c.rule not in (
                     "first-person", "contact", "vcard") and not (c.rule == "label" and c.confidence >= 0.8):
                 continue
