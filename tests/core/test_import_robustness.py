@@ -200,6 +200,7 @@ def test_a_mailbox_over_the_file_limit_is_imported_message_by_message(docs, tmp_
     box = tmp_path / "export.mbox"
     mails = [_mail(f"Note {i}", f"Reminder number {i}: water the plants.") for i in range(300)]
     mails.insert(7, _mail("Huge", "y " * 60_000))                # one message over the limit
+    mails.append(_mail("Evil \x1b[2J subject", "Escape codes in a subject."))
     box.write_bytes(_mbox(mails))
     assert box.stat().st_size > 150_000
     small = tmp_path / "big.txt"
@@ -208,10 +209,11 @@ def test_a_mailbox_over_the_file_limit_is_imported_message_by_message(docs, tmp_
     assert report.imported == [str(box)]
     assert [r for p, r in report.skipped if p == str(small)][0].startswith("larger than the limit")
     doc = docs.store.by_path(str(box))
-    assert doc.meta["messages"] == 301
+    assert doc.meta["messages"] == 302
     assert any(w.startswith("message 8 skipped") and "larger than the limit" in w for w in doc.meta["warnings"])
     sources = {c.source for c in docs.iter_chunks([doc.id])}
     assert "export.mbox › 'Note 299' (2024-11-05)" in sources and not any("Huge" in s for s in sources)
+    assert "export.mbox › 'Evil \\x1b[2J subject' (2024-11-05)" in sources
 
 
 def test_a_mailbox_is_read_as_a_stream(tmp_path):

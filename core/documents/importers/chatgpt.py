@@ -55,6 +55,8 @@ def _thread(conv: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def parse(data: bytes, name: str) -> ParsedDocument:
+    from core.documents.importers import display_name
+
     try:
         convs = json.loads(decode_text(data))
     except json.JSONDecodeError as exc:
@@ -75,7 +77,7 @@ def parse(data: bytes, name: str) -> ParsedDocument:
             if role not in ("user", "assistant") or not text:
                 continue
             date = _date(msg.get("create_time")) or cdate
-            sections.append(Section(f"{role}: {text}", f"{file} › '{title}'" + (f" ({date})" if date else ""),
+            sections.append(Section(f"{role}: {text}", f"{file} › '{display_name(title)}'" + (f" ({date})" if date else ""),
                                     {"conversation_id": conv_id, "message_id": mid, "role": role, "date": date,
                                      "title": title}, group=f"conv:{conv_id}"))
     if not sections:

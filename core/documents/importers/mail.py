@@ -118,7 +118,7 @@ def message_sections(msg: EmailMessage, index: int, warnings: list[str], file: s
     date = _iso(str(msg.get("date", "") or ""))
     headers = {"message_id": str(msg.get("message-id", "") or "").strip(), "subject": subject, "date": date,
                "from": str(msg.get("from", "") or ""), "to": str(msg.get("to", "") or ""), "mail_index": index}
-    label = f"{file or 'mail'} › '{subject}'" + (f" ({date})" if date else "")
+    label = f"{file or 'mail'} › '{importers.display_name(subject)}'" + (f" ({date})" if date else "")
     head = mail_head({**headers, "cc": str(msg.get("cc", "") or "")})
     sections = [Section(head + _body(msg), label, dict(headers))]
     skipped = []
