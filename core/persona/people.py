@@ -105,8 +105,10 @@ class PeopleStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.version = 0          # bumped on every write (callers cache what they derive)
 
     def replace(self, source_ref: str, people: Sequence[Person], source: str, document_id: int | None = None) -> None:
+        self.version += 1
         with self.db.session() as s:
             s.exec(delete(PersonaPerson).where(PersonaPerson.source_ref == source_ref))  # type: ignore[arg-type]
             for p in people:
@@ -117,11 +119,13 @@ class PeopleStore:
                                     document_id=document_id, updated_at=utcnow()))
 
     def remove_document(self, document_id: int) -> None:
+        self.version += 1
         with self.db.session() as s:
             s.exec(delete(PersonaPerson).where(PersonaPerson.document_id == document_id))  # type: ignore[arg-type]
 
     def remove_matching(self, is_owner) -> None:  # (Person) -> bool
         """Drop records that turn out to describe the owner."""
+        self.version += 1
         with self.db.session() as s:
             for r in s.exec(select(PersonaPerson)):
                 if is_owner(Person(r.name, r.relation, r.email, r.tel)):
@@ -158,6 +162,14 @@ class PeopleStore:
                     q.sources = q.sources + tuple(x for x in p.sources if x not in q.sources)
                     merged.remove(p)
         return sorted(merged, key=lambda p: (not p.relation, p.name.casefold()))
+
+    def contact_values(self) -> set[str]:
+        """Every phone (digits) and e-mail (folded) that belongs to someone else."""
+        with self.db.session() as s:
+            rows = list(s.exec(select(PersonaPerson)))
+        out = {r.email.casefold() for r in rows if r.email}
+        out |= {re.sub(r"\D", "", r.tel)[-9:] for r in rows if len(re.sub(r"\D", "", r.tel)) >= 7}
+        return out
 
     def lookup(self, who: str) -> list[Person]:
         """People by relation ("sister", "Schwester") or by (part of) their name."""

@@ -151,8 +151,10 @@ LABEL_SKIP = {"subject", "date", "to", "cc", "bcc", "sent", "re", "fw", "fwd", "
 KNOWN_KEYS = set(AUTOCOMPLETE_TOKENS) | set(ALIASES) | set(SENSITIVE_KEYS) | {
     "iban", "ssn", "birthplace", "nationality", "citizenship", "religion", "hobby", "hobbies", "pronouns",
     "languages", "education", "school", "university", "degree", "children", "pet", "height", "allergies"}
+PERSONAL_KEYS = {"hobby", "hobbies", "nickname", "pet-name", "blood-type", "shoe-size", "star-sign", "zodiac-sign",
+                 "mother-tongue", "native-language", "middle-name", "maiden-name", "dog", "cat", "pet", "partner-name"}
 LABEL_TITLES = {"job-title", "job", "occupation", "profession", "position"}
-_LABEL_RE = re.compile(r"^[ \t>*\-•]*([A-Za-zÀ-ž][A-Za-zÀ-ž .'/()-]{0,38}?)[ \t]*[:=][ \t]*(\S.{0,200}?)[ \t]*$", re.M)
+_LABEL_RE = re.compile(r"^[ \t>*\-•]*([A-Za-zÀ-ž][A-Za-zÀ-ž0-9 .'/()-]{0,38}?)[ \t]*[:=][ \t]*(\S.{0,200}?)[ \t]*$", re.M)
 
 
 LABEL_ALIASES: dict[str, str] = {
@@ -211,9 +213,25 @@ def label_key(label: str) -> str:
     if low in LABEL_ALIASES:
         return LABEL_ALIASES[low]
     slug = re.sub(r"[^a-z0-9]+", "-", low).strip("-")
+    # address-book exports: "E-mail 1 - Value", "Phone 2 - Value", "Organization 1 - Title", "Home City"
+    slug = re.sub(r"-\d+(?:-(?:value|formatted))?$", "", slug)
+    m = re.fullmatch(r"(?:home|private|personal)-(street|city|postal-code|zip|zip-code|country|state|address)", slug)
+    if m:
+        slug = {"street": "street-address", "city": "address-level2", "zip": "postal-code", "zip-code": "postal-code",
+                "country": "country-name", "state": "address-level1", "address": "street-address"}.get(m[1], m[1])
+    if re.fullmatch(r"organi[sz]ation-\d+-name", slug):
+        return "organization"
+    if re.fullmatch(r"organi[sz]ation-\d+-title", slug):
+        return "organization-title"
+    if re.search(r"-(?:type|label)$", slug) or re.fullmatch(r"(?:business|work|office)-.*", slug):
+        return ""   # "Phone 1 - Type: Mobile"; a work address or phone is the employer's
+    if re.fullmatch(r"(?:e-?mail|mail)(?:-address)?", slug):
+        return "email"
+    if re.fullmatch(r"(?:mobile|cell|home|private)?-?(?:phone|tel|telephone|mobile)(?:-number)?", slug):
+        return "tel"
     if slug in LABEL_TITLES or slug in ("job-title", "position", "role"):
         return "organization-title"
-    raw = normalize_key(label)
+    raw = normalize_key(slug)
     key = raw
     if raw in LABEL_SKIP or not key or slug in LABEL_SKIP or key in NOT_PROFILE_KEYS:
         return ""
@@ -425,7 +443,9 @@ def first_person(text: str, confidence_scale: float = 1.0) -> list[Candidate]:
         if key in ("email", "tel", "url", "street-address", "bday", "name", "organization", "iban", "cc-number",
                    "passport-number", "postal-code", "partner-name", "address-level2", "organization-title"):
             out.extend(_typed(key, value, 0.85 * confidence_scale, "first-person", label.lower().startswith("new ")))
-        elif len(value.split()) <= 5:
+        elif len(value.split()) <= 5 and (key.startswith("favorite-") or key in KNOWN_KEYS or key in PERSONAL_KEYS) \
+                and valid_value(key, value):
+            # "my budget is 500 euros", "my flight is at 9" are no profile facts: only personal keys are taken
             out.append(Candidate(key, value, 0.6 * confidence_scale, "my-x-is-y", label.lower().startswith("new ")))
     for m in EMAIL_RE.finditer(text):
         if _CONTACT_CTX.search(text[max(0, m.start() - 60):m.start()]):

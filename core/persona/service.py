@@ -93,6 +93,7 @@ class PersonaService:
         self._card_counts: dict[int, int] = {}   # vCards per document (an address book is not the user's card)
         self._doc_cache: dict[int, DocumentInfo] = {}
         self._headers: dict[int, list[str]] = {}
+        self._others: tuple[int, set[str]] = (-1, set())
         self.owners = OwnerStore(db)
         self.people = PeopleStore(db)
         self._jobs: "OrderedDict[str, Callable[[CancelToken], None]]" = OrderedDict()
@@ -323,7 +324,13 @@ class PersonaService:
         numbers in E.164 (``phonenumbers``, the region from the owner's country or e-mail)."""
         out: list[Candidate] = []
         region = None
+        if self._others[0] != self.people.version:
+            self._others = (self.people.version, self.people.contact_values())
+        others = self._others[1]
         for c in cands:
+            if c.key in ("tel", "email") and c.rule in ("bare", "contact-line", "label", "my-x-is-y") and c.confidence < 0.8 \
+                    and (c.value.casefold() in others or re.sub(r"\D", "", c.value)[-9:] in others):
+                continue   # someone else's number or address, written in the owner's notes
             if owner.name and c.key in ("name", "given-name", "family-name") and (
                     " " in owner.name or c.key != "given-name" or fold(c.value) != fold(owner.name)):
                 continue   # the owner's name comes from who the owner is (``_owner_facts``), nothing else
