@@ -82,16 +82,16 @@ class ConversationStore:
     def list(self, query: str = "", limit: int = 200) -> list[ConversationSummary]:
         """Newest first; ``query`` matches titles and message text (case-insensitive)."""
         with self.db.session() as s:
-            stmt = (select(Conversation, func.count(Message.id))
-                    .join(Message, Message.conversation_id == Conversation.id, isouter=True)
-                    .group_by(Conversation.id).order_by(col(Conversation.updated_at).desc()).limit(limit))
+            stmt = (select(Conversation, func.count(col(Message.id)))
+                    .join(Message, col(Message.conversation_id) == Conversation.id, isouter=True)
+                    .group_by(col(Conversation.id)).order_by(col(Conversation.updated_at).desc()).limit(limit))
             if query:
                 if self.sensitive is not None:
                     query = self.sensitive.mask(query, store=False)
                 like = f"%{query.lower()}%"
                 hit = select(Message.conversation_id).where(func.lower(Message.content).like(like))
                 stmt = stmt.where((func.lower(Conversation.title).like(like)) | (col(Conversation.id).in_(hit)))
-            return [ConversationSummary(c.id, c.title, c.updated_at, n) for c, n in s.exec(stmt)]  # type: ignore[misc]
+            return [ConversationSummary(c.id, c.title, c.updated_at, n) for c, n in s.exec(stmt)]  # type: ignore[misc, arg-type]
 
     def rename(self, conversation_id: int, title: str) -> None:
         title = title.strip() or "Untitled"
@@ -104,8 +104,8 @@ class ConversationStore:
 
     def delete(self, conversation_id: int) -> None:
         with self.db.session() as s:
-            s.exec(delete(Message).where(Message.conversation_id == conversation_id))  # type: ignore[call-overload]
-            s.exec(delete(Conversation).where(Conversation.id == conversation_id))  # type: ignore[call-overload]
+            s.exec(delete(Message).where(col(Message.conversation_id) == conversation_id))
+            s.exec(delete(Conversation).where(col(Conversation.id) == conversation_id))
 
     def set_meta(self, conversation_id: int, **values: Any) -> None:
         with self.db.session() as s:

@@ -45,7 +45,7 @@ def _label(section: Section, line: int | None) -> str:
 def _split_section(section: Section, size: int, overlap: int) -> Iterator[ChunkDraft]:
     text = section.text
     base_line = section.meta.get("line")
-    counted, line = 0, base_line
+    counted, line = 0, base_line or 0
     for start, end in split_spans(text, size, overlap):
         piece = text[start:end].strip()
         if base_line is not None:

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -94,13 +94,13 @@ class DocumentService:
         return len(ids)
 
     # ---- importing -------------------------------------------------------------------------
-    def import_paths(self, paths: list[str | Path], progress: Optional[ProgressFn] = None,
+    def import_paths(self, paths: Sequence[str | Path], progress: Optional[ProgressFn] = None,
                      cancel: Optional[CancelToken] = None, owner_self: bool = False) -> ImportReport:
         """Import files and folders (recursively); see ``ImportReport`` for what happened to each."""
         with self._import_lock:
             return self._import_paths(paths, progress, cancel, owner_self)
 
-    def _import_paths(self, paths: list[str | Path], progress: Optional[ProgressFn],
+    def _import_paths(self, paths: Sequence[str | Path], progress: Optional[ProgressFn],
                       cancel: Optional[CancelToken], owner_self: bool) -> ImportReport:
         progress = progress or no_progress
         cancel = token_or_new(cancel)

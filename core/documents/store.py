@@ -8,6 +8,7 @@ Vectors stored are checked against the embedder recorded for the ``chunks`` coll
 """
 from __future__ import annotations
 
+import builtins
 import json
 import re
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -92,7 +93,7 @@ class DocumentStore:
         with self.db.engine.connect() as conn:
             return [_doc(r) for r in conn.exec_driver_sql(sql, (status,) if status else ())]
 
-    def paths_under(self, folder: str) -> list[DocumentInfo]:
+    def paths_under(self, folder: str) -> builtins.list[DocumentInfo]:
         prefix = db_path(folder.rstrip("/\\") + "/")
         with self.db.engine.connect() as conn:
             rows = conn.exec_driver_sql(f"SELECT {_DOC_COLS} FROM document WHERE substr(path, 1, ?) = ?",
@@ -100,7 +101,7 @@ class DocumentStore:
         return [_doc(r) for r in rows]
 
     def save(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
-             meta: dict[str, Any], chunks: Sequence[ChunkDraft]) -> tuple[int, list[PendingRow], list[int], bool]:
+             meta: dict[str, Any], chunks: Sequence[ChunkDraft]) -> tuple[int, builtins.list[PendingRow], builtins.list[int], bool]:
         """Insert or replace the document at ``path`` with ``chunks`` in one transaction.
 
         Returns (document id, new chunks as pending rows, old chunk ids now gone, whether it existed).
@@ -165,7 +166,7 @@ class DocumentStore:
                 conn.exec_driver_sql("UPDATE document SET status=?, error='', updated_at=? WHERE id=?",
                                      (status, _now(), document_id))
 
-    def delete(self, document_id: int) -> list[int]:
+    def delete(self, document_id: int) -> builtins.list[int]:
         """Delete a document and its chunks in one transaction; return the chunk ids removed."""
         with self.db.engine.begin() as conn:
             ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM chunk WHERE document_id = ?", (document_id,))]
@@ -212,7 +213,7 @@ class DocumentStore:
         with self.db.engine.connect() as conn:
             return {int(r[0]): r[1] for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
 
-    def fts(self, match: str, n: int) -> list[int]:
+    def fts(self, match: str, n: int) -> builtins.list[int]:
         if not match:
             return []
         with self.db.engine.connect() as conn:
@@ -228,7 +229,7 @@ class DocumentStore:
                 f"SELECT term, doc FROM chunk_fts_vocab WHERE term IN ({','.join('?' * len(terms))})", tuple(terms))
             return {r[0]: int(r[1]) for r in rows}
 
-    def pending(self, limit: int) -> list[PendingRow]:
+    def pending(self, limit: int) -> builtins.list[PendingRow]:
         """Chunks whose vectors are not in Chroma yet (a stored vector is reused, not recomputed)."""
         with self.db.engine.connect() as conn:
             return [tuple(r) for r in conn.exec_driver_sql(  # type: ignore[misc]

@@ -23,7 +23,7 @@ class FolderPoller:
     """Calls ``on_change()`` at start and whenever the watched folders' files change."""
 
     def __init__(self, folders: Callable[[], list[str]], include_hidden: Callable[[], bool],
-                 on_change: Callable[[], None], interval_s: float = 30.0) -> None:
+                 on_change: Callable[[], object], interval_s: float = 30.0) -> None:
         self._folders = folders
         self._hidden = include_hidden
         self._on_change = on_change

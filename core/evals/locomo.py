@@ -25,7 +25,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
@@ -228,7 +228,7 @@ def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: 
         dense = refs.turns(mem, [i for i, _ in mem.store.dense(TURNS, qv, 20)])
         kw = mem.store.keyword(TURNS, q.question, 40)
         dn = mem.store.dense(TURNS, qv, 40)
-        hybrid = refs.turns(mem, [cast(int, i) for i, _ in rrf([[i for i, _ in kw], [i for i, _ in dn]])][:20])
+        hybrid = refs.turns(mem, [i for i, _ in rrf([[i for i, _ in kw], [i for i, _ in dn]])][:20])
         got = mem.retriever.retrieve(q.question, k=p.k, qvec=qv)
         fused_order = refs.order(got.candidates, range(len(got.candidates)))
         untrained = refs.order(got.candidates, got.order())

@@ -4,6 +4,7 @@ The CLI, the UI and the evaluation use this; nothing else builds the parts.
 """
 from __future__ import annotations
 
+import builtins
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
@@ -123,10 +124,10 @@ class MemoryService:
     def get(self, memory_id: int) -> Any:
         return self.store.get(memory_id)
 
-    def revisions(self, memory_id: int) -> list[Any]:
+    def revisions(self, memory_id: int) -> builtins.list[Any]:
         return self.store.revisions(memory_id)
 
-    def source_turns(self, memory_id: int) -> list[Any]:
+    def source_turns(self, memory_id: int) -> builtins.list[Any]:
         m = self.store.get(memory_id)
         by = self.store.turns_by_ref(m.sources)
         return [by[r] for r in m.sources if r in by]
@@ -137,7 +138,7 @@ class MemoryService:
     def forget(self, memory_id: int) -> None:
         self.store.forget(memory_id)
 
-    def search(self, query: str, k: int = 10) -> list[Any]:
+    def search(self, query: str, k: int = 10) -> builtins.list[Any]:
         """Memories and turns for ``query``, best first (reranked, no sampling)."""
         got = self.retriever.retrieve(query, k=max(k, self.settings.retrieval.top_k))
         return [got.candidates[i] for i in got.order()[:k]]

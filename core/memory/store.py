@@ -9,6 +9,7 @@ threads: one lock guards them, and a matrix built while a write happened is not 
 """
 from __future__ import annotations
 
+import builtins
 import logging
 import threading
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ class MemoryStore:
                 s.flush()
                 for r in rows:
                     s.refresh(r)
-            self.vectors.upsert(TURNS, [r.id for r in rows], new_vecs, [{"c": conversation_id} for _ in rows])
+            self.vectors.upsert(TURNS, [r.id for r in rows], new_vecs, [{"c": conversation_id} for _ in rows])  # type: ignore[misc]  # ids set by flush
             self._cached(TURNS, [(int(r.id), v) for r, v in zip(rows, new_vecs)])  # type: ignore[arg-type]
             for r in rows:
                 known[r.ref] = r
@@ -190,7 +191,7 @@ class MemoryStore:
             s.flush()
             for r in rows:
                 s.refresh(r)
-        self.vectors.upsert(MEMORIES, [r.id for r in rows], vecs, [{"c": r.conversation_id or 0} for r in rows])
+        self.vectors.upsert(MEMORIES, [r.id for r in rows], vecs, [{"c": r.conversation_id or 0} for r in rows])  # type: ignore[misc]  # ids set by flush
         self._cached(MEMORIES, [(int(r.id), v) for r, v in zip(rows, vecs)])  # type: ignore[arg-type]
         return rows
 
@@ -218,7 +219,7 @@ class MemoryStore:
         with self.db.session() as s:
             return int(s.exec(sql("SELECT count(*) FROM memory")).one()[0])  # type: ignore[call-overload]
 
-    def revisions(self, memory_id: int) -> list[MemoryRevision]:
+    def revisions(self, memory_id: int) -> builtins.list[MemoryRevision]:
         with self.db.session() as s:
             return list(s.exec(select(MemoryRevision).where(MemoryRevision.memory_id == memory_id)
                                .order_by(MemoryRevision.id)))  # type: ignore[arg-type]
@@ -246,7 +247,7 @@ class MemoryStore:
         self._cached(MEMORIES, [(memory_id, v)])
         return m
 
-    def _ordered_turns(self, refs: Sequence[str]) -> list[MemoryTurn]:
+    def _ordered_turns(self, refs: Sequence[str]) -> builtins.list[MemoryTurn]:
         by = self.turns_by_ref(refs)
         return [by[r] for r in refs if r in by]
 
@@ -315,11 +316,11 @@ class MemoryStore:
             with self.db.engine.connect() as conn:
                 rows = [(rid, _unblob(b), {"c": c or 0}) for rid, b, c in
                         conn.execute(sql(f"SELECT id, vector, conversation_id FROM {table} WHERE vector IS NOT NULL"))]
-            total += self.vectors.rebuild(collection, rows)
+            total += self.vectors.rebuild(collection, rows)  # type: ignore[arg-type]  # the query skips NULL vectors
         return total
 
     # ---- search ----------------------------------------------------------------------------------
-    def dense(self, collection: str, qvec: np.ndarray, n: int) -> list[tuple[int, float]]:
+    def dense(self, collection: str, qvec: np.ndarray, n: int) -> builtins.list[tuple[int, float]]:
         """Nearest vectors: exact search over an in-memory copy up to EXACT_MAX rows, Chroma above."""
         q = np.asarray(qvec, np.float32)
         self._check(collection, int(q.shape[-1]), writing=False)
@@ -358,7 +359,7 @@ class MemoryStore:
                 self._mat[collection] = (ids, M)
         return ids, M
 
-    def keyword(self, collection: str, query: str, n: int) -> list[tuple[int, float]]:
+    def keyword(self, collection: str, query: str, n: int) -> builtins.list[tuple[int, float]]:
         q = fts5_query(query)
         if not q:
             return []

@@ -212,7 +212,8 @@ def load_expected(path: Path) -> ExpectedProfile:
         if vals:
             facts.setdefault(normalize_key(k), []).extend(vals)
     region = meta.get("_region")
-    others = meta.get("_others") if isinstance(meta.get("_others"), dict) else {}
+    others = meta.get("_others")
+    others = others if isinstance(others, dict) else {}
     owner = _values(meta.get("_owner")) or facts.get("name", [])   # without _owner: the expected full name
     return ExpectedProfile(facts, owner, str(region).upper() if region else None,
                            {str(k): _values(v) for k, v in others.items()})

@@ -16,7 +16,7 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from core.errors import Cancelled
+from core.errors import Cancelled, MnemoError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.persona.bio import BioStore
 from core.persona.crypto import FactCipher
@@ -33,7 +33,7 @@ from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_r
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
 from core.persona.values import set_month_first
-from core.ports import ChatModel, ChatModelLoader, DocumentSource, EmbedderLoader, MemoryList, VectorStore
+from core.ports import ChatModel, ChatModelLoader, DocumentSource, EmbedderLoader, MemoryList, TextEmbedder, VectorStore
 
 if TYPE_CHECKING:
     from core.chat.store import ConversationStore
@@ -65,6 +65,10 @@ def document_time(doc: DocumentInfo, ch: ChunkView) -> float | None:
         return None
 
 
+def _no_embedder() -> TextEmbedder:
+    raise MnemoError("The persona's topics need an embedder, and none was given.")
+
+
 class PersonaService:
     """Facts, topics, biography and the chat provider that puts them into the prompt."""
 
@@ -85,7 +89,7 @@ class PersonaService:
         self.model_extraction = model_extraction and llm is not None
         self.cipher = FactCipher(secrets.get_or_create_fernet_key)
         self.facts = FactStore(db, self.cipher)
-        self.topics = TopicStore(db, vectors, embedder or (lambda: None), self._model if llm else None,
+        self.topics = TopicStore(db, vectors, embedder or _no_embedder, self._model if llm else None,
                                  redact=self.redact, stop_words=self._name_words)
         self.bio = BioStore(db, self._model if llm else None, redact=self.redact)
         self.provider = PersonaContextProvider(self)
@@ -96,7 +100,7 @@ class PersonaService:
         self._others: tuple[int, set[str]] = (-1, set())
         self.owners = OwnerStore(db)
         self.people = PeopleStore(db)
-        self._jobs: "OrderedDict[str, Callable[[CancelToken], None]]" = OrderedDict()
+        self._jobs: "OrderedDict[str, Callable[[CancelToken], object]]" = OrderedDict()
         self._cond = threading.Condition()
         self._busy = False
         self._stop = False
@@ -172,7 +176,7 @@ class PersonaService:
         self.facts.checkpoint()
 
     # ---- background worker ------------------------------------------------------------------------------------
-    def schedule(self, name: str, job: Callable[[CancelToken], None]) -> None:
+    def schedule(self, name: str, job: Callable[[CancelToken], object]) -> None:
         """Run ``job`` on the persona worker (a job already waiting under ``name`` is replaced)."""
         with self._cond:
             if self._stop:

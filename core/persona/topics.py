@@ -10,6 +10,7 @@ fail with an ``EmbedderError`` until ``mnemo reembed`` has embedded the items ag
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import logging
 import re
@@ -172,7 +173,7 @@ class TopicStore:
         changed: set[int] = set()
         assign: dict[str, int] = {}
         if placed and loose:
-            tids = sorted({it.topic_id for it in placed})  # type: ignore[type-var]
+            tids = sorted({it.topic_id for it in placed if it.topic_id is not None})
             cents = np.stack([_unit(np.mean([vec[it.ref] for it in placed if it.topic_id == t], axis=0)) for t in tids])
             for it in loose:
                 sims = cents @ vec[it.ref]
@@ -208,7 +209,7 @@ class TopicStore:
         return changed
 
     # ---- internals --------------------------------------------------------------------------------------------
-    def _vectors(self, refs: list[str]) -> dict[str, np.ndarray]:
+    def _vectors(self, refs: builtins.list[str]) -> dict[str, np.ndarray]:
         return {i: _unit(v) for i, v in self.vectors.vectors(COLLECTION, refs).items()}
 
     def _recount(self, topic_ids: set[int]) -> None:
@@ -246,7 +247,7 @@ class TopicStore:
                     row.named_size, row.updated_at = row.size, utcnow()
                     s.add(row)
 
-    def _ask_name(self, texts: list[str], keywords: list[str]) -> tuple[str, str]:
+    def _ask_name(self, texts: builtins.list[str], keywords: builtins.list[str]) -> tuple[str, str]:
         fallback = (" / ".join(k.title() for k in keywords[:3]) or "Miscellaneous",
                     "About " + ", ".join(keywords[:6]) + "." if keywords else "")
         if self._llm is None:

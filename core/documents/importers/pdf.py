@@ -27,9 +27,9 @@ def parse(data: bytes, name: str) -> ParsedDocument:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 raise ImportFailed("the PDF is encrypted with a password",
                                    "Save an unprotected copy and import that.")
@@ -52,7 +52,7 @@ def parse(data: bytes, name: str) -> ParsedDocument:
         raise ImportFailed("the PDF has no text layer (scanned images?)", "Run OCR on it first, then import again.")
     meta: dict = {"pages": len(pages)}
     try:
-        title = (reader.metadata or {}).get("/Title")
+        title = reader.metadata.get("/Title") if reader.metadata else None
         if title:
             meta["title"] = str(title)
     except Exception:
