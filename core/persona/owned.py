@@ -20,7 +20,7 @@ from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
                                 fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues)
 from core.persona.people import RELATIONS, Person, relation_mentions
-from core.persona.rules import (IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
+from core.persona.rules import (COUNTRIES, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
                                 labelled_fields, looks_like_iban, parse_address)
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ ORG_WORDS = re.compile(
     r"Universitet|Hospital|Klinik|Klinikum|Bank|Group|Gruppe|Groupe|Grupo|Studio|Agency|Agentur|Consulting|"
     r"Labs?|Institute|Institut|Instituto|Foundation|Stiftung|Fundación|Company|Associates|Partners|Media|"
     r"Solutions|Systems|Technologies|Software|Services|Hochschule|Schule|École|Escuela|Skola|Kommun|Stadt)\b")
+LEGAL_FORMS = re.compile(r"\b(?:GmbH|AG|KG|OHG|e\.V\.|UG|Ltd\.?|Limited|LLP|LLC|Inc\.?|Corp\.?|PLC|plc|SAS|SARL|"
+                         r"S\.L\.?|S\.A\.?|S\.p\.A\.?|B\.V\.?|N\.V\.?|AB|ASA|A/S|Oy)(?!\w)")
 LABELLED_PHONE = re.compile(r"^\s*(?:t|tel|tel\.|phone|telephone|mobile|mob|mobil|handy|cell|m|tél|tel|portable|"
                             r"móvil|movil|teléfono|telefon|mobiltelefon|direct)\b\.?\s*[:.]?\s*(\+?[\d ()./-]{7,22}\d)",
                             re.I)
@@ -88,7 +90,7 @@ def signature_block(body: str, is_name: Callable[[str], bool] | None = None) -> 
     return [ln.strip() for ln in lines[start:start + 9] if ln.strip()]
 
 
-def parse_signature(lines: list[str], conf: float, rule: str = "signature") -> list[Candidate]:
+def parse_signature(lines: list[str], conf: float, rule: str = "signature", strict: bool = False) -> list[Candidate]:
     """Name, title, organization, phone, e-mail and URL of a signature block (not its address: that is
     usually the office's)."""
     out: list[Candidate] = []
@@ -101,30 +103,47 @@ def parse_signature(lines: list[str], conf: float, rule: str = "signature") -> l
     if len(name.split()) >= 2:
         out.extend(_typed("name", name, conf, rule))
     rest = [p.strip() for p in first[1:] if p.strip()] + lines[1:]
-    for ln in rest:
-        if EMAIL_RE.search(ln):
-            out.extend(_typed("email", EMAIL_RE.search(ln).group(0), conf, rule))  # type: ignore[union-attr]
-            ln = EMAIL_RE.sub(" ", ln)
-        url = URL_RE.search(ln) or re.search(r"\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,12})(?:/\S*)?\b", ln, re.I)
-        if url and not FAX.search(ln) and "." in url.group(0):
-            out.extend(_typed("url", url.group(0), conf, rule))
+    for line in rest:
+        segments = [x.strip() for x in re.split(r"\s[|·•]\s|\s{3,}", line) if x.strip()]
+        contact = len(segments) > 1 and any(EMAIL_RE.search(x) or LABELLED_PHONE.match(x) or PHONE_RE.fullmatch(x)
+                                            for x in segments)
+        for ln in (segments if contact else [line]):
+            out.extend(_signature_line(ln, conf, rule, strict))
+    return out
+
+
+def _is_title(p: str) -> bool:
+    return bool(TITLE_WORDS.search(p)) and (not LEGAL_FORMS.search(p)) and (
+        not ORG_WORDS.search(p) or bool(TITLE_WORDS.search(p.split()[-1])))
+
+
+def _signature_line(ln: str, conf: float, rule: str, strict: bool) -> list[Candidate]:
+    out: list[Candidate] = []
+    if EMAIL_RE.search(ln):
+        out.extend(_typed("email", EMAIL_RE.search(ln).group(0), conf, rule))  # type: ignore[union-attr]
+        ln = EMAIL_RE.sub(" ", ln)
+    url = URL_RE.search(ln) or re.search(r"\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,12})(?:/\S*)?\b", ln, re.I)
+    if url and not FAX.search(ln) and "." in url.group(0):
+        out.extend(_typed("url", url.group(0), conf, rule))
+        return out
+    m = LABELLED_PHONE.match(ln)
+    if (m or PHONE_RE.fullmatch(ln.strip())) and not FAX.search(ln):
+        v = clean_phone(m.group(1) if m else ln)
+        if v:
+            out.append(Candidate("tel", v, conf, rule))
+        return out
+    if re.search(r"\d", ln):
+        return out   # an address line or a number we do not know
+    parts = [p.strip() for p in re.split(r"\s[|·•–-]\s|,\s|\s(?:at|bei|chez|en|på|@)\s", ln) if p.strip()]
+    for p in parts:
+        if len(p.split()) > 6 or p.casefold() in COUNTRIES:
             continue
-        m = LABELLED_PHONE.match(ln)
-        if (m or PHONE_RE.fullmatch(ln.strip())) and not FAX.search(ln):
-            v = clean_phone(m.group(1) if m else ln)
-            if v:
-                out.append(Candidate("tel", v, conf, rule))
+        if strict and not (TITLE_WORDS.search(p) or ORG_WORDS.search(p)):
             continue
-        if re.search(r"\d", ln):
-            continue   # an address line or a number we do not know
-        parts = [p.strip() for p in re.split(r"\s[|·•–-]\s|,\s|\s(?:at|bei|chez|en|på|@)\s", ln) if p.strip()]
-        for p in parts:
-            if len(p.split()) > 6:
-                continue
-            if TITLE_WORDS.search(p) and not ORG_WORDS.search(p):
-                out.extend(_typed("organization-title", p, conf, rule))
-            elif ORG_WORDS.search(p) or (len(parts) == 2 and p == parts[-1] and p[:1].isupper()):
-                out.extend(_typed("organization", p, conf, rule))
+        if _is_title(p):
+            out.extend(_typed("organization-title", p, conf, rule))
+        elif ORG_WORDS.search(p) or (not strict and len(parts) == 2 and p == parts[-1] and p[:1].isupper()):
+            out.extend(_typed("organization", p, conf, rule))
     return out
 
 
@@ -305,6 +324,10 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
         sig = signature_block(text)
         if sig and signer and owner.is_name(signer):
             r.candidates += parse_signature(sig, 0.6)
+        top = [ln.strip() for ln in text.splitlines() if ln.strip()][:7]
+        if top and owner.is_name(top[0].lstrip("# ")) and ch.ordinal == 0:   # a CV's or letter's header block
+            r.candidates += [c for c in parse_signature([top[0].lstrip("# ")] + top[1:], 0.6, "header", strict=True)
+                             if c.key not in ("name", "given-name", "family-name")]
         r.people = relation_mentions(text)
         r.own_text = text
         return r

@@ -166,7 +166,7 @@ def person_name(text: str, max_words: int = 4) -> str:
 # ---- clues from one document ---------------------------------------------------------------------------------
 def _is_sent_folder(doc: DocumentInfo) -> bool:
     parts = [p.casefold() for p in PurePath(doc.path).parts[-3:]]
-    return any(any(w in p for w in SENT_FOLDERS) for p in parts)
+    return any(re.search(rf"(?:^|[^a-zà-ÿ]){w}", p) for p in parts for w in SENT_FOLDERS)
 
 
 def _own_file(name: str) -> bool:
