@@ -205,6 +205,30 @@ def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
+PERSONAL_LABELS = {"bday", "blood-type", "ssn", "passport-number", "nationality", "citizenship", "iban", "tax-id",
+                   "allergy", "allergies", "birthplace", "national-id", "driver-license", "health-insurance-number",
+                   "religion", "pronouns", "languages", "shoe-size", "height"}
+_CURRENT = re.compile(r"^\s*[-•*]?\s*([^,\n|]{3,60}?)\s*(?:,|\||–| - | at | bei | chez | en | på )\s*([^,\n|(]{2,60}?)"
+                      r"(?:,\s*[^,\n(]{2,40})?\s*\(?(?:since |seit |depuis |desde |sedan )?\(?\d{4}\s*(?:[-–]\s*)?"
+                      r"(?:present|now|today|current|heute|jetzt|aujourd'hui|présent|actualidad|hoy|nu|idag)?\)?\s*$",
+                      re.I | re.M)
+
+
+def current_job(text: str) -> list[Candidate]:
+    """A CV's current position: "Registered Nurse, Providence Medical Center, Portland (2016 - present)"."""
+    out: list[Candidate] = []
+    for m in _CURRENT.finditer(text):
+        line = m.group(0)
+        if not re.search(r"(?:present|now|today|current|heute|jetzt|aujourd'hui|présent|actualidad|hoy|\bnu\b|idag|"
+                         r"since|seit|depuis|desde|sedan)", line, re.I):
+            continue
+        title, org = m.group(1).strip(), m.group(2).strip()
+        if _is_title(title) and not _is_title(org):
+            out += _typed("organization-title", title, 0.7, "cv") + _typed("organization", org, 0.7, "cv")
+            break
+    return out
+
+
 def partner_names(people: list[Person], conf: float) -> list[Candidate]:
     """The owner's partner, as the personal key ``partner-name``, from "my wife Maria"-like mentions."""
     out: list[Candidate] = []
@@ -319,7 +343,12 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
         scale = 1.0 if (mine or names_owner or not owner.known) else 0.9
         r.candidates += extract_rules(text, is_self=True) if (mine or names_owner) else first_person(text, scale)
         if not (mine or names_owner):
-            r.candidates += [c for c in labelled_fields(text, 0.45)]
+            # a note of the owner's with "Blood type: O negative": keys about a person themselves count;
+            # contact-like keys (a phone, an address) may be anyone's and stay weak
+            r.candidates += [Candidate(c.key, c.value, 0.6 if c.key in PERSONAL_LABELS else 0.45, c.rule, c.change)
+                             for c in labelled_fields(text, 0.45)]
+        if names_owner or mine:
+            r.candidates += current_job(text)
         r.candidates += address_after(text, owner, 0.75)
         sig = signature_block(text)
         if sig and signer and owner.is_name(signer):

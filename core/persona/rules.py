@@ -223,7 +223,7 @@ def label_key(label: str) -> str:
         return "organization"
     if re.fullmatch(r"organi[sz]ation-\d+-title", slug):
         return "organization-title"
-    if re.search(r"-(?:type|label)$", slug) or re.fullmatch(r"(?:business|work|office)-.*", slug):
+    if (re.search(r"-(?:type|label)$", slug) and slug != "blood-type") or re.fullmatch(r"(?:business|work|office)-.*", slug):
         return ""   # "Phone 1 - Type: Mobile"; a work address or phone is the employer's
     if re.fullmatch(r"(?:e-?mail|mail)(?:-address)?", slug):
         return "email"
