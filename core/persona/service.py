@@ -584,6 +584,11 @@ class PersonaService:
         if facts:
             lines = [f"- {label(f.key)}: {f.value}" for f in facts[:max_facts]]
             parts.append("What you know about the user (from their own documents and conversations):\n" + "\n".join(lines))
+        close = [p for p in self.people.all() if p.relation and p.name][:8]
+        if close:   # for "what is my sister's number?": other people, never mixed into the user's facts
+            parts.append("People in the user's life (not the user): " + "; ".join(
+                f"{p.name} ({p.relation}" + (f", {p.tel}" if p.tel else "") + (f", {p.email}" if p.email else "") + ")"
+                for p in close))
         bio = self.bio.get().for_prompt
         if bio:
             if not include_sensitive:
