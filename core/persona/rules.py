@@ -290,9 +290,20 @@ def valid_value(key: str, value: str) -> bool:
     return not _SENTENCE.search(value)
 
 
+_NOT_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
+              "tonight", "later", "anytime", "back", "soon", "maybe", "please", "again", "asap", "everyone", "anyone",
+              "january", "february", "march", "april", "june", "july", "august", "september", "october",
+              "november", "december", "home", "work", "mum", "mom", "dad", "sir", "madam"}
+
+
 def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -> list[Candidate]:
     """Validate and split one value for ``key`` (addresses into parts, names into given/family)."""
-    return [c for c in _typed_raw(key, value, conf, rule, change) if valid_value(c.key, c.value)]
+    if key in ("address-level2", "birthplace") and value.strip().strip(".").casefold() in COUNTRIES:
+        key = "country-name" if key == "address-level2" else key   # "I live in Germany"
+    out = [c for c in _typed_raw(key, value, conf, rule, change) if valid_value(c.key, c.value)]
+    if key in ("nickname", "partner-name", "given-name", "name"):
+        out = [c for c in out if not any(w.casefold() in _NOT_NAMES for w in c.value.split())]
+    return out
 
 
 _ABBREV_END = re.compile(r"(?:\b[A-Za-z]\.[A-Za-z]\.|\b(?:Inc|Ltd|Co|Corp|Bros|Jr|Sr|St|Str|Dr)\.)$")

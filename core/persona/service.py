@@ -424,9 +424,8 @@ class PersonaService:
         card = ch.meta.get("vcard")
         if card:
             conf = self._vcard_confidence(card, ch.document_id, owner)
-            if conf <= 0:
-                p = self._card_person(card)
-                self.people.replace(f"chunk:{ch.id}", [p] if p else [], source, ch.document_id)
+            p = self._card_person(card) if conf <= 0 else None   # a card that is not the owner's is a person
+            self.people.replace(f"chunk:{ch.id}", [p] if p else [], source, ch.document_id)
             self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
                               card if conf > 0 else None, Reading() if conf <= 0 else None)
             return
