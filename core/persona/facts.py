@@ -343,6 +343,9 @@ class FactStore:
             elif abs(f.confidence - score) < 1e-6 and f.support == support:
                 continue
             if f.value_hash != top.value_hash:
+                for h in s.exec(select(PersonaFactHistory).where(PersonaFactHistory.key == key)):
+                    if self._plain(h) == self._plain(top):
+                        s.delete(h)   # the value is current again: it is not history
                 f.value, f.value_enc, f.sensitive = top.value, top.value_enc, top.sensitive
                 f.value_hash = top.value_hash
                 f.updated_at = utcnow()

@@ -333,6 +333,11 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
         owner.is_name(n) for n in names)
     form = bool(PAYSLIP_WORDS.search(text) or INVOICE_WORDS.search(text[:3000]))
     names_owner = owner.known and owner.mentioned_in(text)
+    head = [re.sub(r"^[#*>\s-]*(?:[\w ]{2,24}:\s*)?", "", ln).strip() for ln in text.splitlines() if ln.strip()][:3]
+    # about the owner: their name heads it on a line of its own (a CV, an about-me note, a letter's sender
+    # block, "Name: Ada Novak") or they say who they are; a meeting note listing them among others is not
+    about_owner = names_owner and (any(owner.is_name(h) and " " in h for h in head)
+                                   or any(owner.is_name(n) for n in names))
     signer = _signer(text)
     signed_by_other = bool(signer) and owner.name and not owner.is_name(signer)
     if form:
@@ -340,14 +345,14 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
             r.candidates += form_fields(text, owner, 0.8)
         return r
     if mine or (not other_author and not signed_by_other):
-        scale = 1.0 if (mine or names_owner or not owner.known) else 0.9
-        r.candidates += extract_rules(text, is_self=True) if (mine or names_owner) else first_person(text, scale)
-        if not (mine or names_owner):
+        scale = 1.0 if (mine or about_owner or not owner.known) else 0.9
+        r.candidates += extract_rules(text, is_self=True) if (mine or about_owner) else first_person(text, scale)
+        if not (mine or about_owner):
             # a note of the owner's with "Blood type: O negative": keys about a person themselves count;
             # contact-like keys (a phone, an address) may be anyone's and stay weak
             r.candidates += [Candidate(c.key, c.value, 0.6 if c.key in PERSONAL_LABELS else 0.45, c.rule, c.change)
                              for c in labelled_fields(text, 0.45)]
-        if names_owner or mine:
+        if about_owner or mine:
             r.candidates += current_job(text)
         r.candidates += address_after(text, owner, 0.75)
         sig = signature_block(text)
