@@ -52,6 +52,10 @@ LEGAL_FORMS = re.compile(r"\b(?:GmbH|AG|KG|OHG|e\.V\.|UG|Ltd\.?|Limited|LLP|LLC|
 LABELLED_PHONE = re.compile(r"^\s*(?:t|tel|tel\.|phone|telephone|mobile|mob|mobil|handy|cell|m|tél|tel|portable|"
                             r"móvil|movil|teléfono|telefon|mobiltelefon|direct)\b\.?\s*[:.]?\s*(\+?[\d ()./-]{7,22}\d)",
                             re.I)
+FORWARDED = re.compile(r"^.{0,20}(?:forwarded message|begin forwarded message|weitergeleitete nachricht|"
+                       r"message transféré|mensaje reenviado|vidarebefordrat meddelande|original message|"
+                       r"ursprüngliche nachricht|message d'origine|mensaje original|ursprungligt meddelande).{0,20}$",
+                       re.I | re.M)
 FAX = re.compile(r"\bfax\b", re.I)
 _DELIM = re.compile(r"^\s*(?:--\s*|—|_{2,}|-{2,})\s*$")
 YOU_WORDS = {"you", "du", "vous", "tú", "tu", "du (ich)", "ich", "me", "moi", "yo", "jag"}
@@ -303,9 +307,11 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
     sender = mail.sender or sender
     by_owner = owner.is_email(sender) or (not owner.emails and owner.is_name(sender_name) and bool(sender_name))
     if by_owner or (mine and not owner.known):
-        body = mail.body
+        body = FORWARDED.split(mail.body)[0]   # a forwarded mail below is someone else's
         r.candidates += first_person(body, 1.0)
-        r.candidates += parse_signature(signature_block(body, owner.is_name), 0.65)
+        sig = signature_block(body, owner.is_name)
+        if sig and (not owner.name or owner.is_name(re.split(r"\s[|·•–]\s|,\s", sig[0])[0].strip())):
+            r.candidates += parse_signature(sig, 0.65)
         r.candidates += labelled_fields(body, 0.6)
         if sender:
             r.candidates += _typed("email", sender, 0.6, "mail-from")

@@ -200,3 +200,23 @@ def test_whoami_cli(home, tmp_path, capsys):
     assert "(confirmed by you)" in capsys.readouterr().out
     assert main(["people", "sister"]) == 0 and "Lena Novak" in capsys.readouterr().out
     json.dumps({})  # keep json imported for the fixture writers
+
+
+def test_newest_document_wins_and_a_meeting_note_is_not_the_owners(services, tmp_path):
+    services.set_embedder(FakeEmbedder())
+    root = tmp_path / "docs"
+    root.mkdir()
+    for year, street, town in (("2023", "Hafenweg 3", "20457 Hamburg"), ("2025", "Gohliser Straße 14", "04155 Leipzig")):
+        (root / f"payslip-{year}-01.txt").write_text(
+            f"Acme Robotics GmbH\nGehaltsabrechnung Januar {year}\nMitarbeiter: Ada Novak\n{street}\n{town}\n")
+    (root / "meeting.md").write_text("# Meeting with suppliers\nAttendees: Ada Novak, Tom Berger\nContact: Tom Berger\n"
+                                     "Phone: +49 40 9999999\nEmail: tom@supplier.example\n")
+    (root / "fwd.eml").write_text(_mail(ADA, "Tom Berger <tom@acme.example>", "Fwd", 5,
+                                        "FYI\n\n---------- Forwarded message ---------\nFrom: Max Muster\n\nHello\n\n"
+                                        "Best regards,\nMax Muster\nHead of Sales | Muster AG\nPhone: +49 30 555555"))
+    services.documents.import_paths([root])
+    facts = _facts(services)
+    assert facts["street-address"] == "Gohliser Straße 14" and facts["address-level2"] == "Leipzig"
+    assert [h.value for h in services.persona.facts.get("street-address").history] == ["Hafenweg 3"]
+    assert "tel" not in facts and facts.get("email") != "tom@supplier.example"
+    assert facts.get("organization") == "Acme Robotics GmbH" and facts.get("organization-title") != "Head of Sales"
