@@ -178,8 +178,8 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
         block: list[str] = []
         for nxt in lines[i + 1:i + 5]:
             part = re.split(r"\s{3,}|\t", nxt.strip())[0].strip()
-            if not part:
-                break
+            if not part or re.search(r"\w\s*:\s", part):
+                break   # a labelled line ("Adresse : ...", "Personnummer: ...") is no address block
             block.append(part)
             if re.search(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b\d{3} ?\d{2}\b", part) and len(block) >= 2:
                 break

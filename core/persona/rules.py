@@ -283,6 +283,11 @@ def valid_value(key: str, value: str) -> bool:
         return re.fullmatch(r"[A-ZÀ-Ž][\w'’.-]*(?:\s+(?:(?:van|von|de|del|da|di|le|la|af|der|den)\s+)?[A-ZÀ-Ž][\w'’.-]*){0,3}", value) is not None
     if key in ("address-level2", "address-level1", "birthplace", "country-name"):
         return _PLACE.fullmatch(value) is not None and not re.search(r"\d", value)
+    if key == "street-address":
+        return ":" not in value and bool(re.search(r"\d", value)) and bool(re.search(r"[^\W\d_]{3}", value)) \
+            and not _SENTENCE.search(value) and len(value.split()) <= 8
+    if key == "postal-code":
+        return bool(re.search(r"\d", value)) and len(value) <= 10
     if key == "organization":
         return _ORG.fullmatch(value) is not None and not _SENTENCE.search(value) and len(value) <= 80
     if key == "organization-title":

@@ -98,6 +98,7 @@ class PersonaService:
         self._doc_cache: dict[int, DocumentInfo] = {}
         self._headers: dict[int, list[str]] = {}
         self._others: tuple[int, set[str]] = (-1, set())
+        self._extract_lock = threading.RLock()   # owner-keyed reading and re-reading for a new owner, one at a time
         self.owners = OwnerStore(db)
         self.people = PeopleStore(db)
         self._jobs: "OrderedDict[str, Callable[[CancelToken], object]]" = OrderedDict()
@@ -247,6 +248,10 @@ class PersonaService:
     def settle_owner(self, force: bool = False, skip: int | None = None) -> bool:
         """When the owner changed since the facts were read, read every document again (rules, no model);
         return whether it did."""
+        with self._extract_lock:   # the worker's extraction waits: it must read for the new owner
+            return self._settle_owner(force, skip)
+
+    def _settle_owner(self, force: bool, skip: int | None) -> bool:
         owner = self.owner()
         if not force and self.owners.extracted_for() == owner.signature:
             return False
@@ -288,6 +293,13 @@ class PersonaService:
                      reading: Reading | None = None) -> set[str]:
         """Extract from one chunk or message; return the fact keys that changed. ``reading``: what the
         owner-keyed reader found in an imported chunk (its candidates, people and the owner's own text)."""
+        with self._extract_lock:
+            return self._extract_text(text, source_ref, source, document_id, is_self, is_mail, observed_at, use_model,
+                                      vcard, reading)
+
+    def _extract_text(self, text: str, source_ref: str, source: str, document_id: int | None, is_self: bool,
+                      is_mail: bool, observed_at: float | None, use_model: bool | None, vcard: dict | None,
+                      reading: Reading | None) -> set[str]:
         use_model = self.model_extraction if use_model is None else use_model
         owner = self.owner()
         digest = hashlib.sha256((text + "\x00" + owner.signature).encode("utf-8", "replace")).hexdigest()[:24]
@@ -413,6 +425,10 @@ class PersonaService:
 
     def _extract_chunk(self, ch: ChunkView, doc: DocumentInfo | None, use_model: bool | None) -> None:
         """Read one chunk of an imported document for what it says about the owner and other people."""
+        with self._extract_lock:
+            self._read_chunk(ch, doc, use_model)
+
+    def _read_chunk(self, ch: ChunkView, doc: DocumentInfo | None, use_model: bool | None) -> None:
         doc = doc or self._doc_info(ch.document_id)
         if doc is None:
             return
