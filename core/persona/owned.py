@@ -170,6 +170,15 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
     block of a payslip, the customer block of an invoice)."""
     out: list[Candidate] = []
     lines = text.splitlines()
+    for ln in lines:   # DIN 5008's one-line sender: "Katharina Brandt · Wiesentalstraße 8 · 79115 Freiburg"
+        parts = [p.strip() for p in re.split(r"\s[·•|–]\s|\s{3,}", ln.strip()) if p.strip()]
+        if len(parts) >= 3 and owner.name and fold(person_name(parts[0]) or "~") == fold(owner.name) \
+                and re.search(r"\d", parts[1]) and not any(":" in p for p in parts):
+            for c in parse_address(", ".join(parts[1:4])):
+                c.confidence, c.rule = conf, "address-block"
+                out.append(c)
+            if out:
+                return out
     for i, ln in enumerate(lines):
         cell = re.split(r"\s{3,}|\t", ln.strip())[0]
         cell = re.sub(r"^(?:[A-Za-zäöüéèñ ]{2,25}:\s*)", "", cell)

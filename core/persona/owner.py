@@ -568,6 +568,8 @@ class OwnerStore:
             return self._cache
         row = self._row()
         inferred = infer_owner(self.clues())
+        inferred.others = [(n, sc) for n, sc in inferred.others
+                           if not (row is not None and row.confirmed and fold(n) == fold(row.name))]
         if row is not None and row.confirmed:
             owner = Owner(row.name, list(row.emails), 99.0, ["set by you (mnemo whoami --set)"] + inferred.evidence
                           if inferred.signature == Owner(row.name, list(row.emails)).signature

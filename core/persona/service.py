@@ -32,7 +32,7 @@ from core.persona.phones import phone_e164, region_hint
 from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
-from core.persona.values import set_month_first
+from core.persona.values import parse_date, set_month_first
 from core.ports import ChatModel, ChatModelLoader, DocumentSource, EmbedderLoader, MemoryList, TextEmbedder, VectorStore
 
 if TYPE_CHECKING:
@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 MAIL_FORMATS = {"email", "eml", "mbox", "mail", "msg"}
 
 
+_LETTER_DATE = re.compile(r"^\s*[A-ZÀ-Ž][\w .'-]{1,30}?(?:,\s+|\s+(?=den\s))(?:le\s+|den\s+|el\s+|am\s+)?(\d{1,2}\.?\s?[^\n]{3,22}\d{4})\s*$", re.M)
+
+
 def document_time(doc: DocumentInfo, ch: ChunkView) -> float | None:
     """When a chunk was written: its mail or chat date, else a date in the file's name (journal-2024-04.txt),
     else the file's modification time (None when unknown: the store uses now)."""
@@ -59,6 +62,10 @@ def document_time(doc: DocumentInfo, ch: ChunkView) -> float | None:
             return datetime(int(m[1]), int(m[2]), int(m[3] or 1), tzinfo=timezone.utc).timestamp()
         except ValueError:
             pass
+    dated = _LETTER_DATE.search(ch.text[:1500])   # a letter's "Leipzig, 2 April 2025"
+    iso = parse_date(dated.group(1)) if dated else None
+    if iso:
+        return datetime.fromisoformat(iso).replace(tzinfo=timezone.utc).timestamp()
     try:
         return os.stat(doc.path).st_mtime
     except OSError:
