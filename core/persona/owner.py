@@ -387,10 +387,15 @@ def document_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]
             out += statement_clues(own, doc.name, 1.0, "chat-turn")
     elif fmt == "whatsapp":
         senders = {str(c.meta.get("sender")) for c in chunks if c.meta.get("sender")}
-        for s in doc.meta.get("participants") or sorted(senders):
-            name = person_name(str(s))
-            if name:
-                out.append(Clue("chat-participant", name, "", 0.3, "a participant of {n} chats", doc.name))
+        names = [n for n in (person_name(str(s)) for s in doc.meta.get("participants") or sorted(senders)) if n]
+        # "WhatsApp Chat with Lukas Hoffmann.txt": the export is the owner's, so the other participant is the owner
+        m = re.search(r"(?i:chat (?:with|mit|avec|con|med)|chatt med) (.+)$", PurePath(doc.name).stem)
+        partner = fold(m.group(1)) if m else ""
+        for name in names:
+            if partner and len(names) == 2 and fold(name) != partner:
+                out.append(Clue("chat-participant", name, "", 1.2, f"your side of {doc.name}", doc.name))
+            elif not partner:
+                out.append(Clue("chat-participant", name, "", 0.3, "a participant of {n} chat exports", doc.name))
     else:
         text = "\n".join(c.text for c in sorted(chunks, key=lambda c: c.ordinal))
         out += statement_clues(text, doc.name)
@@ -417,7 +422,7 @@ def document_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]
 
 # ---- inference -----------------------------------------------------------------------------------------------
 CAPS = {"sent-mail": 4.0, "mail-from": 1.0, "mail-to": 2.0, "contacts-me": 3.0, "vcard": 2.5, "statement": 2.5,
-        "chat-turn": 2.5, "message": 3.0, "payslip": 2.5, "invoice": 1.2, "letter": 1.5, "chat-participant": 0.9}
+        "chat-turn": 2.5, "message": 3.0, "payslip": 2.5, "invoice": 1.2, "letter": 1.5, "chat-participant": 1.2}
 MIN_SCORE = 1.0
 MAILBOX_WEIGHT = 3.0
 
