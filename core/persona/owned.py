@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
-                                fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues)
+                                fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues, user_turns)
 from core.persona.people import RELATIONS, Person, relation_mentions
 from core.persona.rules import (COUNTRIES, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
                                 labelled_fields, looks_like_iban, parse_address)
@@ -263,7 +263,7 @@ def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, heade
     if fmt in MAIL_FORMATS or "from" in ch.meta:
         return _mail(ch, owner, mine, r)
     if fmt == "chatgpt":
-        own = "\n".join(ln[6:] for ln in ch.text.splitlines() if ln.startswith("user: "))
+        own = user_turns(ch.text)
         r.candidates = first_person(own, 0.9)
         r.people = relation_mentions(own)
         r.own_text = own

@@ -332,6 +332,23 @@ def statement_clues(text: str, source: str, weight_scale: float = 1.0, kind: str
     return out
 
 
+def user_turns(text: str, max_chars: int = 800) -> str:
+    """The user's own turns of a chat export chunk (``user: ...`` up to the next ``assistant: ...``); a very
+    long turn is a pasted document (a letter to proofread), not the user talking about themselves."""
+    turns: list[str] = []
+    current: list[str] | None = None
+    for ln in text.splitlines():
+        if ln.startswith(("user: ", "assistant: ", "system: ", "tool: ")):
+            if current is not None:
+                turns.append("\n".join(current))
+            current = [ln[6:]] if ln.startswith("user: ") else None
+        elif current is not None:
+            current.append(ln)
+    if current is not None:
+        turns.append("\n".join(current))
+    return "\n".join(t for t in turns if len(t) <= max_chars)
+
+
 def labelled_name(text: str, labels: Iterable[str]) -> str:
     """The person name after the first of ``labels`` (``Employee: Ada Novak``, ``Mitarbeiter  Ada Novak``)."""
     for lab in labels:
@@ -383,8 +400,7 @@ def document_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]
         out += contacts_clues(doc, chunks)
     elif fmt == "chatgpt":
         for ch in chunks:
-            own = "\n".join(ln[6:] for ln in ch.text.splitlines() if ln.startswith("user: "))
-            out += statement_clues(own, doc.name, 1.0, "chat-turn")
+            out += statement_clues(user_turns(ch.text), doc.name, 1.0, "chat-turn")
     elif fmt == "whatsapp":
         senders = {str(c.meta.get("sender")) for c in chunks if c.meta.get("sender")}
         names = [n for n in (person_name(str(s)) for s in doc.meta.get("participants") or sorted(senders)) if n]
