@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from typing import TYPE_CHECKING, Callable
 
 from core.documents.importers.mail import mail_parts
@@ -327,6 +327,9 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
         if person_name(sender_name) and len(sender_name.split()) >= 2:
             r.candidates += _typed("name", person_name(sender_name), 0.5, "mail-from")
         r.people = relation_mentions(body)
+        for rname, raddr in getaddresses([str(ch.meta.get("to", ""))]):   # the people the owner writes to
+            if raddr and EMAIL_RE.fullmatch(raddr) and not owner.is_email(raddr):
+                r.people.append(Person(person_name(rname), "", raddr))
         r.own_text = body
         return r
     for f in ("to", "cc"):

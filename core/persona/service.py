@@ -450,7 +450,7 @@ class PersonaService:
             p = self._card_person(card) if conf <= 0 else None   # a card that is not the owner's is a person
             self.people.replace(f"chunk:{ch.id}", [p] if p else [], source, ch.document_id)
             self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
-                              card if conf > 0 else None, Reading() if conf <= 0 else None)
+                              card if conf > 0 else None, Reading(people=[p] if p else []) if conf <= 0 else None)
             return
         header: list[str] = []
         if ch.format.lower() in ("csv", "tsv") and self._documents is not None:

@@ -220,3 +220,45 @@ def test_newest_document_wins_and_a_meeting_note_is_not_the_owners(services, tmp
     assert [h.value for h in services.persona.facts.get("street-address").history] == ["Hafenweg 3"]
     assert "tel" not in facts and facts.get("email") != "tom@supplier.example"
     assert facts.get("organization") == "Acme Robotics GmbH" and facts.get("organization-title") != "Head of Sales"
+
+
+def _doc(name: str, fmt: str, meta: dict | None = None):
+    from core.documents.model import DocumentInfo
+
+    return DocumentInfo(1, f"/home/u/{name}", name, fmt, "ok", "", 1, 1, "", meta or {}, "", "")
+
+
+def _chunk(text: str, fmt: str, meta: dict | None = None, ordinal: int = 0):
+    from core.documents.model import ChunkView
+
+    return ChunkView(ordinal + 1, 1, text, "src", meta or {}, fmt, ordinal)
+
+
+def test_clues_from_a_whatsapp_export_name_and_long_pasted_chat_turns():
+    from core.persona.owner import document_clues, user_turns
+
+    doc = _doc("WhatsApp Chat mit Lukas Hoffmann.txt", "whatsapp", {"participants": ["Katharina Brandt", "Lukas Hoffmann"]})
+    clues = document_clues(doc, [_chunk("Lukas Hoffmann: hi\nKatharina Brandt: hallo", "whatsapp", {"sender": "Lukas Hoffmann"})])
+    assert [(c.name, c.kind) for c in clues] == [("Katharina Brandt", "chat-participant")]
+    pasted = "Proofread: Dear Sir, my name is John Doe and I live in Leeds. " * 20
+    assert user_turns(f"user: Hi, I'm Ada.\nI live in Leipzig.\nassistant: Hello!\nuser: {pasted}") == \
+        "Hi, I'm Ada.\nI live in Leipzig."
+
+
+def test_address_book_card_of_the_owner_and_one_line_sender(services, tmp_path):
+    from core.persona.owned import address_after
+    from core.persona.owner import Owner
+
+    services.set_embedder(FakeEmbedder())
+    root = _folder(tmp_path)
+    (root / "contacts.vcf").write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Tom Berger\nEMAIL:tom@acme.example\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nN:Novak;Ada;;;\nFN:Ada Novak\nEMAIL:ada.novak@example.org\nBDAY:1988-07-22\n"
+        "ADR;TYPE=home:;;Gohliser Straße 14;Leipzig;;04155;Germany\nEND:VCARD\n")
+    services.documents.import_paths([root])
+    facts = _facts(services)
+    assert facts["bday"] == "1988-07-22" and facts["country-name"] == "Germany"
+    assert "Tom Berger" in {p.name for p in services.persona.people.all()}
+    got = {(c.key, c.value) for c in address_after("Katharina Brandt · Wiesentalstraße 8 · 79115 Freiburg\n",
+                                                   Owner("Katharina Brandt"), 0.7)}
+    assert got == {("street-address", "Wiesentalstraße 8"), ("postal-code", "79115"), ("address-level2", "Freiburg")}
