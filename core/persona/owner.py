@@ -51,7 +51,13 @@ NOT_NAMES = {"happy", "sorry", "glad", "fine", "here", "back", "home", "done", "
              "available", "ready", "hungry", "tired", "excited", "thankful", "grateful", "afraid", "new", "good",
              "dear", "hello", "hi", "thanks", "thank", "best", "regards", "kind", "yours", "sincerely", "cheers",
              "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow",
-             "ok", "okay", "yes", "no", "english", "german", "french", "spanish", "swedish", "vegetarian", "vegan"}
+             "ok", "okay", "yes", "no", "english", "german", "french", "spanish", "swedish", "vegetarian", "vegan",
+             "american", "british", "scottish", "irish", "welsh", "italian", "polish", "dutch", "canadian",
+             "australian", "indian", "chinese", "japanese", "korean", "mexican", "brazilian", "portuguese", "danish",
+             "norwegian", "finnish", "austrian", "swiss", "belgian", "greek", "turkish", "russian", "ukrainian",
+             "jewish", "muslim", "christian", "catholic", "protestant", "deutsch", "deutscher", "deutsche",
+             "française", "français", "español", "española", "svensk", "gay", "single", "married", "retired",
+             "pregnant", "allergic", "mum", "mom", "dad", "dr", "doctor", "student", "nurse", "teacher", "engineer"}
 NAME_STATEMENTS: list[tuple[re.Pattern[str], float]] = [
     (re.compile(rf"\b(?i:my (?:full )?name is|mein name ist|je m'appelle|je m’appelle|mon nom est|me llamo|mi nombre es|"
                 rf"jag heter|mitt namn är|ich heiße|ich heisse) ({NAME_RE.pattern})"), 2.0),
