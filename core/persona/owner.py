@@ -11,6 +11,7 @@ The user can confirm or correct it (``mnemo whoami --set``); a confirmed owner i
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -558,9 +559,10 @@ class OwnerStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cache: Owner | None = None
+        self._lock = threading.RLock()   # the import thread writes clues while the persona worker reads the owner
 
     def replace(self, source_ref: str, clues: Sequence[Clue], document_id: int | None = None) -> None:
-        with self.db.session() as s:
+        with self._lock, self.db.session() as s:
             s.exec(delete(PersonaOwnerClue).where(PersonaOwnerClue.source_ref == source_ref))  # type: ignore[arg-type]
             for c in clues:
                 s.add(PersonaOwnerClue(source_ref=source_ref, document_id=document_id, kind=c.kind, name=c.name,
@@ -571,7 +573,7 @@ class OwnerStore:
         """Add clues of a message (its earlier clues stay)."""
         if not clues:
             return
-        with self.db.session() as s:
+        with self._lock, self.db.session() as s:
             known = {(r.kind, r.name, r.email) for r in s.exec(select(PersonaOwnerClue).where(
                 PersonaOwnerClue.source_ref == source_ref))}
             for c in clues:
@@ -591,6 +593,10 @@ class OwnerStore:
 
     def current(self) -> Owner:
         """The confirmed owner when there is one, else the inferred one."""
+        with self._lock:
+            return self._current()
+
+    def _current(self) -> Owner:
         if self._cache is not None:
             return self._cache
         row = self._row()
@@ -607,7 +613,7 @@ class OwnerStore:
         return owner
 
     def confirm(self, name: str, emails: Sequence[str]) -> Owner:
-        with self.db.session() as s:
+        with self._lock, self.db.session() as s:
             row = s.exec(select(PersonaOwner)).first() or PersonaOwner()
             row.name, row.emails, row.confirmed, row.updated_at = name, list(emails), True, utcnow()
             s.add(row)
@@ -616,7 +622,7 @@ class OwnerStore:
 
     def clear(self) -> None:
         """Drop the user's setting: the owner is inferred again."""
-        with self.db.session() as s:
+        with self._lock, self.db.session() as s:
             row = s.exec(select(PersonaOwner)).first()
             if row is not None:
                 row.confirmed, row.name, row.emails = False, "", []

@@ -147,6 +147,10 @@ class PersonaService:
             self.conversations.on_message(self._on_message)
 
     def _on_document(self, event: str, document_id: int) -> None:
+        with self._extract_lock:   # the worker's reading of this document waits (or finds it gone)
+            self._document_event(event, document_id)
+
+    def _document_event(self, event: str, document_id: int) -> None:
         self._card_counts.pop(document_id, None)
         self._doc_cache.pop(document_id, None)
         self._headers.pop(document_id, None)
@@ -306,9 +310,9 @@ class PersonaService:
 
     def _extract_text(self, text: str, source_ref: str, source: str, document_id: int | None, is_self: bool,
                       is_mail: bool, observed_at: float | None, use_model: bool | None, vcard: dict | None,
-                      reading: Reading | None) -> set[str]:
+                      reading: Reading | None, owner: Owner | None = None) -> set[str]:
         use_model = self.model_extraction if use_model is None else use_model
-        owner = self.owner()
+        owner = owner or self.owner()   # the owner the reading was made for (it may have changed since)
         digest = hashlib.sha256((text + "\x00" + owner.signature).encode("utf-8", "replace")).hexdigest()[:24]
         with self.db.session() as s:
             seen = s.get(PersonaSeen, source_ref)
@@ -436,6 +440,11 @@ class PersonaService:
             self._read_chunk(ch, doc, use_model)
 
     def _read_chunk(self, ch: ChunkView, doc: DocumentInfo | None, use_model: bool | None) -> None:
+        if self._documents is not None and use_model:   # a background pass: the document may be gone by now
+            try:
+                self._documents.get_document(ch.document_id)
+            except MnemoError:
+                return
         doc = doc or self._doc_info(ch.document_id)
         if doc is None:
             return
@@ -449,8 +458,9 @@ class PersonaService:
             conf = self._vcard_confidence(card, ch.document_id, owner)
             p = self._card_person(card) if conf <= 0 else None   # a card that is not the owner's is a person
             self.people.replace(f"chunk:{ch.id}", [p] if p else [], source, ch.document_id)
-            self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
-                              card if conf > 0 else None, Reading(people=[p] if p else []) if conf <= 0 else None)
+            self._extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
+                               card if conf > 0 else None, Reading(people=[p] if p else []) if conf <= 0 else None,
+                               owner)
             return
         header: list[str] = []
         if ch.format.lower() in ("csv", "tsv") and self._documents is not None:
@@ -459,8 +469,8 @@ class PersonaService:
             header = self._headers[ch.document_id]
         reading = read_chunk(ch, doc, owner, mine, header)
         reading.candidates += partner_names(reading.people, 0.75)
-        self.extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
-                          None, reading)
+        self._extract_text(ch.text, f"chunk:{ch.id}", source, ch.document_id, True, False, when, use_model,
+                           None, reading, owner)
 
     def extract_conversation(self, conversation_id: int, use_model: bool | None = None) -> int:
         if self.conversations is None:
