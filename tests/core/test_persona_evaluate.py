@@ -118,7 +118,7 @@ def _load_script(path):
     return module
 
 
-@pytest.mark.parametrize("folder", ["personas"])
+@pytest.mark.parametrize("folder", ["personas", "personas_holdout"])
 def test_committed_personas_are_what_make_py_writes(tmp_path, folder):
     """The personas' files (PDF, DOCX, mbox included) are written byte for byte again by their script."""
     from pathlib import Path
