@@ -97,11 +97,8 @@ class Services:
             # the persona reads documents with their values: the sensitive facts it finds are stored encrypted
             documents=RevealedDocuments(self.documents, self.sensitive, lambda: True),
             llm=self._load_llm, embedder=self._load_embedder,
-            llm_ready=lambda: self.llm_loaded, memories=self.memory)
-        # what the persona writes from that text (topic snippets and names, the biography) is masked again
-        persona_redact = self.persona.redact
-        for part in (self.persona.topics, self.persona.bio):
-            part._redact = lambda t: self.sensitive.mask(persona_redact(t))  # type: ignore[attr-defined]
+            llm_ready=lambda: self.llm_loaded, memories=self.memory,
+            mask=self.sensitive.mask)   # what it writes, and what the model sees of that text, is masked again
         self.persona.attach()
         self.chat.add_provider(self.persona.provider)
         # Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the

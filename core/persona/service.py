@@ -83,8 +83,11 @@ class PersonaService:
                  conversations: ConversationStore | None = None, documents: DocumentSource | None = None,
                  llm: ChatModelLoader | None = None, embedder: EmbedderLoader | None = None,
                  model_extraction: bool = True, llm_ready: Callable[[], bool] | None = None,
-                 memories: MemoryList | None = None) -> None:
+                 memories: MemoryList | None = None, mask: Callable[[str], str] | None = None) -> None:
         self.db = db
+        # masks the sensitive values found in documents (core.privacy): applied to what the persona writes
+        # (topic snippets and names, the biography) and to what it shows the model, unless the settings allow it
+        self._mask = mask or (lambda t: t)
         self.settings = settings
         self.conversations = conversations
         self._documents = documents
@@ -97,8 +100,8 @@ class PersonaService:
         self.cipher = FactCipher(secrets.get_or_create_fernet_key)
         self.facts = FactStore(db, self.cipher)
         self.topics = TopicStore(db, vectors, embedder or _no_embedder, self._model if llm else None,
-                                 redact=self.redact, stop_words=self._name_words)
-        self.bio = BioStore(db, self._model if llm else None, redact=self.redact)
+                                 redact=self._redact_written, stop_words=self._name_words)
+        self.bio = BioStore(db, self._model if llm else None, redact=self._redact_written)
         self.provider = PersonaContextProvider(self)
         self._sensitive: list[str] | None = None
         self._card_counts: dict[int, int] = {}   # vCards per document (an address book is not the user's card)
@@ -116,6 +119,14 @@ class PersonaService:
         self._thread: threading.Thread | None = None
         self.facts.on_change(self._facts_changed)
         self.facts.on_forget(self._forgotten)
+
+    def _redact_written(self, text: str) -> str:
+        """What the persona writes itself: known sensitive facts and sensitive values masked."""
+        return self._mask(self.redact(text))
+
+    def _for_model(self, text: str) -> str:
+        """Document text as the model may see it (``privacy.sensitive_in_prompt``)."""
+        return text if self.settings.settings.privacy.sensitive_in_prompt else self._mask(text)
 
     def _name_words(self) -> set[str]:
         words: set[str] = set()
@@ -331,7 +342,7 @@ class PersonaService:
         llm = self._model() if (use_model and not vcard and text and worth_asking(text)) else None
         if llm is not None:
             strong = {c.key for c in cands if c.confidence >= 0.5}
-            cands += model_candidates(llm, text, strong)
+            cands += model_candidates(llm, self._for_model(text), strong)
             model_done = True
         cands = self._owner_only(cands, owner)
         if seen is not None and seen.content_hash != digest:
