@@ -79,3 +79,20 @@ def test_a_cited_memory_opens_in_the_memories_tab(qtbot, window, ui_services):
     assert window.stack.currentWidget() is pane and pane.tabs.currentWidget() is pane.memories
     assert pane.memories.selected_id() == a.id and pane.memories.list.count() == 2
     assert b.id in [m.id for m in pane.memories.items]
+
+
+def test_the_facts_tab_shows_who_mnemo_thinks_you_are_and_takes_a_correction(qtbot, window, ui_services):
+    from core.persona.owner import Owner
+    from ui.widgets.owner_view import owner_text
+
+    pane = window.show_pane("Memory")
+    bar = pane.facts.owner
+    assert "does not know who you are" in bar.label.text() and not bar.confirm_button.isVisibleTo(pane)
+    shown = owner_text(Owner(name="Ada Novak", emails=["ada@example.org"], evidence=["sender of 14 of your sent mails"]))
+    assert "Ada Novak" in shown and "sender of 14 of your sent mails" in shown and "confirmed" not in shown
+    with qtbot.waitSignal(bar.changed, timeout=30_000):
+        bar.set_owner("Ada Novak", ["ada@example.org"])
+    qtbot.waitUntil(lambda: bar.job is not None and not bar.job.running, timeout=30_000)
+    owner = ui_services.persona.owner()
+    assert owner.confirmed and owner.name == "Ada Novak" and owner.emails == ["ada@example.org"]
+    assert "confirmed by you" in bar.label.text() and "Ada Novak" in bar.label.text()

@@ -12,6 +12,7 @@ from core.errors import MnemoError
 from core.persona.keys import title
 from ui.ports import AppServices
 from ui.widgets.empty_state import EmptyState
+from ui.widgets.owner_view import OwnerBar
 from ui.widgets.search_field import search_field
 from ui.workers import report_error
 
@@ -34,6 +35,9 @@ class FactsView(QWidget):
         self._filling = False
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
+        self.owner = OwnerBar(persona)          # who the facts are about, and the way to correct it
+        self.owner.changed.connect(self.refresh)
+        col.addWidget(self.owner)
         top = QHBoxLayout()
         self.filter = search_field("Filter facts", on_change=self.refresh)
         self.reveal = QCheckBox("Show sensitive values")
@@ -102,6 +106,7 @@ class FactsView(QWidget):
         return row
 
     def refresh(self) -> None:
+        self.owner.refresh()
         try:
             records = self.persona.facts.all(reveal=self.reveal.isChecked())
         except MnemoError as exc:
