@@ -45,7 +45,7 @@ RELATIONS: dict[str, str] = {
     "copain": "partner", "sœur": "sister", "soeur": "sister", "frère": "brother", "frere": "brother",
     "mère": "mother", "mere": "mother", "père": "father", "pere": "father", "fils": "son", "fille": "daughter",
     "collègue": "colleague", "collegue": "colleague", "ami": "friend", "amie": "friend", "voisin": "neighbour",
-    "voisine": "neighbour", "cousin ": "cousin", "cousine ": "cousin", "oncle": "uncle", "propriétaire": "landlord",
+    "voisine": "neighbour", "oncle": "uncle", "propriétaire": "landlord",
     # Spanish
     "esposa": "partner", "esposo": "partner", "mujer": "partner", "marido": "partner", "novia": "partner",
     "novio": "partner", "pareja": "partner", "hermana": "sister", "hermano": "brother", "madre": "mother",
@@ -55,8 +55,8 @@ RELATIONS: dict[str, str] = {
     "tío": "uncle", "abuela": "grandmother", "abuelo": "grandfather",
     # Swedish
     "fru": "partner", "make": "partner", "sambo": "partner", "flickvän": "partner", "pojkvän": "partner",
-    "syster": "sister", "bror": "brother", "mamma": "mother", "pappa": "father", "son ": "son",
-    "dotter": "daughter", "kollega": "colleague", "vän": "friend", "väninna": "friend", "granne": "neighbour",
+    "syster": "sister", "bror": "brother", "mamma": "mother", "pappa": "father", "dotter": "daughter",
+    "kollega": "colleague", "vän": "friend", "väninna": "friend", "granne": "neighbour",
     "kusin": "cousin", "moster": "aunt", "faster": "aunt", "morbror": "uncle", "farbror": "uncle",
     "mormor": "grandmother", "farmor": "grandmother", "morfar": "grandfather", "farfar": "grandfather",
 }
