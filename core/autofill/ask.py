@@ -1,12 +1,13 @@
 """The last resort for a field no profile fact answers: ask the model, with retrieved memories, for a cited value.
 
 The model sees numbered passages and must name the one it used; an answer that does not
-occur in the passage it cites is thrown away, so the small embedded model cannot invent
-a value. "unknown" is always a valid answer.
+occur verbatim (case and spacing aside) in the passage it cites is thrown away, so the small
+embedded model cannot invent a value. "unknown" is always a valid answer.
 """
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -33,6 +34,19 @@ class Answer:
     value: str
     citation: str
     text: str
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def grounded(value: str, text: str) -> bool:
+    """``value`` occurs in ``text`` as written (only case and spacing may differ), as whole words."""
+    v, t = _plain(value).strip(" .,;:"), _plain(text)
+    if not v:
+        return False
+    # whole tokens: "1:04" is not in "1:04:12", nor "Mink" in "Minka"
+    return re.search(rf"(?<!\w)(?<!\w[:./@-]){re.escape(v)}(?!\w)(?![:./@-]\w)", t) is not None
 
 
 def ask_model(llm: Any, search: SearchFn, field: FormField, k: int = 4) -> Answer | None:
@@ -69,8 +83,8 @@ def ask_model(llm: Any, search: SearchFn, field: FormField, k: int = 4) -> Answe
         return None
     cite, text = passages[idx - 1]
     nv = normalize(value)
-    if len(nv) < 2 or f" {nv} " not in f" {normalize(text)} ":
-        return None  # not supported by the cited passage: refuse rather than guess
+    if len(nv) < 2 or not grounded(value, text):
+        return None  # not in the cited passage as written: refuse rather than guess
     if normalize(question) in nv:
         return None  # echoed the label
     return Answer(value=value, citation=cite, text=text)

@@ -18,7 +18,8 @@ from core.autofill.forms import read_form
 from core.autofill.lexicon import normalize
 from core.autofill.matcher import refusal
 from core.autofill.model import Form, FormField, Proposal
-from core.autofill.values import choose_option, derive, format_date, parse_date
+from core.autofill.formats import format_date
+from core.autofill.values import choose_option, derive, parse_date
 
 
 @dataclass

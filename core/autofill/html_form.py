@@ -116,7 +116,7 @@ def read_html(path: Path) -> Form:
         f = FormField(name=name, kind=kind, autocomplete=(el.get("autocomplete") or "").strip(),
                       html_name=el.get("name") or "", html_id=el.get("id") or "",
                       placeholder=_clean(el.get("placeholder")), aria_label=_clean(el.get("aria-label")),
-                      required=el.has_attr("required"))
+                      required=el.has_attr("required"), pattern=el.get("pattern") or "")
         if el.get("maxlength", "").isdigit():
             f.max_length = int(el["maxlength"])
         if kind == "select":

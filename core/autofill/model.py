@@ -43,6 +43,7 @@ class FormField:
     value: str = ""
     required: bool = False
     max_length: int = 0
+    pattern: str = ""  # the HTML ``pattern`` attribute: a regular expression the whole value must match
 
     def describe(self) -> str:
         """All the human-readable text that says what the field wants, best first."""
@@ -92,7 +93,7 @@ class FormField:
             kind=text("kind", "type", default="text").lower(), label=text("label"),
             autocomplete=text("autocomplete"), html_name=text("html_name", "name"),
             html_id=text("html_id", "id"), placeholder=text("placeholder"),
-            aria_label=text("aria_label", "aria-label"), options=opts, value=text("value"),
+            aria_label=text("aria_label", "aria-label"), options=opts, value=text("value"), pattern=text("pattern"),
             required=_flag(d.get("required", False), f"{where}: 'required'"),
             max_length=_whole(d.get("max_length") or d.get("maxlength") or 0, f"{where}: 'max_length'"))
 
@@ -167,7 +168,8 @@ class Proposal:
 
     ``value`` is empty when nothing is proposed; ``status`` says why: filled, unknown,
     refused (a field type never filled), sensitive (a sensitive fact the settings keep
-    back), kept (the form already had a value), no-option (no option fits).
+    back), kept (the form already had a value), no-option (no option fits), invalid (the value
+    failed the field's type, length or pattern check; ``note`` says how).
     """
 
     field: str

@@ -21,6 +21,7 @@ STATUS_NOTES: Mapping[str, str] = {
     "sensitive": "sensitive: turn on Settings › Autofill › Propose sensitive values",
     "kept": "the form already has a value",
     "no-option": "no option fits",
+    "invalid": "the value Mnemo has does not fit this field",
 }
 
 

@@ -2,9 +2,11 @@
 
 Order of rules for one field: never-filled types are refused; a value already there is
 kept (unless overwrite); the matcher finds the profile key; the fact (or a value derived
-from facts) is formatted for the field and, for selects and radios, mapped onto one of
-their options; sensitive facts need ``autofill.fill_sensitive``; what is left may be
-answered by the model from memory with a citation, or stays "unknown".
+from facts) is written in the field's conventions and, for selects and radios, mapped onto
+one of their options, then checked against the field's type (``validate``): a value that
+fails is not proposed ("invalid", with the reason); sensitive facts need
+``autofill.fill_sensitive``; what is left may be answered by the model from a document or
+memory that holds the value verbatim, or stays "unknown".
 """
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ from core.autofill.forms import read_form, write_form
 from core.autofill.lexicon import SENSITIVE_KEYS, normalize
 from core.autofill.matcher import KeyMatch, Matcher, refusal, resolve_form
 from core.autofill.model import Form, FormField, Proposal
-from core.autofill.values import choose_option, derive, format_date, parse_date
+from core.autofill.formats import user_region
+from core.autofill.shaping import shape_value
+from core.autofill.values import derive
 from core.errors import Cancelled, MnemoError
 from core.ports import Cancellable, ChatModel, ChatModelLoader, EmbedderLoader, FactSource, FactView
 
@@ -26,8 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_CHOICE_KINDS = {"select", "radio", "checkbox"}
-_DATE_KEYS = {"bday"}
+_COUNTRY_KEYS = {"country", "country-name"}
 
 
 class AutofillService:
@@ -98,12 +101,15 @@ class AutofillService:
             if p.status == "unknown" and use_model and not p.note and self._llm is not None \
                     and self._search is not None:
                 llm = llm or self._llm()
-                self._from_memory(f, p, llm, self._search, cfg)
+                self._from_memory(f, p, llm, self._search, cfg, user_region(values))
         return [out[f.name] for f in fields]
 
     def _from_facts(self, f: FormField, p: Proposal, m: KeyMatch, facts: dict[str, FactView],
                     values: dict[str, str], cfg: AutofillSettings) -> None:
         got = derive(m.key, values)
+        guessed = False
+        if got is None and m.key in _COUNTRY_KEYS and user_region(values):
+            got, guessed = (user_region(values), "tel"), True  # the country of the user's phone number
         if got is None:
             return
         value, src_key = got
@@ -112,40 +118,32 @@ class AutofillService:
         if sensitive and not cfg.fill_sensitive:
             p.status, p.sensitive, p.note = "sensitive", True, "sensitive fact: allow autofill.fill_sensitive to propose it"
             return
-        if m.key in _DATE_KEYS:
-            d = parse_date(value)
-            if d is not None:
-                value = format_date(d, f)
-        if f.kind in _CHOICE_KINDS and f.options:
-            opt = choose_option(value, f.options)
-            if opt is None:
-                p.status, p.note = "no-option", f"no option fits '{value}'"
-                return
-            value = opt.value
-        if f.max_length and len(value) > f.max_length:
-            p.status, p.note = "unknown", f"the value is longer than the field's {f.max_length} characters"
+        value, why = shape_value(value, f, m.key, user_region(values), "fact")
+        if why:
+            p.status, p.note = ("no-option" if why.startswith("no option") else "invalid"), why
             return
-        conf = m.score * (float(rec.confidence or 1.0) if rec is not None else 1.0)
+        conf = m.score * (float(rec.confidence or 1.0) if rec is not None else 1.0) * (0.8 if guessed else 1.0)
         if conf < cfg.min_confidence:
             p.status, p.note = "unknown", f"confidence {conf:.2f} below autofill.min_confidence"
             return
         p.value, p.status, p.source, p.confidence, p.sensitive = value, "filled", "fact", conf, sensitive
         p.source_ref = f"fact:{rec.id if rec is not None else ''} {src_key}".strip()
+        if guessed:
+            p.note = "country of your phone number"
 
-    def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings) -> None:
+    def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings,
+                     region: str) -> None:
         ans = ask_model(llm, search, f)
         if ans is None:
             return
-        value = ans.value
-        if f.kind in _CHOICE_KINDS and f.options:
-            opt = choose_option(value, f.options)
-            if opt is None:
-                return
-            value = opt.value
+        source = "document" if ans.citation.startswith(("doc", "file", "document")) else "memory"
+        value, why = shape_value(ans.value, f, p.key, region, source)
+        if why:
+            p.status, p.note = "invalid", f"{why} (read in {ans.citation})"
+            return
         conf = 0.6
         if conf < cfg.min_confidence:
             return
-        source = "document" if ans.citation.startswith(("doc", "file", "document")) else "memory"
         p.value, p.status, p.source, p.source_ref, p.confidence, p.match = value, "filled", source, ans.citation, conf, p.match or "model"
 
     # ---- whole forms ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""From facts to the value a field wants: derived keys, date formats, and choosing an option.
+"""From facts to the value a field wants: derived and compound keys, parsing dates, and choosing an option.
 
 A form may ask for a full name when the profile holds given and family names, for the
 birth year when it holds the birthday, or offer countries as ISO codes; these rules
@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Callable
-
+from core.autofill.countries import country_code, country_names, language_code, language_names
 from core.autofill.lexicon import normalize
-from core.autofill.model import FormField, Option
+from core.autofill.model import Option
 
 # ---- dates --------------------------------------------------------------------------------
-_MONTHS = {
-    1: ["january", "jan", "januar", "janvier", "enero"], 2: ["february", "feb", "februar", "fevrier", "febrero"],
-    3: ["march", "mar", "marz", "mars", "marzo"], 4: ["april", "apr", "avril", "abril"],
-    5: ["may", "mai", "mayo"], 6: ["june", "jun", "juni", "juin", "junio"],
-    7: ["july", "jul", "juli", "juillet", "julio"], 8: ["august", "aug", "aout", "agosto"],
-    9: ["september", "sep", "sept", "septembre", "septiembre"], 10: ["october", "oct", "oktober", "octobre", "octubre"],
-    11: ["november", "nov", "novembre", "noviembre"], 12: ["december", "dec", "dezember", "decembre", "diciembre", "dez"],
+_MONTHS = {  # EN, DE, FR, ES, IT, NL, SV (folded)
+    1: ["january", "jan", "januar", "janvier", "enero", "gennaio", "januari"],
+    2: ["february", "feb", "februar", "fevrier", "febrero", "febbraio", "februari"],
+    3: ["march", "mar", "marz", "mars", "marzo", "maart"], 4: ["april", "apr", "avril", "abril", "aprile"],
+    5: ["may", "mai", "mayo", "maggio", "mei", "maj"], 6: ["june", "jun", "juni", "juin", "junio", "giugno"],
+    7: ["july", "jul", "juli", "juillet", "julio", "luglio"],
+    8: ["august", "aug", "aout", "agosto", "augustus", "augusti"],
+    9: ["september", "sep", "sept", "septembre", "septiembre", "settembre"],
+    10: ["october", "oct", "oktober", "octobre", "octubre", "ottobre", "okt"],
+    11: ["november", "nov", "novembre", "noviembre"],
+    12: ["december", "dec", "dezember", "decembre", "diciembre", "dicembre", "dez"],
 }
 _MONTH_OF = {name: m for m, names in _MONTHS.items() for name in names}
 
@@ -47,28 +50,19 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-_PATTERNS = [  # (regex over the field's hint text, strftime format)
-    (r"\b(dd|tt|jj)[./-](mm)[./-](yyyy|jjjj|aaaa)\b", "{d:02d}{s}{m:02d}{s}{y:04d}"),
-    (r"\b(mm)[./-](dd|tt|jj)[./-](yyyy|jjjj|aaaa)\b", "{m:02d}{s}{d:02d}{s}{y:04d}"),
-    (r"\b(yyyy|jjjj|aaaa)[./-](mm)[./-](dd|tt|jj)\b", "{y:04d}{s}{m:02d}{s}{d:02d}"),
-]
-
-
-def format_date(d: date, field: FormField) -> str:
-    if field.kind == "date":
-        return d.isoformat()
-    hint = " ".join([field.placeholder, field.label, field.aria_label]).lower()
-    for pattern, fmt in _PATTERNS:
-        m = re.search(pattern, hint)
-        if m:
-            sep = re.search(r"[./-]", m.group(0)).group(0)  # type: ignore[union-attr]
-            return fmt.format(d=d.day, m=d.month, y=d.year, s=sep)
-    return d.isoformat()
-
-
 # ---- derived keys -------------------------------------------------------------------------
 def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
-    """(value, the fact key it came from) for ``key``, directly or derived; None when not known."""
+    """(value, the fact key it came from) for ``key``, directly or derived; None when not known.
+
+    A compound key ("postal-code+address-level2", from a label such as "PLZ / Ort") joins its parts.
+    """
+    if "+" in key:
+        got = [derive(k, facts) for k in key.split("+")]
+        found = [g for g in got if g is not None]
+        if len(found) < len(got):
+            return None
+        sep = ", " if key == "family-name+given-name" else " "
+        return sep.join(v for v, _ in found), found[0][1]
     if facts.get(key):
         return facts[key], key
     if key == "name" and facts.get("given-name") and facts.get("family-name"):
@@ -98,64 +92,47 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
 
 
 # ---- options --------------------------------------------------------------------------------
-_COUNTRIES = [  # ISO2, ISO3, names in EN/DE/FR/ES (folded)
-    ("DE", "DEU", "germany", "deutschland", "allemagne", "alemania"),
-    ("AT", "AUT", "austria", "osterreich", "autriche"),
-    ("CH", "CHE", "switzerland", "schweiz", "suisse", "suiza"),
-    ("FR", "FRA", "france", "frankreich", "francia"),
-    ("ES", "ESP", "spain", "spanien", "espagne", "espana"),
-    ("IT", "ITA", "italy", "italien", "italie", "italia"),
-    ("NL", "NLD", "netherlands", "niederlande", "pays bas", "paises bajos", "holland"),
-    ("BE", "BEL", "belgium", "belgien", "belgique", "belgica"),
-    ("GB", "GBR", "united kingdom", "uk", "great britain", "grossbritannien", "vereinigtes konigreich", "royaume uni", "reino unido"),
-    ("US", "USA", "united states", "united states of america", "vereinigte staaten", "etats unis", "estados unidos"),
-    ("CA", "CAN", "canada", "kanada"),
-    ("MX", "MEX", "mexico", "mexiko", "mexique"),
-    ("AR", "ARG", "argentina", "argentinien", "argentine"),
-    ("PT", "PRT", "portugal"),
-    ("PL", "POL", "poland", "polen", "pologne", "polonia"),
-    ("IE", "IRL", "ireland", "irland", "irlande", "irlanda"),
-    ("SE", "SWE", "sweden", "schweden", "suede", "suecia"),
-    ("DK", "DNK", "denmark", "danemark", "dinamarca"),
-    ("NO", "NOR", "norway", "norwegen", "norvege", "noruega"),
-    ("LU", "LUX", "luxembourg", "luxemburg", "luxemburgo"),
-    ("JP", "JPN", "japan", "japon"),
-    ("CN", "CHN", "china", "chine"),
-    ("IN", "IND", "india", "indien", "inde"),
-    ("BR", "BRA", "brazil", "brasilien", "bresil", "brasil"),
-    ("AU", "AUS", "australia", "australien", "australie"),
+_GENDER_GROUPS: list[set[str]] = [
+    {"m", "male", "man", "mann", "mannlich", "homme", "masculin", "hombre", "masculino", "h", "herr", "mr",
+     "maschio", "uomo", "signor", "signore", "sig", "mannelijk", "heer", "de heer", "dhr", "manlig", "male gender"},
+    {"f", "female", "woman", "frau", "weiblich", "femme", "feminin", "mujer", "femenino", "w", "mrs", "ms", "mme",
+     "madame", "sra", "senora", "femmina", "donna", "signora", "sig ra", "vrouw", "vrouwelijk", "mevrouw", "mevr",
+     "kvinna", "kvinnlig", "fru"},
+    {"d", "diverse", "divers", "non binary", "nonbinary", "other", "x", "autre", "otro", "altro", "anders", "annat"},
 ]
-_ALIAS_GROUPS: list[set[str]] = [set(normalize(x) for x in c) for c in _COUNTRIES] + [
-    {"m", "male", "man", "mann", "mannlich", "homme", "masculin", "hombre", "masculino", "h", "herr", "mr"},
-    {"f", "female", "woman", "frau", "weiblich", "femme", "feminin", "mujer", "femenino", "w", "mrs", "ms", "mme", "sra"},
-    {"d", "diverse", "divers", "non binary", "nonbinary", "other", "x", "autre", "otro"},
-    {"en", "english", "englisch", "anglais", "ingles"}, {"de", "german", "deutsch", "allemand", "aleman"},
-    {"fr", "french", "franzosisch", "francais", "frances"}, {"es", "spanish", "spanisch", "espagnol", "espanol", "castellano"},
-]
-for _m, _names in _MONTHS.items():
-    _ALIAS_GROUPS.append({str(_m), f"{_m:02d}", *_names})
+_MONTH_GROUPS: list[set[str]] = [{str(m), f"{m:02d}", *names} for m, names in _MONTHS.items()]
+_COUNTRY_KEYS = {"country", "country-name", "nationality"}
 
 
-def country_code(name: str) -> str:
-    n = normalize(name)
-    for c in _COUNTRIES:
-        if n in {normalize(x) for x in c}:
-            return c[0]
-    return ""
-
-
-def _aliases(text: str) -> set[str]:
+def _aliases(text: str, key: str = "") -> set[str]:
+    """``text`` and every folded name that means the same, for a field matched to ``key``."""
     n = normalize(text)
     out = {n}
-    for g in _ALIAS_GROUPS:
+    if key in _COUNTRY_KEYS or not key:
+        code = country_code(text)
+        if code:
+            out |= country_names(code)
+    if key == "language" or not key:
+        code = language_code(text)
+        if code:
+            out |= language_names(code)
+    groups = _GENDER_GROUPS if key in ("sex", "honorific-prefix") else _MONTH_GROUPS if key == "bday-month" else \
+        ([] if key else _GENDER_GROUPS + _MONTH_GROUPS)
+    for g in groups:
         if n in g:
             out |= g
     return out
 
 
-def choose_option(value: str, options: list[Option], similar: Callable[[str, list[str]], list[float]] | None = None) -> Option | None:
-    """The one option that means ``value``, or None. Never an option that only looks close."""
-    real = [o for o in options if (o.value or o.label).strip() and normalize(o.label or o.value) not in ("", "bitte wahlen", "please select", "select", "choisir", "seleccione", "choose")]
+_PLACEHOLDER_OPTIONS = {"", "bitte wahlen", "please select", "select", "choisir", "seleccione", "choose", "select one",
+                        "veuillez choisir", "selectionnez", "seleziona", "scegli", "kies", "selecteer", "maak een keuze",
+                        "valj", "valj ett alternativ", "auswahlen", "bitte auswahlen", "elija", "selecciona"}
+
+
+def choose_option(value: str, options: list[Option], key: str = "") -> Option | None:
+    """The one option that means ``value`` (for a field matched to ``key``), or None. Never one that only looks close."""
+    real = [o for o in options if (o.value or o.label).strip() and normalize(o.label or o.value).strip("- ")
+            not in _PLACEHOLDER_OPTIONS]
     if not real:
         return None
     v = normalize(value)
@@ -167,8 +144,8 @@ def choose_option(value: str, options: list[Option], similar: Callable[[str, lis
             for t in (o.value, o.label):
                 if normalize(t).isdigit() and int(normalize(t)) == int(v):
                     return o
-    al = _aliases(value)
-    hits = [o for o in real if _aliases(o.value) & al or _aliases(o.label) & al]
+    al = _aliases(value, key)
+    hits = [o for o in real if _aliases(o.value, key) & al or _aliases(o.label, key) & al]
     if len(hits) == 1:
         return hits[0]
     # An option label that contains the value as whole words (e.g. "Berlin (DE)"), only if unique.
