@@ -1,4 +1,4 @@
-"""What form labels mean: synonyms of the profile keys in English, German, French and Spanish.
+"""What form labels mean: synonyms of the profile keys in EN, DE, FR, ES here, IT, NL, SV in ``synonyms_more``.
 
 Facts are keyed on HTML ``autocomplete`` tokens, so a form that carries the attribute
 needs no lexicon; every other form is matched through these phrases (normalised:
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from core.autofill.synonyms_more import MORE_NEVER, MORE_OTHER_PERSON, MORE_SYNONYMS
 
 # ---- normalisation ------------------------------------------------------------------------------
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -93,7 +95,6 @@ SYNONYMS: dict[str, list[str]] = {
                  "nombre de usuario", "usuario"],
     "nationality": ["nationality", "citizenship", "staatsangehorigkeit", "nationalitat", "nationalite",
                     "nacionalidad"],
-    "place-of-birth": ["place of birth", "birthplace", "geburtsort", "lieu de naissance", "lugar de nacimiento"],
     # sensitive: only proposed when settings allow it, and always marked
     "iban": ["iban", "bank account", "account number", "kontonummer", "bankverbindung", "numero de compte",
              "compte bancaire", "cuenta bancaria", "numero de cuenta"],
@@ -107,6 +108,10 @@ SYNONYMS: dict[str, list[str]] = {
                "numero fiscal", "nif", "numero de identificacion fiscal"],
 }
 
+for _key, _phrases in MORE_SYNONYMS.items():
+    SYNONYMS.setdefault(_key, [])
+    SYNONYMS[_key] += [p for p in _phrases if p not in SYNONYMS[_key]]
+
 SENSITIVE_KEYS = {"iban", "passport-number", "national-id", "tax-id", "health-insurance-number"}
 
 # Words that say a field is about someone else, not the user: no synonym match then.
@@ -116,7 +121,8 @@ OTHER_PERSON = ["emergency", "contact person", "spouse", "partner", "husband", "
                 "erziehungsberechtigt", "empfanger", "urgence", "conjoint", "epoux", "epouse", "mere", "pere",
                 "enfant", "tuteur", "destinataire", "emergencia", "conyuge", "esposo", "esposa", "madre",
                 "padre", "hijo", "hija", "tutor", "destinatario", "fax", "telefax",
-                "doctor", "physician", "arzt", "hausarzt", "arztin", "medecin", "medico", "employee", "mitarbeiter"]
+                "doctor", "physician", "arzt", "hausarzt", "arztin", "medecin", "medico", "employee", "mitarbeiter",
+                *MORE_OTHER_PERSON]
 
 # ---- never filled ---------------------------------------------------------------------------
 NEVER_AUTOCOMPLETE = {"current-password", "new-password", "one-time-code", "cc-number", "cc-csc", "cc-exp",
@@ -132,7 +138,7 @@ NEVER_PHRASES = ["password", "passwort", "kennwort", "mot de passe", "contrasena
                  "one time code", "one time password", "otp", "verification code", "tan", "2fa", "mfa",
                  "authentication code", "bestatigungscode", "code de verification", "codigo de verificacion",
                  "captcha", "security question", "security answer", "secret question", "sicherheitsfrage",
-                 "question secrete", "pregunta de seguridad", "signature", "unterschrift", "firma digital"]
+                 "question secrete", "pregunta de seguridad", "signature", "unterschrift", "firma digital", *MORE_NEVER]
 
 _NEVER_SET = [normalize(p).split() for p in NEVER_PHRASES]
 _NEVER_STEMS = tuple(p[0] for p in _NEVER_SET if len(p) == 1 and len(p[0]) >= 6) + ("kartennummer", "kreditkarte")

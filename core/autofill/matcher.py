@@ -5,6 +5,7 @@ that speaks of someone else (an emergency contact, a spouse) gets no synonym mat
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from core.autofill.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
+from core.autofill.synonyms_more import EXACT_ONLY
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 
@@ -37,12 +39,28 @@ def refusal(field: FormField) -> str:
     return is_never_filled(field.kind, autocomplete_tokens(field), texts)
 
 
+# Words that programmers put around a field's name: "txtPLZ", "input_vorname_1", "applicant[email]".
+_NAME_NOISE = {"txt", "text", "inp", "input", "fld", "field", "tb", "tbx", "frm", "form", "ctl", "ctl00", "f", "id",
+               "edit", "user", "customer", "cust", "applicant", "person", "personal", "contact", "data", "val",
+               "value", "str", "sel", "select", "dd", "cb", "rb", "opt", "main", "reg", "registration", "signup"}
+
+
+def _bare_name(name: str) -> str:
+    """A field's name/id without the programmers' words and numbers around it ("" when nothing is left)."""
+    words = [w for w in normalize(name).split() if w not in _NAME_NOISE and not w.isdigit()]
+    return " ".join(words)
+
+
 def _texts(field: FormField) -> list[str]:
     out: list[str] = []
-    for t in (field.label, field.aria_label, field.placeholder, field.html_name, field.html_id, field.name):
+    for t in (field.label, field.aria_label, field.placeholder):
         n = normalize(t)
         if n and n not in out:
             out.append(n)
+    for t in (field.html_name, field.html_id, field.name):
+        for n in (normalize(t), _bare_name(t)):
+            if n and n not in out:
+                out.append(n)
     return out
 
 
@@ -54,6 +72,8 @@ def synonym_match(text: str) -> KeyMatch | None:
     words = text.split()
     best: dict[str, tuple[int, bool]] = {}
     for key, phrase in _PHRASES:
+        if " ".join(phrase) in EXACT_ONLY and phrase != words:
+            continue
         if contains_phrase(words, phrase):
             exact = phrase == words
             cur = best.get(key)
@@ -68,6 +88,38 @@ def synonym_match(text: str) -> KeyMatch | None:
         return None  # two keys with equally long phrases: ambiguous
     cover = n / max(len(words), 1)
     return KeyMatch(key, "synonym", 0.97 if exact else 0.8 + 0.15 * cover)
+
+
+# Labels that ask for two values in one field, and the key that answers them (in the label's order).
+_SPLIT = re.compile(r"\s*(?:/|\+|&|,|;|\b(?:und|et|and|y|e|en|och)\b)\s*", re.IGNORECASE)
+_COMPOUNDS = {
+    ("postal-code", "address-level2"): "postal-code+address-level2",
+    ("address-level2", "postal-code"): "address-level2+postal-code",
+    ("given-name", "family-name"): "name", ("given-name", "name"): "name",
+    ("family-name", "given-name"): "family-name+given-name", ("name", "given-name"): "family-name+given-name",
+    ("street-address", "house-number"): "street-address", ("street-name", "house-number"): "street-address",
+}
+
+
+def compound_match(label: str) -> KeyMatch | None:
+    """"Code postal / Ville" → postal-code+address-level2; "Name, Vorname" → family-name+given-name; else None.
+
+    A label that is itself one phrase ("Straße und Hausnummer", "Nom et prénom") is left to ``synonym_match``.
+    """
+    whole = synonym_match(normalize(label))
+    if whole is not None and whole.score >= 0.97:
+        return None
+    parts = [normalize(p) for p in _SPLIT.split(label or "") if normalize(p)]
+    if len(parts) != 2:
+        return None
+    keys = []
+    for part in parts:
+        m = synonym_match(part)
+        if m is None or m.score < 0.9:
+            return None
+        keys.append(m.key)
+    key = _COMPOUNDS.get((keys[0], keys[1]))
+    return KeyMatch(key, "synonym", 0.9) if key else None
 
 
 class Matcher:
@@ -88,12 +140,17 @@ class Matcher:
                 return None
             return KeyMatch(named[-1], "autocomplete", 0.99)
         texts = _texts(field)
-        if any(about_someone_else(t) for t in texts[:3]):
+        human = [normalize(t) for t in (field.label, field.aria_label, field.placeholder) if normalize(t)]
+        if any(about_someone_else(t) for t in human):
             return None
+        for raw in (field.label, field.aria_label):
+            m = compound_match(raw)
+            if m is not None:
+                return m
         for t in texts:
             m = synonym_match(t)
             if m is not None:
-                if t not in texts[:3]:  # only the name/id said it
+                if t not in human:  # only the name/id said it
                     m.score = min(m.score, 0.9)
                 return m
         if field.kind in _KIND_KEYS:
@@ -133,8 +190,13 @@ class Matcher:
 
 
 def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -> None:
-    """Form-wide fixes: "Name" beside a given-name field means the family name (German/French forms)."""
+    """Form-wide fixes: "Name" beside a given-name field means the family name (German/French forms);
+    "Straße" beside a house-number field means the street's name alone."""
     keys = {m.key for m in matches.values() if m}
+    if "house-number" in keys:
+        for m in matches.values():
+            if m and m.key == "street-address" and m.how == "synonym":
+                m.key = "street-name"
     if "given-name" in keys and "family-name" not in keys:
         for m in matches.values():
             if m and m.key == "name" and m.how != "autocomplete":

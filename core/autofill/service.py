@@ -20,6 +20,7 @@ from core.autofill.lexicon import SENSITIVE_KEYS, normalize
 from core.autofill.matcher import KeyMatch, Matcher, refusal, resolve_form
 from core.autofill.model import Form, FormField, Proposal
 from core.autofill.formats import user_region
+from core.autofill.language import form_language
 from core.autofill.shaping import shape_value
 from core.autofill.values import derive
 from core.errors import Cancelled, MnemoError
@@ -88,6 +89,7 @@ class AutofillService:
                 continue
             matches[f.name] = self.matcher.match(f)
         resolve_form(list(fields), matches)
+        lang = form_language(fields)
         llm: ChatModel | None = None
         for f in fields:
             if cancel is not None and cancel.cancelled:
@@ -97,15 +99,15 @@ class AutofillService:
             p, m = out[f.name], matches[f.name]
             if m is not None:
                 p.key, p.match = m.key, m.how
-                self._from_facts(f, p, m, facts, values, cfg)
+                self._from_facts(f, p, m, facts, values, cfg, lang)
             if p.status == "unknown" and use_model and not p.note and self._llm is not None \
                     and self._search is not None:
                 llm = llm or self._llm()
-                self._from_memory(f, p, llm, self._search, cfg, user_region(values))
+                self._from_memory(f, p, llm, self._search, cfg, user_region(values), lang)
         return [out[f.name] for f in fields]
 
     def _from_facts(self, f: FormField, p: Proposal, m: KeyMatch, facts: dict[str, FactView],
-                    values: dict[str, str], cfg: AutofillSettings) -> None:
+                    values: dict[str, str], cfg: AutofillSettings, lang: str) -> None:
         got = derive(m.key, values)
         guessed = False
         if got is None and m.key in _COUNTRY_KEYS and user_region(values):
@@ -118,7 +120,7 @@ class AutofillService:
         if sensitive and not cfg.fill_sensitive:
             p.status, p.sensitive, p.note = "sensitive", True, "sensitive fact: allow autofill.fill_sensitive to propose it"
             return
-        value, why = shape_value(value, f, m.key, user_region(values), "fact")
+        value, why = shape_value(value, f, m.key, user_region(values), "fact", lang)
         if why:
             p.status, p.note = ("no-option" if why.startswith("no option") else "invalid"), why
             return
@@ -132,12 +134,12 @@ class AutofillService:
             p.note = "country of your phone number"
 
     def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings,
-                     region: str) -> None:
+                     region: str, lang: str) -> None:
         ans = ask_model(llm, search, f)
         if ans is None:
             return
         source = "document" if ans.citation.startswith(("doc", "file", "document")) else "memory"
-        value, why = shape_value(ans.value, f, p.key, region, source)
+        value, why = shape_value(ans.value, f, p.key, region, source, lang)
         if why:
             p.status, p.note = "invalid", f"{why} (read in {ans.citation})"
             return

@@ -78,6 +78,11 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
         return (lines[i], "street-address") if len(lines) > i else None
     if key == "street-address" and facts.get("address-line1"):
         return " ".join(x for x in (facts["address-line1"], facts.get("address-line2", "")) if x), "address-line1"
+    if key in ("street-name", "house-number") and facts.get("street-address"):
+        split = split_street(facts["street-address"])
+        if split is None:
+            return None
+        return (split[0] if key == "street-name" else split[1]), "street-address"
     if key in ("bday-day", "bday-month", "bday-year") and facts.get("bday"):
         d = parse_date(facts["bday"])
         if d is None:
@@ -88,6 +93,18 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
         return (code, "country-name") if code else None
     if key == "country-name" and facts.get("country"):
         return facts["country"], "country"
+    return None
+
+
+def split_street(address: str) -> tuple[str, str] | None:
+    """("Wiesentalstraße", "8") from "Wiesentalstraße 8"; ("rue des Capucins", "14") from "14 rue des Capucins"."""
+    line = address.strip().splitlines()[0].strip() if address.strip() else ""
+    m = re.fullmatch(r"(.*\D)\s+(\d+\s?[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?)", line)
+    if m:
+        return m[1].strip(" ,"), m[2]
+    m = re.fullmatch(r"(\d+\s?[a-zA-Z]?(?:[-/]\d+)?)(?:,|\s)\s*(\D.*)", line)
+    if m:
+        return m[2].strip(" ,"), m[1]
     return None
 
 

@@ -1,0 +1,76 @@
+"""Labels in Italian, Dutch and Swedish, abbreviations, compound labels, and fields known only by name/id."""
+from __future__ import annotations
+
+import pytest
+
+from core.autofill.matcher import Matcher, compound_match
+from core.autofill.model import FormField, StaticFacts
+from tests.core.autofill_helpers import service
+
+
+def _key(label: str = "", **kw) -> str | None:
+    m = Matcher().match(FormField(name=kw.pop("name", label or "f"), label=label, **kw))
+    return m.key if m else None
+
+
+@pytest.mark.parametrize("label, key", [
+    ("Nome", "given-name"), ("Cognome", "family-name"), ("Indirizzo", "street-address"), ("CAP", "postal-code"),
+    ("Città", "address-level2"), ("Data di nascita", "bday"), ("Cellulare", "tel"), ("Posta elettronica", "email"),
+    ("Luogo di nascita", "birthplace"), ("Professione", "organization-title"),
+    ("Voornaam", "given-name"), ("Achternaam", "family-name"), ("Straat en huisnummer", "street-address"),
+    ("Postcode", "postal-code"), ("Woonplaats", "address-level2"), ("Geboortedatum", "bday"),
+    ("Telefoonnummer", "tel"), ("E-mailadres", "email"), ("Werkgever", "organization"), ("Functie", "organization-title"),
+    ("Förnamn", "given-name"), ("Efternamn", "family-name"), ("Gatuadress", "street-address"),
+    ("Postnummer", "postal-code"), ("Postort", "address-level2"), ("Födelsedatum", "bday"), ("Mobilnummer", "tel"),
+    ("E-postadress", "email"), ("Arbetsgivare", "organization"), ("Yrke", "organization-title"), ("Land", "country-name"),
+    ("Tel.", "tel"), ("Tel.-Nr.", "tel"), ("PLZ", "postal-code"), ("C.P.", "postal-code"), ("Nº de téléphone", "tel"),
+    ("Tfn", "tel"), ("Rue et nº", "street-address"), ("Geb.-Datum", "bday"),
+])
+def test_labels_in_more_languages_and_abbreviations(label: str, key: str) -> None:
+    assert _key(label) == key
+
+
+@pytest.mark.parametrize("label, key", [
+    ("Code postal / Ville", "postal-code+address-level2"), ("PLZ / Ort", "postal-code+address-level2"),
+    ("Postnummer och ort", "postal-code+address-level2"), ("CAP e città", "postal-code+address-level2"),
+    ("Name, Vorname", "family-name+given-name"), ("Nom / Prénom", "family-name+given-name"),
+])
+def test_compound_labels(label: str, key: str) -> None:
+    m = compound_match(label)
+    assert m is not None and m.key == key
+    assert compound_match("Straße und Hausnummer") is None  # one phrase, one value
+    assert compound_match("E-Mail oder Telefon") is None  # either, not both
+
+
+def test_compound_values_are_joined() -> None:
+    facts = StaticFacts({"postal-code": "69001", "address-level2": "Lyon"})
+    (p,) = service(facts).propose([FormField("cpv", label="Code postal / Ville")])
+    assert p.value == "69001 Lyon"
+
+
+def test_fields_known_only_by_name_or_id() -> None:
+    assert _key(name="txtPLZ") == "postal-code"
+    assert _key(name="input_vorname_1") == "given-name"
+    assert _key(name="applicant[email]") == "email"
+    assert _key(name="f_geburtsdatum") == "bday"
+    assert _key(name="membership_no") is None  # "no" is a house number only as a whole label
+
+
+def test_street_and_house_number_in_two_fields() -> None:
+    facts = StaticFacts({"street-address": "Wiesentalstraße 8"})
+    street, nr = service(facts).propose([FormField("s", label="Straße"), FormField("n", label="Nr.")])
+    assert (street.value, nr.value) == ("Wiesentalstraße", "8")
+    (whole,) = service(facts).propose([FormField("s", label="Straße")])
+    assert whole.value == "Wiesentalstraße 8"
+
+
+@pytest.mark.parametrize("label", ["Contatto di emergenza - telefono", "Noodcontact telefoon", "Anhörig telefon",
+                                   "Telefon des Vermieters", "Nom du garant", "Huisarts naam"])
+def test_fields_about_someone_else_stay_empty(label: str) -> None:
+    assert _key(label) is None
+
+
+@pytest.mark.parametrize("label", ["Wachtwoord", "Lösenord", "Kortnummer", "Numero della carta", "Verificatiecode"])
+def test_never_filled_in_more_languages(label: str) -> None:
+    (p,) = service().propose([FormField("x", label=label)])
+    assert p.status == "refused"
