@@ -101,6 +101,7 @@ class Services:
             mask=self.sensitive.mask)   # what it writes, and what the model sees of that text, is masked again
         self.persona.attach()
         self.chat.add_provider(self.persona.provider)
+        self.chat.add_answerer(self.persona.answers)
         # Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the
         # checkpoint's tokenizer matches the chat model's (checked when the model is loaded, at the first answer).
         self.decoder = DecoderService(self.paths.models / "decoder", self.settings_store, self.conversations,

@@ -40,3 +40,22 @@ class ContextProvider(Protocol):
     def prepare(self, query: str, history: Sequence[dict[str, str]], conversation_id: int | None) -> PreparedContext: ...
 
     def feedback(self, prepared: PreparedContext, shown: list[ContextItem], cited: list[int]) -> None: ...
+
+
+@dataclass
+class DirectAnswer:
+    """An answer built from stored values without the model: its text cites ``items`` as ``[1]``, ``[2]``…
+
+    ``found`` is False when the question asked for a value Mnemo does not hold (``missing`` names it):
+    the chat then looks in the passages and, failing that, says it does not find it."""
+
+    text: str
+    items: list[ContextItem] = field(default_factory=list)
+    found: bool = True
+    missing: str = ""
+
+
+class DirectAnswerer(Protocol):
+    """Answers the questions whose answer is a stored value (the profile, the people records)."""
+
+    def answer(self, question: str) -> DirectAnswer | None: ...

@@ -1,7 +1,12 @@
-"""The chat service: one answer = context from the providers + the model's streamed reply.
+"""The chat service: one answer = a stored value, or context from the providers + the model's checked reply.
 
-The assistant message is stored with its sources (which ``[i]`` were shown and cited) and
-its speed; providers get the citations back so they can learn from them.
+A question whose answer is a stored value (the profile, a person's record) is answered from
+it by a ``DirectAnswerer`` without the model. Everything else: the providers' context goes
+to the model, whose draft reaches the user a sentence at a time, each checked against what
+the answer may draw on (``core.chat.grounded``); a sentence that fails ends the draft and
+the extractive answer takes its place. The assistant message is stored with its sources
+(which ``[i]`` were shown and cited), its speed and what the check did; providers get the
+citations back so they can learn from them.
 """
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from core.chat.citations import parse_citations, strip_no_cite
-from core.chat.context import ContextItem, ContextProvider, PreparedContext
+from core.chat.context import ContextItem, ContextProvider, DirectAnswer, DirectAnswerer, PreparedContext
+from core.chat.grounded import SentenceGate, fallback, support_for
+from core.grounding.extractive import is_question
 from core.chat.prompt import build_messages
 from core.chat.store import ConversationStore
 from core.errors import Cancelled, MnemoError
@@ -32,6 +39,7 @@ class ChatReply:
     sources: list[dict[str, Any]] = field(default_factory=list)
     tokens_per_s: float = 0.0
     cancelled: bool = False
+    grounding: str = "model"       # "model" (the draft passed), "fact" (a stored value), "extractive" (fallback)
 
 
 class ChatService:
@@ -44,9 +52,29 @@ class ChatService:
         self._llm_provider = llm
         self.providers: list[ContextProvider] = list(providers)
         self._logits_processor = logits_processor  # returns a processor list or None (memory decoder)
+        self.answerers: list[DirectAnswerer] = []
 
     def add_provider(self, provider: ContextProvider) -> None:
         self.providers.append(provider)
+
+    def add_answerer(self, answerer: DirectAnswerer) -> None:
+        self.answerers.append(answerer)
+
+    def direct(self, text: str) -> DirectAnswer | None:
+        """The first stored-value answer to ``text`` (found or known missing), or None."""
+        missing: DirectAnswer | None = None
+        for a in self.answerers:
+            try:
+                got = a.answer(text)
+            except MnemoError:
+                raise
+            except Exception:
+                log.exception("answerer %s failed", type(a).__name__)
+                continue
+            if got is not None and got.found:
+                return got
+            missing = missing or got
+        return missing
 
     def set_logits_processor(self, factory: Callable[[], Any] | None) -> None:
         self._logits_processor = factory
@@ -78,6 +106,11 @@ class ChatService:
         if vault is not None:  # the model sees placeholders, like everything stored, unless a setting allows more
             text = vault.mask(text)
 
+        direct = self.direct(text)
+        if direct is not None and direct.found:
+            return self._store(conversation_id, direct.text, direct.items, list(range(1, len(direct.items) + 1)),
+                               {"grounding": "fact"}, on_token, "fact")
+
         prepared = self.prepare(text, history, conversation_id)
         items: list[ContextItem] = []
         owners: list[int] = []   # which provider each numbered item came from
@@ -87,20 +120,46 @@ class ChatService:
         llm = self._llm_provider()
         s = self.settings.settings
         budget = max(256, s.model.n_ctx - s.generation.max_tokens - 64)
-        messages = build_messages(s.generation.system_prompt, [pc.system_text for _, pc in prepared], items,
-                                  history, text, budget)
+        system_texts = [pc.system_text for _, pc in prepared]
+        messages = build_messages(s.generation.system_prompt, system_texts, items, history, text, budget)
         if vault is not None and s.privacy.sensitive_in_prompt:
             messages = [{**m, "content": vault.reveal(m["content"])} for m in messages]
-        raw, meta = self._stream(llm, messages, on_token, cancel)
-        cited = parse_citations(raw, len(items))
-        cancelled = bool(meta["cancelled"])
-        answer = strip_no_cite(raw) or ("(stopped)" if cancelled else "(no answer)")
-        sources = [{"n": i, **it.to_json(), "cited": i in cited} for i, it in enumerate(items, 1)]
-        msg = self.conversations.add_message(conversation_id, "assistant", answer, meta={"sources": sources, **meta})
+        gate = SentenceGate(support_for(text, history, system_texts, items), on_token, cancel,
+                            cite_from=len(items) if is_question(text) else 0)
+        raw, meta = self._stream(llm, messages, gate.feed, gate)
+        gate.finish()
+        cancelled = bool(cancel is not None and cancel.cancelled)
+        meta["cancelled"] = cancelled
+        if gate.failed or (not gate.shown.strip() and not cancelled):
+            quote, cited = fallback(text, items, direct.missing if direct is not None else "")
+            if gate.shown.strip() and not is_question(text):   # a reply to a statement just ends early
+                quote, cited = "", []
+            answer = (gate.shown.rstrip() + " " + quote).strip()
+            if on_token is not None and quote:
+                on_token((" " if gate.shown.strip() else "") + quote)
+            cited = sorted(set(parse_citations(gate.shown, len(items))) | set(cited))
+            meta["grounding"] = {"mode": "extractive", "rejected": gate.rejected or ["empty"]}
+            mode = "extractive"
+        else:
+            answer = strip_no_cite(gate.shown) or "(stopped)"
+            cited = parse_citations(gate.shown, len(items))
+            meta["grounding"] = {"mode": "model"}
+            mode = "model"
+        reply = self._store(conversation_id, answer, items, cited, meta, None, mode)
         if not cancelled:
             self._feedback(prepared, items, owners, cited)
+        return reply
+
+    def _store(self, conversation_id: int, answer: str, items: list[ContextItem], cited: list[int],
+               meta: dict[str, Any], on_token: Callable[[str], None] | None, mode: str) -> ChatReply:
+        """Store the assistant's answer with its numbered sources; stream it when nothing streamed it yet."""
+        if on_token is not None:
+            on_token(answer)
+        sources = [{"n": i, **it.to_json(), "cited": i in cited} for i, it in enumerate(items, 1)]
+        msg = self.conversations.add_message(conversation_id, "assistant", answer, meta={"sources": sources, **meta})
         assert msg.id is not None
-        return ChatReply(conversation_id, msg.id, answer, sources, float(meta["tokens_per_s"]), cancelled)
+        return ChatReply(conversation_id, msg.id, answer, sources, float(meta.get("tokens_per_s", 0.0)),
+                         bool(meta.get("cancelled", False)), mode)
 
     def _sampling(self) -> Sampling:
         from models.llm import Sampling
@@ -125,7 +184,7 @@ class ChatService:
                     on_token(piece)
         except Cancelled:
             cancelled = True
-        cancelled = cancelled or (cancel is not None and cancel.cancelled)
+        cancelled = cancelled or (cancel is not None and cancel.cancelled)   # the caller tells stop from fail
         seconds = usage.get("seconds") or (time.perf_counter() - t0)
         n = usage.get("pieces", len(pieces))
         return "".join(pieces), {"pieces": n, "seconds": round(seconds, 3),

@@ -32,32 +32,33 @@ RELATIONS: dict[str, str] = {
     "best friend": "friend", "neighbour": "neighbour", "neighbor": "neighbour", "cousin": "cousin",
     "aunt": "aunt", "uncle": "uncle", "grandmother": "grandmother", "grandma": "grandmother",
     "grandfather": "grandfather", "grandpa": "grandfather", "niece": "niece", "nephew": "nephew",
-    "landlord": "landlord", "landlady": "landlord", "doctor": "doctor", "dentist": "dentist",
+    "landlord": "landlord", "landlady": "landlord", "doctor": "doctor", "dentist": "dentist", "gp": "doctor",
     # German
     "frau": "partner", "mann": "partner", "freundin": "friend", "freund": "friend", "partnerin": "partner",
     "ehefrau": "partner", "ehemann": "partner", "schwester": "sister", "bruder": "brother", "mutter": "mother",
     "mama": "mother", "vater": "father", "papa": "father", "sohn": "son", "tochter": "daughter",
     "kollege": "colleague", "kollegin": "colleague", "chef": "manager", "chefin": "manager", "nachbar": "neighbour",
     "nachbarin": "neighbour", "cousine": "cousin", "tante": "aunt", "onkel": "uncle", "oma": "grandmother",
-    "opa": "grandfather", "vermieter": "landlord", "vermieterin": "landlord",
+    "opa": "grandfather", "vermieter": "landlord", "vermieterin": "landlord", "hausarzt": "doctor",
+    "hausärztin": "doctor", "arzt": "doctor", "ärztin": "doctor", "zahnarzt": "dentist",
     # French
     "femme": "partner", "mari": "partner", "compagne": "partner", "compagnon": "partner", "copine": "partner",
     "copain": "partner", "sœur": "sister", "soeur": "sister", "frère": "brother", "frere": "brother",
     "mère": "mother", "mere": "mother", "père": "father", "pere": "father", "fils": "son", "fille": "daughter",
     "collègue": "colleague", "collegue": "colleague", "ami": "friend", "amie": "friend", "voisin": "neighbour",
-    "voisine": "neighbour", "oncle": "uncle", "propriétaire": "landlord",
+    "voisine": "neighbour", "oncle": "uncle", "propriétaire": "landlord", "médecin": "doctor", "dentiste": "dentist",
     # Spanish
     "esposa": "partner", "esposo": "partner", "mujer": "partner", "marido": "partner", "novia": "partner",
     "novio": "partner", "pareja": "partner", "hermana": "sister", "hermano": "brother", "madre": "mother",
     "padre": "father", "hijo": "son", "hija": "daughter", "colega": "colleague", "compañero": "colleague",
     "compañera": "colleague", "jefe": "manager", "jefa": "manager", "amigo": "friend", "amiga": "friend",
     "vecino": "neighbour", "vecina": "neighbour", "primo": "cousin", "prima": "cousin", "tía": "aunt",
-    "tío": "uncle", "abuela": "grandmother", "abuelo": "grandfather",
+    "tío": "uncle", "abuela": "grandmother", "abuelo": "grandfather", "médico": "doctor", "médica": "doctor",
     # Swedish
     "fru": "partner", "make": "partner", "sambo": "partner", "flickvän": "partner", "pojkvän": "partner",
     "syster": "sister", "bror": "brother", "mamma": "mother", "pappa": "father", "dotter": "daughter",
     "kollega": "colleague", "vän": "friend", "väninna": "friend", "granne": "neighbour",
-    "kusin": "cousin", "moster": "aunt", "faster": "aunt", "morbror": "uncle", "farbror": "uncle",
+    "kusin": "cousin", "läkare": "doctor", "tandläkare": "dentist", "hyresvärd": "landlord", "moster": "aunt", "faster": "aunt", "morbror": "uncle", "farbror": "uncle",
     "mormor": "grandmother", "farmor": "grandmother", "morfar": "grandfather", "farfar": "grandfather",
 }
 RELATIONS = {k.strip(): v for k, v in RELATIONS.items()}
@@ -88,7 +89,7 @@ def relation_mentions(text: str) -> list[Person]:
     for m in RELATION_RE.finditer(text):
         word = re.search(rf"(?i:{_REL_WORDS})", m.group(0))
         rel = RELATIONS.get(word.group(0).casefold(), "") if word else ""
-        name = person_name(m.group(1))
+        name = person_name(re.sub(r"['’]s$", "", m.group(1)))   # "my partner Callum's parents": Callum
         if not name or not rel:
             continue
         end = re.search(r"[.!?\n]", text[m.end():])

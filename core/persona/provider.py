@@ -19,7 +19,14 @@ class PersonaContextProvider:
         self.service = service
 
     def prepare(self, query: str, history: Sequence[dict[str, str]], conversation_id: int | None) -> PreparedContext:
-        return PreparedContext(system_text=self.service.profile_text(), items=[], state=None)
+        return PreparedContext(system_text=self.roles() + "\n\n" + self.service.profile_text(), items=[], state=None)
+
+    def roles(self) -> str:
+        """Who is who, said plainly: a small model otherwise takes the user's facts for its own."""
+        name = self.service.owner().name
+        user = f"The user, whom you are talking to, is {name}." if name else "The user is the person you are talking to."
+        return (f"You are Mnemo, the user's assistant; you are not the user. {user} The facts below are the user's, "
+                "not yours: say \"you\" and \"your\" for them. Other people named in the notes are not the user.")
 
     def feedback(self, prepared: PreparedContext, shown: list[ContextItem], cited: list[int]) -> None:
         return None

@@ -27,6 +27,7 @@ from core.persona.provider import PersonaContextProvider
 from core.persona.owned import Reading, partner_names, read_chunk
 from core.persona.owner import (EMAIL_RE, Owner, OwnerStore, document_clues, fold, person_name, statement_clues,
                                 table_header)
+from core.persona.answers import FactAnswers
 from core.persona.people import PeopleStore, Person, relation_mentions
 from core.persona.phones import phone_e164, region_hint
 from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard
@@ -111,6 +112,7 @@ class PersonaService:
         self._extract_lock = threading.RLock()   # owner-keyed reading and re-reading for a new owner, one at a time
         self.owners = OwnerStore(db)
         self.people = PeopleStore(db)
+        self.answers = FactAnswers(self.facts, self.people)   # fact questions, answered from stored values
         self._jobs: "OrderedDict[str, Callable[[CancelToken], object]]" = OrderedDict()
         self._cond = threading.Condition()
         self._busy = False

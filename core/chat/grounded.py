@@ -1,0 +1,97 @@
+"""Grounded answers: the model's draft is shown a sentence at a time, each only once it is checked.
+
+``SentenceGate`` sits between the model's stream and the user: it buffers pieces up to a
+sentence end, checks the sentence against the answer's support (every value found in the
+passages, the profile or the user's own words; the assistant never speaking as the user),
+and passes it on. An answer to a question must also cite a note it was shown: its
+sentences are held until the first one that cites, and a draft that never cites is not
+shown. The first sentence that fails stops the model; the answer then ends with the
+extractive fallback instead (``fallback``), so nothing unsupported is shown or stored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from core.chat.citations import parse_citations
+from core.chat.context import ContextItem
+from core.grounding.check import Support, speaks_as_user, unsupported
+from core.grounding.extractive import best_quote, is_question
+from core.ports import Cancellable
+
+_END = re.compile(r"[.!?…](?:\s*\[[\d,\s]+\])*[\"”’)]?\s+|\n+")
+NOT_FOUND = "I don't find that in your notes."
+
+
+@dataclass
+class SentenceGate:
+    """Checks a streamed draft sentence by sentence; ``cancelled`` tells the model to stop once one fails."""
+
+    support: Support
+    emit: Callable[[str], None] | None = None
+    user_cancel: Cancellable | None = None
+    cite_from: int = 0            # > 0: the draft must cite one of notes 1..cite_from before anything is shown
+    shown: str = ""
+    rejected: list[str] = field(default_factory=list)    # why: value kinds unsupported, "as-user", "uncited"
+    _buf: str = ""
+    _held: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.rejected)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.failed or bool(self.user_cancel is not None and self.user_cancel.cancelled)
+
+    def feed(self, piece: str) -> None:
+        if self.failed:
+            return
+        self._buf += piece
+        while not self.failed:
+            m = _END.search(self._buf)
+            if m is None:
+                return
+            sentence, self._buf = self._buf[: m.end()], self._buf[m.end():]
+            self._check(sentence)
+
+    def finish(self) -> None:
+        """The draft ended: check what is left of it."""
+        if self._buf.strip() and not self.failed:
+            self._check(self._buf)
+        self._buf = ""
+        if self._held and not self.failed and not (self.user_cancel is not None and self.user_cancel.cancelled):
+            self.rejected = ["uncited"]
+
+    def _check(self, sentence: str) -> None:
+        bad = unsupported(sentence, self.support)
+        if bad or speaks_as_user(sentence):
+            self.rejected = sorted({v.kind for v in bad}) or ["as-user"]
+            return
+        if self.cite_from and not self.shown and not parse_citations(sentence, self.cite_from):
+            self._held += sentence
+            return
+        sentence, self._held = self._held + sentence, ""
+        self.shown += sentence
+        if self.emit is not None:
+            self.emit(sentence)
+
+
+def support_for(user_text: str, history: Sequence[dict[str, str]], system_texts: Sequence[str],
+                items: Sequence[ContextItem]) -> Support:
+    """What an answer may draw on: the items shown, the profile, and the user's own words (never the assistant's)."""
+    texts = [user_text, *system_texts, *(it.text for it in items), *(it.source for it in items)]
+    texts += [m["content"] for m in history if m.get("role") == "user"]
+    return Support.of(texts)
+
+
+def fallback(question: str, items: Sequence[ContextItem], missing: str = "") -> tuple[str, list[int]]:
+    """The extractive answer: the best answering sentence of the items, quoted with its number; or
+    "I don't find that in your notes"; for a statement, a plain acknowledgement. Returns (text, cited)."""
+    if not is_question(question):
+        return "Noted.", []
+    quote = best_quote(question, [it.text for it in items])
+    if quote is not None:
+        return f"From your notes: “{quote.text}” [{quote.n}]", [quote.n]
+    return (f"I don't find {missing} in your notes." if missing else NOT_FOUND), []

@@ -1,0 +1,1 @@
+"""Grounding: every value Mnemo states must be found in a stored source (see DESIGN.md, "Grounding")."""

@@ -1,0 +1,101 @@
+"""The extractive answer: the sentence of the shown passages that best answers a question, quoted.
+
+Used when a draft fails the check (or the model is not asked). A sentence scores by the
+question's content words it holds (a shared five-letter stem counts, so "starts" finds
+"start"), by holding the kind of value the question asks for (a date for "when", a phone
+for "phone number", a place for "where"), and a little by the passage's rank. Nothing is
+quoted that shares no content word with the question.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from core.grounding.values import fold, values_in
+
+_SENT = re.compile(r"(?<=[.!?…])\s+(?=[\"“'(\[]?[A-ZÀ-Þ0-9])|\n+")
+_WORD = re.compile(r"\w+")
+# Words that carry no content in a question (EN, DE, FR, ES, IT, NL, SV).
+_FUNCTION = frozenset((
+    "a an and are as at be been by can could did do does for from had has have he her hers him his how i if in is it "
+    "its me my mine of on or our ours she so than that the their them then there these they this those to us was we "
+    "were what when where which who whom whose why will with would you your yours about tell know remember any some "
+    "der die das ein eine einen und ist sind war wann wo wer wie was welche welcher mein meine ich mir mich du dein "
+    "hat habe haben zu im in am um von mit fur auf le la les un une des et est sont quand ou qui que quel quelle "
+    "mon ma mes je moi tu de du au aux en el los las y es son cuando donde quien como cual mi mis yo me del "
+    "il lo gli e sono dove chi come mio mia het een en ik mijn wat wanneer waar wie hoe och ar var vem vad nar hur "
+    "min mitt mina jag den det en ett som").split())
+_ASKS = [  # (question pattern, value kinds that answer it)
+    (re.compile(r"\b(?:when|what time|what date|which day|wann|quand|cuando|quando|wanneer|nar)\b"), {"date", "time"}),
+    (re.compile(r"\b(?:phone|number|telefon|nummer|numero|telephone|mobile)\b"), {"phone"}),
+    (re.compile(r"\b(?:e-?mail|mail|courriel|correo)\b"), {"email"}),
+    (re.compile(r"\b(?:how much|how many|cost|price|rent|amount|wie viel|combien|cuanto|quanto|hoeveel|hur mycket)\b"),
+     {"number"}),
+    (re.compile(r"\b(?:website|url|link|site)\b"), {"url"}),
+    (re.compile(r"\b(?:where|who|wo|wer|ou|qui|donde|quien|dove|chi|waar|wie|var|vem)\b"), {"name"}),
+]
+
+
+_QUESTION = re.compile(r"\?\s*$|^(?:what|what's|whats|when|where|who|which|how|tell me|do you know|"
+                       r"was|wann|wo|wer|wie|welche[rs]?|quel|quelle|quand|ou|qui|comment|que|cual|cuando|donde|"
+                       r"quien|como|vad|nar|var|vem|vilken|hur|qual|quando|dove|chi|come|wat|wanneer|waar|wie|hoe)\b")
+
+
+def is_question(text: str) -> bool:
+    """A question mark at the end, or a question word first (in the seven languages)."""
+    return bool(_QUESTION.search(fold(text.strip())))
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A sentence quoted from item ``n`` (1-based) of the items shown."""
+
+    text: str
+    n: int
+    score: float
+
+
+def stem(word: str) -> str:
+    return word[:5]
+
+
+def content_words(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(fold(text)) if w not in _FUNCTION and (len(w) > 2 or w.isdigit())}
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENT.split(text) if s and len(s.strip()) > 2]
+
+
+def best_quote(question: str, texts: Sequence[str], max_chars: int = 320) -> Quote | None:
+    """The best answering sentence of ``texts`` (in rank order), or None when none shares a content word."""
+    want = content_words(question)
+    if not want:
+        return None
+    folded = fold(question)
+    kinds = set().union(*(k for rx, k in _ASKS if rx.search(folded))) if any(rx.search(folded) for rx, _ in _ASKS) else set()
+    best: Quote | None = None
+    for rank, text in enumerate(texts):
+        for sent in sentences(text):
+            words = content_words(sent)
+            hits = len(want & words)
+            if not hits:
+                continue
+            score = hits / math.sqrt(len(want)) + 0.15 / (1 + rank)
+            if kinds and any(v.kind in kinds for v in values_in(sent)):
+                score += 0.5
+            score -= 0.002 * max(0, len(sent) - 200)
+            if best is None or score > best.score:
+                best = Quote(_clip(sent, max_chars), rank + 1, score)
+    return best
+
+
+def _clip(sentence: str, max_chars: int) -> str:
+    """A sentence cut at a word boundary, never mid-word, with an ellipsis when cut."""
+    s = " ".join(sentence.split())
+    if len(s) <= max_chars:
+        return s
+    cut = s[:max_chars].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + " …"
