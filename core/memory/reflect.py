@@ -4,7 +4,9 @@ Cost is what matters on a small CPU, so a session costs at most two model calls:
 1. the session is cut into topic segments by embedding similarity of consecutive turns
    (cheap, and every memory's source turn ids are exact, never invented by the model);
    ONE JSON-schema-constrained call writes a short note per segment (clipped turns in,
-   a fixed-length array out). Notes that do not look grounded fall back to an extractive one.
+   a fixed-length array out). Each note is checked against its turns (``core.memory.notes``:
+   a whole sentence about the people, its values and words from what they said, never from
+   the assistant's turns of a chat with Mnemo); a note that fails is replaced by an extractive one.
 2. new memories whose nearest stored memory is similar enough go into ONE batched
    ADD/MERGE call; the rest are added without asking. A merge keeps the old text as a revision.
 Model answers are cached by prompt hash, so re-reflecting the same session is free.
@@ -14,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -23,16 +24,18 @@ import numpy as np
 
 from core.errors import Cancelled
 from core.jobs import CancelToken
+from core.grounding.extractive import content_words
+from core.memory.notes import check_note, extractive_note, support_turns
 from core.memory.store import MEMORIES, MemoryStore, TurnIn, memory_text
-from core.search.fusion import STOPWORDS
 from core.ports import ChatModelLoader
 
 log = logging.getLogger(__name__)
 
-NOTE_CHARS = 60          # longest note the model may write
+NOTE_CHARS = 120         # longest note the model may write (one that reaches it without ending a sentence is cut: rejected)
 CLIP_WORDS = 14          # words of each turn shown to the model
 NOTE_SEGMENTS = 1        # notes the model writes per session (for its most informative segment): bounded cost
 MAX_SOURCES = 12         # a merge that would exceed this adds instead
+MERGED_CHARS = 600       # ... and so does one whose summary would grow longer than this
 
 NOTE_SYSTEM = ("You write short memory notes. Each note is one plain sentence with the person's name and the fact, "
                "like: Ann adopted a cat named Tom.")
@@ -50,7 +53,9 @@ class ReflectionStats:
     merged: int = 0
     model_calls: int = 0
     cached_calls: int = 0
-    fallback_notes: int = 0
+    fallback_notes: int = 0     # notes written extractively (no model, or the model's note rejected)
+    rejected_notes: int = 0     # model notes that failed the grounding check
+    rejections: dict[str, int] = field(default_factory=dict)   # why, by ``core.memory.notes.REASONS``
     seconds_model: float = 0.0
     seconds_embed: float = 0.0
     seconds_total: float = 0.0
@@ -58,9 +63,15 @@ class ReflectionStats:
 
     def add(self, other: "ReflectionStats") -> None:
         for k in ("sessions", "turns", "added", "merged", "model_calls", "cached_calls", "fallback_notes",
-                  "seconds_model", "seconds_embed", "seconds_total"):
+                  "rejected_notes", "seconds_model", "seconds_embed", "seconds_total"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
+        for why, n in other.rejections.items():
+            self.rejections[why] = self.rejections.get(why, 0) + n
         self.memory_ids += other.memory_ids
+
+    def reject(self, reason: str) -> None:
+        self.rejected_notes += 1
+        self.rejections[reason] = self.rejections.get(reason, 0) + 1
 
 
 def segment(vecs: np.ndarray, max_len: int = 4, min_len: int = 2, theta: float = 0.3) -> list[list[int]]:
@@ -81,33 +92,6 @@ def segment(vecs: np.ndarray, max_len: int = 4, min_len: int = 2, theta: float =
         else:
             segs.append(cur)
     return segs
-
-
-_WORDS = re.compile(r"[A-Za-z][A-Za-z']+")
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.lower() for w in _WORDS.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
-
-
-def grounded(note: str, source_text: str) -> bool:
-    """A usable note has real words and shares content words with its turns (135M models ramble)."""
-    words = _content_words(note)
-    if len(words) < 2 or len(note) < 12:
-        return False
-    src = _content_words(source_text)
-    return len(words & src) >= max(1, min(3, len(words) // 3))
-
-
-def extractive_note(turns: Sequence[TurnIn]) -> str:
-    """A note without the model: the segment's most informative sentence, with its speaker."""
-    best, best_n, who = "", -1, ""
-    for t in turns:
-        for sent in re.split(r"(?<=[.!?])\s+", " ".join(t.text.split())):
-            n = len(_content_words(sent))
-            if n > best_n:
-                best, best_n, who = sent, n, t.speaker
-    return f"{who}: {best}"[:200] if who else best[:200]
 
 
 def _clip(text: str, n: int = CLIP_WORDS) -> str:
@@ -154,14 +138,16 @@ class Reflector:
         """One call: notes for the most informative segments; the rest, and ungrounded notes, are extractive.
 
         The model's work is bounded per session (NOTE_SEGMENTS notes of NOTE_CHARS at most), so
-        reflection costs about the same for every session however long it is.
+        reflection costs about the same for every session however long it is. A segment where
+        no person spoke (only the assistant) gets no note: "".
         """
-        ranked = sorted(range(len(segs)), key=lambda j: -len(_content_words(" ".join(t.text for t in segs[j]))))
+        ranked = sorted((j for j in range(len(segs)) if support_turns(segs[j])),
+                        key=lambda j: -len(content_words(" ".join(t.text for t in support_turns(segs[j])))))
         chosen = sorted(ranked[:NOTE_SEGMENTS])
         n = len(chosen)
         parts = []
         for j, idx in enumerate(chosen, 1):
-            lines = "\n".join(f"{t.speaker or 'User'}: {_clip(t.text)}" for t in segs[idx])
+            lines = "\n".join(f"{t.speaker or 'User'}: {_clip(t.text)}" for t in support_turns(segs[idx]))
             parts.append(f"Part {j}:\n{lines}")
         user = (f"Conversation{' between ' + names if names else ''}{' on ' + session_date if session_date else ''}.\n\n"
                 + "\n\n".join(parts) + f"\n\nWrite one note per part as JSON: note1{' to note' + str(n) if n > 1 else ''}.")
@@ -171,15 +157,22 @@ class Reflector:
         schema = {"type": "object", "required": keys, "properties": {
             k: {"type": "string", "minLength": 12, "maxLength": NOTE_CHARS} for k in keys}}
         out = self._ask([{"role": "system", "content": NOTE_SYSTEM}, {"role": "user", "content": user}], schema,
-                        max_tokens=24 * n + 16, stats=stats)
+                        max_tokens=40 * n + 16, stats=stats) if n else None
         out = out if isinstance(out, dict) else {}
-        by_seg = {idx: " ".join(str(out.get(k, "")).split()) for k, idx in zip(keys, chosen)}
+        by_seg = {idx: str(out.get(k, "")) for k, idx in zip(keys, chosen)} if out else {}
         notes = []
         for j, seg in enumerate(segs):
-            note = by_seg.get(j, "")
-            if not grounded(note, " ".join(t.line for t in seg)):
+            note = ""
+            if j in by_seg:
+                check = check_note(by_seg[j], seg, session_date, NOTE_CHARS)
+                if check.ok:
+                    note = check.note
+                else:
+                    stats.reject(check.reason)
+                    log.debug("reflection: note %r rejected (%s)", by_seg[j], check.reason)
+            if not note:
                 note = extractive_note(seg)
-                stats.fallback_notes += 1
+                stats.fallback_notes += bool(note)
             notes.append(note)
         return notes
 
@@ -231,16 +224,20 @@ class Reflector:
             raise Cancelled("Reflection stopped.")
         segs_idx = segment(vecs)
         segs = [[turns[i] for i in g] for g in segs_idx]
-        names = " and ".join(dict.fromkeys(t.speaker for t in turns if t.speaker))
+        names = " and ".join(dict.fromkeys(t.speaker for t in support_turns(turns) if t.speaker))
         notes = self.write_notes(segs, names, session_date, stats)
         if cancel is not None and cancel.cancelled:
             raise Cancelled("Reflection stopped.")
 
-        # New memories as items; their vectors decide which need an ADD/MERGE question.
-        items = [(note, [t.ref for t in seg], [t.line for t in seg], conversation_id, session_date,
-                  {"origin": "reflection"}) for note, seg in zip(notes, segs)]
+        # New memories as items; their vectors decide which need an ADD/MERGE question. A memory's
+        # sources are the turns its note may draw on: the assistant's turns are behind none.
+        kept = [(note, support_turns(seg)) for note, seg in zip(notes, segs) if note]
+        notes = [note for note, _ in kept]
+        items = [(note, [t.ref for t in src], [t.line for t in src], conversation_id, session_date,
+                  {"origin": "reflection"}) for note, src in kept]
         t0 = time.perf_counter()
-        new_vecs = self.store.embed([memory_text(n, session_date, lines) for n, _, lines, _, _, _ in items])
+        new_vecs = self.store.embed([memory_text(n, session_date, lines) for n, _, lines, _, _, _ in items]) if items \
+            else np.zeros((0, vecs.shape[1]), dtype=np.float32)
         stats.seconds_embed += time.perf_counter() - t0
         targets = self._merge_targets(notes, new_vecs, stats)
         to_add, add_idx = self._merge(items, targets, stats)
@@ -277,9 +274,9 @@ class Reflector:
             if tgt is not None:
                 old = self.store.get(tgt)
                 sources = list(dict.fromkeys([*old.sources, *item[1]]))
-                if len(sources) <= MAX_SOURCES:
-                    merged = old.summary if item[0] in old.summary else f"{old.summary}; {item[0]}"
-                    self.store.update(tgt, merged[:600], sources, reason="merge")
+                merged = old.summary if item[0] in old.summary else f"{old.summary} {item[0]}"
+                if len(sources) <= MAX_SOURCES and len(merged) <= MERGED_CHARS:
+                    self.store.update(tgt, merged, sources, reason="merge")
                     stats.merged += 1
                     stats.memory_ids.append(tgt)
                     continue

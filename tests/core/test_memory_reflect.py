@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.memory.reflect import Reflector, extractive_note, grounded, segment
+from core.memory.notes import check_note, extractive_note
+from core.memory.reflect import Reflector, segment
 from core.memory.store import MemoryStore, TurnIn
 from core.store.db import Database
 from core.store.vectors import VectorIndex
@@ -107,7 +108,14 @@ def test_no_model_still_reflects(store):
 
 
 def test_grounding_and_extractive_note():
-    assert grounded("Ada adopted a grey cat called Pixel", "Ada: I adopted a grey cat called Pixel last week.")
-    assert not grounded("1. 2. 3. 4.", "Ada: I adopted a cat")
-    assert not grounded("The weather on Mars is cold and red", "Ada: I adopted a grey cat called Pixel")
-    assert extractive_note(turns("x")[:2]).startswith("Ada: I adopted a grey cat")
+    src = turns("x")[:2]
+    assert check_note("Ada adopted a grey cat called Pixel", src).note == "Ada adopted a grey cat called Pixel."
+    assert not check_note("1. 2. 3. 4.", src).ok
+    assert check_note("The weather on Mars is cold and red", src).reason == "value"
+    assert check_note("The weather is cold and red today", src).reason == "words"
+    assert extractive_note(src).startswith("Ada: I adopted a grey cat")
+
+
+def test_model_notes_in_the_first_person_fall_back_and_are_counted(store):
+    stats = Reflector(store, lambda: FakeModel()).reflect_session(1, turns("a"), "8 May 2023")
+    assert stats.rejected_notes == 1 and stats.rejections == {"person": 1}   # "Ada: I adopted ..." : who is "I"?
