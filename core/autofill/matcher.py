@@ -13,7 +13,7 @@ import numpy as np
 from core.autofill.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
-from core.autofill.synonyms_more import EXACT_ONLY
+from core.autofill.synonyms_more import EXACT_ONLY, NEVER_BY_LANGUAGE
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 
@@ -33,10 +33,16 @@ def autocomplete_tokens(field: FormField) -> list[str]:
     return [t for t in field.autocomplete.lower().split() if not t.startswith("section-")]
 
 
-def refusal(field: FormField) -> str:
-    """Why this field is never filled, or ""."""
+def refusal(field: FormField, language: str = "") -> str:
+    """Why this field is never filled, or "" (``language``: the form's, for words such as Italian "Firma")."""
     texts = [field.label, field.aria_label, field.placeholder, field.html_name, field.html_id]
-    return is_never_filled(field.kind, autocomplete_tokens(field), texts)
+    why = is_never_filled(field.kind, autocomplete_tokens(field), texts)
+    if why or not language:
+        return why
+    for word in NEVER_BY_LANGUAGE.get(language, []):
+        if any(word in normalize(t).split() for t in texts):
+            return f"'{word}' fields are never filled"
+    return ""
 
 
 # Words that programmers put around a field's name: "txtPLZ", "input_vorname_1", "applicant[email]".

@@ -74,10 +74,11 @@ class AutofillService:
         values = {k: str(r.value or "") for k, r in facts.items()}
         out: dict[str, Proposal] = {}
         matches: dict[str, KeyMatch | None] = {}
+        lang = form_language(fields)
         for f in fields:
             p = Proposal(field=f.name, label=f.label or f.aria_label or f.placeholder or f.name)
             out[f.name] = p
-            why = refusal(f)
+            why = refusal(f, lang)
             if why:
                 p.status, p.note = "refused", why
                 continue
@@ -89,7 +90,6 @@ class AutofillService:
                 continue
             matches[f.name] = self.matcher.match(f)
         resolve_form(list(fields), matches)
-        lang = form_language(fields)
         llm: ChatModel | None = None
         for f in fields:
             if cancel is not None and cancel.cancelled:

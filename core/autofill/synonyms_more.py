@@ -14,8 +14,8 @@ MORE_SYNONYMS: dict[str, list[str]] = {
     "honorific-prefix": ["titolo", "appellativo", "aanhef", "tilltal", "anrede titel", "form of address"],
     "given-name": ["nome", "voornaam", "voornamen", "roepnaam", "fornamn", "tilltalsnamn", "prenoms",
                    "vorname n", "first names", "given names"],
-    "family-name": ["cognome", "achternaam", "familienaam", "efternamn", "nom de naissance", "nom d usage",
-                    "geburtsname", "apellido s", "primer y segundo apellido"],
+    "family-name": ["cognome", "achternaam", "familienaam", "efternamn", "nom d usage", "apellido s",
+                    "primer y segundo apellido"],
     "email": ["posta elettronica", "indirizzo email", "indirizzo e mail", "e mailadres", "emailadres",
               "e post", "e postadress", "epost", "epostadress", "mejl", "mejladress", "e mail adress",
               "pec", "mail adres", "courriel adresse", "adresse mail", "email id"],
@@ -66,6 +66,8 @@ MORE_SYNONYMS: dict[str, list[str]] = {
     "birthplace": ["place of birth", "birthplace", "geburtsort", "lieu de naissance", "lugar de nacimiento",
                    "luogo di nascita", "nato a", "geboorteplaats", "fodelseort", "fodelseplats", "ne a", "nee a",
                    "town of birth", "city of birth", "geburtsort stadt", "ville de naissance"],
+    "birth-country": ["country of birth", "birth country", "geburtsland", "pays de naissance", "pais de nacimiento",
+                      "paese di nascita", "stato di nascita", "geboorteland", "fodelseland"],
     "street-name": ["strassenname", "nom de la rue", "nombre de la calle", "nome della via", "straatnaam",
                     "gatunamn", "street name"],
     "house-number": ["hausnummer", "hausnr", "nr", "no", "numero", "n", "numero civico", "huisnummer",
@@ -75,6 +77,9 @@ MORE_SYNONYMS: dict[str, list[str]] = {
     "passport-number": ["numero di passaporto", "passaporto", "paspoortnummer", "paspoort", "passnummer"],
     "national-id": ["carta d identita", "numero carta d identita", "bsn", "burgerservicenummer", "personnummer",
                     "identiteitskaart", "id kort", "numero de securite sociale", "numero nir"],
+    "health-insurance-number": ["tarjeta sanitaria", "numero de tarjeta sanitaria", "krankenversichertennummer",
+                                "versichertennummer", "carte vitale", "tessera sanitaria", "nhs number",
+                                "health insurance number", "insurance number", "polisnummer", "sjukforsakring"],
     "tax-id": ["codice fiscale", "partita iva", "fiscaal nummer", "steuer identifikationsnummer", "skatte id"],
 }
 # Short phrases that count only as a whole label ("Nr." beside "Straße"; not the "no" of "Membership No.").
@@ -89,9 +94,26 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "landlord", "vermieter", "proprietaire", "bailleur",
                      "arrendador", "verhuurder", "hyresvard", "locatore", "previous landlord", "guarantor", "burge",
                      "garant", "avalista", "garante", "borgsteller", "borgensman", "co applicant", "mitantragsteller",
-                     "colocataire", "second applicant", "zweiter mieter", "mitbewohner", "invoice recipient"]
+                     "colocataire", "second applicant", "zweiter mieter", "mitbewohner", "invoice recipient",
+                     # another time: a previous address or a maiden name is not the profile's value
+                     "previous", "former", "maiden", "prior", "fruhere", "fruherer", "fruheren", "vorherige",
+                     "vorheriger", "bisherige", "bisheriger", "ehemalige", "ehemaliger", "geburtsname", "ancien",
+                     "ancienne", "precedent", "precedente", "anterior", "vorige", "vorig", "tidigare",
+                     "nom de jeune fille", "birth name", "name at birth", "apellido de soltera",
+                     "wohnungsgeber", "wohnungsgebers", "eigentumer", "eigentumers", "hauseigentumer",
+                     # the employer's address is not the user's
+                     "company address", "business address", "work address", "office address", "employer address",
+                     "firmenanschrift", "firmenadresse", "geschaftsadresse", "anschrift des arbeitgebers",
+                     "adresse de l entreprise", "adresse professionnelle", "adresse de l employeur",
+                     "direccion de la empresa", "direccion del trabajo", "indirizzo aziendale", "indirizzo dell azienda",
+                     "sede legale", "bedrijfsadres", "werkadres", "adres werkgever", "foretagsadress", "arbetsadress"]
 # Never filled: passwords, codes, cards, in IT, NL and SV.
 MORE_NEVER = ["parola d ordine", "wachtwoord", "losenord", "pin kod", "pinkod", "kortnummer", "numero della carta",
               "kaartnummer", "vervaldatum", "scadenza carta", "giltig till", "engangskod", "verifieringskod",
               "codice di verifica", "verificatiecode", "carta di credito", "creditcard", "kreditkort",
-              "codice otp", "sms code", "codice di sicurezza", "beveiligingscode", "sakerhetskod", "captcha code"]
+              "codice otp", "sms code", "codice di sicurezza", "beveiligingscode", "sakerhetskod", "captcha code",
+              # the place and date of signing belong to the signature
+              "ort datum", "ort und datum", "fait a", "fait le", "lieu et date", "luogo e data", "plaats en datum",
+              "ort och datum", "place and date", "date and place", "lugar y fecha", "firmato a"]
+# Words that are never filled only in some languages ("Firma" is a signature in Italian and Spanish, a company in German).
+NEVER_BY_LANGUAGE: dict[str, list[str]] = {"it": ["firma"], "es": ["firma"], "pt": ["assinatura"]}

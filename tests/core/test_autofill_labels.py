@@ -74,3 +74,21 @@ def test_fields_about_someone_else_stay_empty(label: str) -> None:
 def test_never_filled_in_more_languages(label: str) -> None:
     (p,) = service().propose([FormField("x", label=label)])
     assert p.status == "refused"
+
+
+def test_firma_is_a_signature_in_italian_and_a_company_in_german() -> None:
+    facts = StaticFacts({"organization": "Schwarzwald Solartechnik GmbH", "given-name": "Katharina",
+                         "family-name": "Brandt"})
+    it = service(facts).propose([FormField("n", label="Nome"), FormField("c", label="Cognome"), FormField("f", label="Firma")])
+    de = service(facts).propose([FormField("v", label="Vorname"), FormField("n", label="Nachname"), FormField("f", label="Firma")])
+    assert it[2].status == "refused" and not it[2].value
+    assert de[2].value == "Schwarzwald Solartechnik GmbH"
+
+
+@pytest.mark.parametrize("label", ["Company address", "Firmenanschrift", "Previous surname", "Frühere Anschrift",
+                                   "Country of birth", "Ort, Datum", "Fait à", "Name des Wohnungsgebers"])
+def test_fields_whose_value_is_not_the_users_current_one(label: str) -> None:
+    facts = StaticFacts({"street-address": "Wiesentalstraße 8", "family-name": "Brandt", "country-name": "Germany",
+                         "address-level2": "Freiburg", "name": "Katharina Brandt"})
+    (p,) = service(facts).propose([FormField("x", label=label)])
+    assert not p.filled, (label, p)
