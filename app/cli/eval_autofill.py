@@ -1,90 +1,151 @@
-"""``mnemo eval autofill [DIR]``: precision and recall of autofill on a labelled set of personas and forms.
+"""``mnemo eval autofill [SET]``: precision and recall of ``mnemo fill`` on a form set, on the user's path.
 
-``--facts import`` (the default) imports each persona's
-documents into a fresh data folder, lets the persona feature extract the profile, and
-fills the forms from that; ``--facts truth`` fills from the persona's true facts, which
-measures the form reading and matching alone.
+The default (``--facts import``) is what a user gets: for each persona of the set, ``mnemo import
+DOCS`` (no ``--mine``) into a scratch data folder, the persona's background work left to finish as
+the app would, then ``mnemo fill FORM --json`` on every form of the set; the review it prints is
+scored by ``core.autofill.evaluation`` (strict: see there). ``--facts truth`` fills from the
+persona's true profile instead, which measures reading and matching forms alone.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "autofill"
+from core.errors import MnemoError
+
+DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "forms_dev"
 
 
 def register(es: argparse._SubParsersAction) -> None:
-    p = es.add_parser("autofill", help="precision/recall of form autofill on personas and forms")
-    p.add_argument("dir", nargs="?", default=str(DEFAULT_SET), help="test set folder (personas/, forms/)")
+    p = es.add_parser("autofill", help="precision/recall of 'mnemo fill' on a form set, after a plain import",
+                      description="For each persona of the set: import its documents as 'mnemo import' does into a "
+                                  "scratch data folder, then 'mnemo fill' every form, and score the values strictly "
+                                  "against the persona's expected.json.")
+    p.add_argument("dir", nargs="?", default=str(DEFAULT_SET), help="form set folder (set.json, forms, *.expected.json)")
     p.add_argument("--facts", choices=["import", "truth"], default="import",
-                   help="import: extract the profile from each persona's documents; truth: use the true facts")
-    p.add_argument("--no-model", action="store_true", help="do not ask the model for fields no fact answers")
+                   help="import (default): the user's path; truth: fill from the persona's true profile")
+    p.add_argument("--no-model", action="store_true", help="rules only: no model for the persona or for fill")
     p.add_argument("--show", action="store_true", help="list every wrong and every missed field")
+    p.add_argument("--json", dest="json_out", help="also write the scores to this JSON file")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the persona's background work")
     p.set_defaults(func=run)
 
 
-def _build_profile(s: Any, docs: Path, use_model: bool) -> None:
-    """Import ``docs`` as the user's own and wait for the persona feature to extract the profile."""
-    persona = s.persona
-    if not use_model:
-        persona.set_model_use(False, writing=False)
-    s.documents.import_paths([str(docs)], owner_self=True)
-    persona.flush(600)
+def _fill_via_cli(scratch: Any, form: Path, use_model: bool) -> list:
+    from app.cli.eval_profile import _cli
+    from core.autofill.evaluation import proposals_from_review
+
+    rc, out = _cli(["fill", str(form), "--json"] + ([] if use_model else ["--no-model"]), scratch)
+    if rc:
+        raise MnemoError(f"mnemo fill {form} failed (exit code {rc}).", "Run it by hand to see why.")
+    return proposals_from_review(json.loads(out))
+
+
+def _imported(services: Any, persona: Path, use_model: bool, timeout: float,
+              each: Callable[[Callable[[Path], list]], None]) -> None:
+    """Import ``persona/docs`` as a user would into a scratch data folder, then call ``each(fill)``."""
+    from app.cli.eval_profile import _cli
+    from app.services import Services
+
+    with tempfile.TemporaryDirectory(prefix="mnemo-eval-autofill-") as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        if services.paths.settings.exists():
+            shutil.copy(services.paths.settings, home / "settings.json")
+        scratch = Services(home)
+        try:
+            scratch.set_embedder(services.embedder)  # one embedder in memory, shared
+            if use_model:
+                from models.llm import LlamaRuntime
+
+                llm = services.llm
+                if isinstance(llm, LlamaRuntime) and not llm.loaded:
+                    llm.load()
+                scratch.set_llm(llm)
+            scratch.persona.set_model_use(use_model, writing=use_model)
+            rc, out = _cli(["import", "--quiet", str(persona / "docs")], scratch)
+            print(f"{persona.name}: {out.strip().splitlines()[-1] if out.strip() else ''}"
+                  + (f" (exit code {rc})" if rc else ""))
+            if not scratch.persona.flush(timeout):
+                print(f"{persona.name}: the persona's background work did NOT finish in {timeout:.0f} s")
+            each(lambda form: _fill_via_cli(scratch, form, use_model))
+        finally:
+            scratch.persona.close()
+            scratch.set_llm(None)  # the shared model belongs to the outer services
+            scratch.set_embedder(None)
+            scratch.secrets.delete("fact-key")
+            scratch.close()
+
+
+def _from_truth(services: Any, truth: dict[str, Any], each: Callable[[Callable[[Path], list]], None]) -> None:
+    from core.autofill import AutofillService, StaticFacts
+    from core.autofill.forms import read_form
+
+    first = {k: (v[0] if isinstance(v, list) else v) for k, v in truth.items()
+             if not k.startswith("_") and isinstance(v, (str, list)) and v}
+    facts = StaticFacts({k: str(v) for k, v in first.items()})
+    svc = AutofillService(settings=lambda: services.settings.autofill, facts=lambda: facts,
+                          embedder=lambda: services.embedder)
+    each(lambda form: svc.propose(read_form(form).fields, use_model=False))
 
 
 def run(args: argparse.Namespace, services: Any) -> int:
-    from core.autofill import AutofillService, StaticFacts
-    from core.autofill.evaluation import evaluate, facts_table
+    from core.autofill.evaluation import Score, load_set, score_form
+    from core.autofill.forms import read_form
 
     root = Path(args.dir)
-    mode = args.facts
+    if not (root / "set.json").is_file():
+        raise MnemoError(f"{root} has no set.json.", "Give a form set folder (set.json naming the personas, forms, "
+                                                     "and <form>.expected.json beside each form).")
+    personas, forms = load_set(root)
     use_model = not args.no_model
+    print(f"autofill eval on {root}: {len(forms)} forms x {len(personas)} personas "
+          f"(facts from {args.facts}, model {'on' if use_model and args.facts == 'import' else 'off'})")
+    total = Score()
+    per_form: dict[str, Score] = {}
+    per_lang: dict[str, Score] = {}
+    rows: list[dict[str, Any]] = []
+    for pdir in personas:
+        truth = json.loads((pdir / "expected.json").read_text(encoding="utf-8"))
 
-    if mode == "truth":
-        current: dict[str, Any] = {}
-        svc = AutofillService(settings=lambda: services.settings.autofill, facts=lambda: current.get("facts"),
-                              embedder=lambda: services.embedder)
+        def each(fill: Callable[[Path], list], pdir: Path = pdir, truth: dict[str, Any] = truth) -> None:
+            for form_path, expected in forms:
+                s = score_form(read_form(form_path), fill(form_path), expected, truth, f"{pdir.name}/{form_path.name}")
+                print(f"  {pdir.name:<14} {form_path.name:<34} {s.line()}")
+                rows.append({"persona": pdir.name, "form": form_path.name, "precision": s.precision,
+                             "recall": s.recall, "filled": s.filled, "correct": s.correct,
+                             "answerable": s.answerable, "forbidden_filled": s.forbidden_filled})
+                per_form.setdefault(form_path.name, Score()).add(s)
+                per_lang.setdefault(form_path.name.split("_")[0], Score()).add(s)
+                total.add(s)
 
-        def propose_for(pid: str, pdir: Path, fields: list) -> list:
-            import json
-
-            if current.get("pid") != pid:
-                current["pid"], current["facts"] = pid, StaticFacts(json.loads((pdir / "truth.json").read_text(encoding="utf-8")))
-            return svc.propose(fields, use_model=False)
-    else:
-        from app.services import Services
-
-        tmp = tempfile.TemporaryDirectory(prefix="mnemo-eval-autofill-")
-        opened: dict[str, Any] = {}
-
-        def propose_for(pid: str, pdir: Path, fields: list) -> list:
-            if pid not in opened:
-                for old in opened.values():
-                    old.close()
-                opened.clear()
-                s = Services(Path(tmp.name) / pid)
-                if services.llm_loaded:
-                    s.set_llm(services.llm)
-                _build_profile(s, pdir / "docs", use_model)
-                opened[pid] = s
-                print(f"{pid}: profile {facts_table(s.autofill.facts_source()) if s.autofill.facts_source() else {}}")
-            return opened[pid].autofill.propose(fields, use_model=use_model)
-
-    print(f"autofill eval on {root} (facts from {mode}, model {'on' if use_model and mode == 'import' else 'off'})")
-    try:
-        total, _ = evaluate(root, propose_for, log=print)
-    finally:
-        if mode != "truth":
-            for s in opened.values():
-                s.close()
-            tmp.cleanup()
+        if args.facts == "truth":
+            _from_truth(services, truth, each)
+        else:
+            _imported(services, pdir, use_model, args.timeout, each)
+    print("\nper form:")
+    for name, s in sorted(per_form.items()):
+        print(f"  {name:<34} {s.line()}")
+    print("\nper language:")
+    for lang, s in sorted(per_lang.items()):
+        print(f"  {lang:<6} {s.line()}")
     if args.show:
         for e in total.errors:
             print("WRONG ", e)
         for m in total.misses:
             print("MISSED", m)
-    print(f"TOTAL precision {total.precision:.3f} ({total.correct}/{total.filled})  "
-          f"recall {total.recall:.3f} ({total.correct}/{total.answerable})")
+    print(f"TOTAL {total.line()}")
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({
+            "set": str(root), "facts": args.facts, "model": use_model, "rows": rows,
+            "per_language": {k: {"precision": s.precision, "recall": s.recall, "forbidden_filled": s.forbidden_filled}
+                             for k, s in per_lang.items()},
+            "total": {"precision": total.precision, "recall": total.recall, "filled": total.filled,
+                      "correct": total.correct, "answerable": total.answerable,
+                      "forbidden_filled": total.forbidden_filled},
+            "errors": total.errors, "misses": total.misses}, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0

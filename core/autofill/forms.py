@@ -111,7 +111,8 @@ def filled_json(form: Form, proposals: list[Proposal]) -> dict:
         row = {"name": f.name, "label": f.label, "type": f.kind, "autocomplete": f.autocomplete,
                "value": p.value if p else "", "key": p.key if p else "", "source": p.source if p else "",
                "source_ref": p.source_ref if p else "", "confidence": round(p.confidence, 3) if p else 0.0,
-               "sensitive": p.sensitive if p else False, "status": p.status if p else "", "proposed": p.value if p else ""}
+               "sensitive": p.sensitive if p else False, "status": p.status if p else "", "proposed": p.value if p else "",
+               "match": p.match if p else "", "note": p.note if p else ""}
         if f.options:
             row["options"] = [{"value": o.value, "label": o.label} for o in f.options]
         rows.append(row)
