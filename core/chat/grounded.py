@@ -22,6 +22,7 @@ from core.ports import Cancellable
 
 _END = re.compile(r"[.!?…](?:\s*\[[\d,\s]+\])*[\"”’)]?\s+|\n+")
 NOT_FOUND = "I don't find that in your notes."
+HOLD_SENTENCES = 3       # sentences of an answer to a question without a citation before the draft is given up
 
 
 @dataclass
@@ -36,6 +37,7 @@ class SentenceGate:
     rejected: list[str] = field(default_factory=list)    # why: value kinds unsupported, "as-user", "uncited"
     _buf: str = ""
     _held: str = ""
+    _held_n: int = 0
 
     @property
     def failed(self) -> bool:
@@ -71,6 +73,9 @@ class SentenceGate:
             return
         if self.cite_from and not self.shown and not parse_citations(sentence, self.cite_from):
             self._held += sentence
+            self._held_n += 1
+            if self._held_n >= HOLD_SENTENCES:   # a draft that has not cited by now will not: stop paying for it
+                self.rejected = ["uncited"]
             return
         sentence, self._held = self._held + sentence, ""
         self.shown += sentence

@@ -15,7 +15,8 @@ from typing import Sequence
 
 from core.grounding.values import fold, values_in
 
-_SENT = re.compile(r"(?<=[.!?…])\s+(?=[\"“'(\[]?[A-ZÀ-Þ0-9])|\n+")
+_SENT = re.compile(r"(?<=[.!?…])\s+(?=[\"“'(\[]?[A-ZÀ-Þ])|\n+")
+_ABBREV = re.compile(r"(?:^|\s|\()(?:[A-Za-z]{1,3}|[A-Z][a-z]{0,3})\.$")   # "no.", "Dr.", "Tel.", "z.B."
 _WORD = re.compile(r"\w+")
 # Words that carry no content in a question (EN, DE, FR, ES, IT, NL, SV).
 _FUNCTION = frozenset((
@@ -28,8 +29,10 @@ _FUNCTION = frozenset((
     "il lo gli e sono dove chi come mio mia het een en ik mijn wat wanneer waar wie hoe och ar var vem vad nar hur "
     "min mitt mina jag den det en ett som").split())
 _ASKS = [  # (question pattern, value kinds that answer it)
-    (re.compile(r"\b(?:when|what time|what date|which day|wann|quand|cuando|quando|wanneer|nar)\b"), {"date", "time"}),
-    (re.compile(r"\b(?:phone|number|telefon|nummer|numero|telephone|mobile)\b"), {"phone"}),
+    (re.compile(r"\b(?:when|what time|what date|which day|wann|quand|cuando|quando|wanneer|nar|uhr|heure|hora|"
+                r"ora|klockan|hoe laat|o'clock)\b"), {"date", "time"}),
+    (re.compile(r"\b(?:phone|telefon|telephone|mobile|handy|portable|movil)\b"), {"phone"}),
+    (re.compile(r"\b(?:number|nummer|numero|no|nr)\b"), {"phone", "number"}),
     (re.compile(r"\b(?:e-?mail|mail|courriel|correo)\b"), {"email"}),
     (re.compile(r"\b(?:how much|how many|cost|price|rent|amount|wie viel|combien|cuanto|quanto|hoeveel|hur mycket)\b"),
      {"number"}),
@@ -66,7 +69,15 @@ def content_words(text: str) -> set[str]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENT.split(text) if s and len(s.strip()) > 2]
+    """The sentences of a passage (a line is a sentence too; "Dr." and "no." do not end one)."""
+    out: list[str] = []
+    for piece in _SENT.split(text):
+        piece = piece.strip()
+        if out and _ABBREV.search(out[-1]) and piece:
+            out[-1] += " " + piece
+        elif piece:
+            out.append(piece)
+    return [s for s in out if len(s) > 2]
 
 
 def best_quote(question: str, texts: Sequence[str], max_chars: int = 320) -> Quote | None:
@@ -76,20 +87,40 @@ def best_quote(question: str, texts: Sequence[str], max_chars: int = 320) -> Quo
         return None
     folded = fold(question)
     kinds = set().union(*(k for rx, k in _ASKS if rx.search(folded))) if any(rx.search(folded) for rx, _ in _ASKS) else set()
-    best: Quote | None = None
-    for rank, text in enumerate(texts):
-        for sent in sentences(text):
-            words = content_words(sent)
-            hits = len(want & words)
+    split = [sentences(t) for t in texts]
+    n_sent = sum(len(ss) for ss in split) or 1
+    df = {w: sum(w in content_words(x) for ss in split for x in ss) for w in want}
+    weight = {w: math.log(1 + n_sent / (1 + df[w])) for w in want}   # a word every passage has says little
+    total = sum(weight.values()) or 1.0
+    best: tuple[float, int, int] | None = None
+    for rank, ss in enumerate(split):
+        for i, sent in enumerate(ss):
+            hits = want & content_words(sent)
             if not hits:
                 continue
-            score = hits / math.sqrt(len(want)) + 0.15 / (1 + rank)
-            if kinds and any(v.kind in kinds for v in values_in(sent)):
+            score = sum(weight[w] for w in hits) / total + 0.15 / (1 + rank)
+            if kinds and _has_kind(sent, kinds):
                 score += 0.5
             score -= 0.002 * max(0, len(sent) - 200)
-            if best is None or score > best.score:
-                best = Quote(_clip(sent, max_chars), rank + 1, score)
-    return best
+            if best is None or score > best[0]:
+                best = (score, rank, i)
+    if best is None:
+        return None
+    score, rank, i = best
+    ss = split[rank]
+    quote = ss[i]
+    # A question is not an answer, and a sentence without the value asked for may sit next to one that has it:
+    # "Are you coming to Mum's 60th?" + "I've booked the back room at the Castle Tavern."
+    if quote.rstrip().endswith("?") or (kinds and not _has_kind(quote, kinds)):
+        for j in (i + 1, i - 1):
+            if 0 <= j < len(ss) and (_has_kind(ss[j], kinds) if kinds else j == i + 1):
+                quote = f"{ss[min(i, j)]} {ss[max(i, j)]}"
+                break
+    return Quote(_clip(quote, max_chars), rank + 1, score)
+
+
+def _has_kind(sentence: str, kinds: set[str]) -> bool:
+    return any(v.kind in kinds for v in values_in(sentence))
 
 
 def _clip(sentence: str, max_chars: int) -> str:

@@ -104,7 +104,8 @@ class FactAnswers:
             items.append(ContextItem("person", f"person:{p.name}", _person_text(p), "; ".join(p.sources[:3]) or "people",
                                      1.0, {"relation": p.relation}))
             n = len(items)
-            relation = p.relation.upper() if len(p.relation) <= 3 else p.relation
+            relation = RELATIONS.get(p.relation.casefold(), p.relation)   # "Schwester" reads "sister" here
+            relation = relation.upper() if len(relation) <= 3 else relation
             who = f"{p.name} (your {relation})" if p.relation else p.name
             if q.key == "name":
                 lines.append(f"Your {relation or q.who} is {p.name} [{n}].")

@@ -21,6 +21,8 @@ _POSSESSIVE = r"my|mine|mein|meine|meinen|meinem|meiner|mon|ma|mes|mi|mis|min|mi
 # Spanish and Italian drop the pronoun: the first-person verb says it ("¿Dónde trabajo?", "Dove abito?").
 _PRONOUN = r"i|me|ich|mir|mich|je|j|moi|yo|jag|mig|io|ik|vivo|trabajo|naci|abito|lavoro|nacqui|sono"
 _SELF = re.compile(rf"\b(?:(?P<pos>{_POSSESSIVE})|(?P<pro>{_PRONOUN}))\b")
+_POSSESSIVE_WORDS = "my|mein|meine|meinen|meinem|meiner|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|mijn"
+
 # (pattern on the folded question, key). The first that matches wins, so the specific come first.
 _KEYS: list[tuple[str, str]] = [
     (r"\b(?:where|wo|ou|donde|var|dove|waar)\b.*\b(?:born|geboren|ne|nee|naci|fodd|nato|nata)\b|place of birth|"
@@ -39,7 +41,9 @@ _KEYS: list[tuple[str, str]] = [
     (r"tax (?:id|number)|steuer-?id|steuernummer|numero fiscal|\bnif\b|skattenummer", "tax-id"),
     (r"e-?mail|mail address|courriel|correo|e-?post|posta elettronica|mailadres", "email"),
     (r"phone|mobile|cell\b|telephone|\btel\b|telefon|handy|rufnummer|portable|movil|celular|telefono|mobil|"
-     r"cellulare|telefoon|mobiel|\bnumber\b|\bnummer\b|\bnumero\b", "tel"),
+     r"cellulare|telefoon|mobiel|\bnummer\b|"
+     # a bare "number" is the phone only as "my number" ("my membership number" is something else)
+     rf"\b(?:{_POSSESSIVE_WORDS})\s+(?:number|numero)\b", "tel"),
     (r"post ?code|postal code|zip|\bplz\b|postleitzahl|code postal|codigo postal|postnummer|codice postale|postcode",
      "postal-code"),
     (r"\b(?:where|wo|ou|donde|var|dove|waar)\b.*\b(?:live|wohne|habite|vis|vivo|bor|abito|woon)\b|"
