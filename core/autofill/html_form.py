@@ -104,6 +104,15 @@ def _group_label(soup, els: list) -> str:
     return ""
 
 
+def _section(el) -> str:
+    """The legend of the fieldset around ``el``, else the nearest heading before it."""
+    fs = el.find_parent("fieldset")
+    if fs is not None and fs.find("legend") is not None:
+        return _clean(fs.find("legend").get_text(" "))
+    heading = el.find_previous(["h2", "h3", "h4", "h5"])
+    return _clean(heading.get_text(" "))[:80] if heading is not None else ""
+
+
 def read_html(path: Path) -> Form:
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -116,7 +125,7 @@ def read_html(path: Path) -> Form:
         f = FormField(name=name, kind=kind, autocomplete=(el.get("autocomplete") or "").strip(),
                       html_name=el.get("name") or "", html_id=el.get("id") or "",
                       placeholder=_clean(el.get("placeholder")), aria_label=_clean(el.get("aria-label")),
-                      required=el.has_attr("required"), pattern=el.get("pattern") or "")
+                      required=el.has_attr("required"), pattern=el.get("pattern") or "", section=_section(el))
         if el.get("maxlength", "").isdigit():
             f.max_length = int(el["maxlength"])
         if kind == "select":

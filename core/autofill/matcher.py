@@ -124,8 +124,27 @@ def compound_match(label: str) -> KeyMatch | None:
         if m is None or m.score < 0.9:
             return None
         keys.append(m.key)
+    if keys[0] == keys[1]:
+        return KeyMatch(keys[0], "synonym", 0.95)  # one label in two languages: "Vorname / Prénom"
     key = _COMPOUNDS.get((keys[0], keys[1]))
     return KeyMatch(key, "synonym", 0.9) if key else None
+
+
+# "Day", "Month", "Year" under a "Date of birth" heading: the parts of the birthday.
+_DATE_UNITS = {
+    "bday-day": {"day", "dd", "tag", "tt", "jour", "jj", "dia", "giorno", "gg", "dag"},
+    "bday-month": {"month", "mm", "monat", "mois", "mes", "mese", "maand", "manad"},
+    "bday-year": {"year", "yyyy", "jahr", "jjjj", "annee", "aaaa", "ano", "anno", "jaar", "ar"},
+}
+
+
+def _date_part(label: str, section: str) -> str:
+    if not label or label not in set().union(*_DATE_UNITS.values()):
+        return ""
+    m = synonym_match(normalize(section))
+    if m is None or m.key != "bday":
+        return ""
+    return next(k for k, words in _DATE_UNITS.items() if label in words)
 
 
 class Matcher:
@@ -147,8 +166,11 @@ class Matcher:
             return KeyMatch(named[-1], "autocomplete", 0.99)
         texts = _texts(field)
         human = [normalize(t) for t in (field.label, field.aria_label, field.placeholder) if normalize(t)]
-        if any(about_someone_else(t) for t in human):
+        if any(about_someone_else(t) for t in human + [normalize(field.section)]):
             return None
+        unit = _date_part(human[0] if human else "", field.section)
+        if unit:
+            return KeyMatch(unit, "synonym", 0.9)
         for raw in (field.label, field.aria_label):
             m = compound_match(raw)
             if m is not None:

@@ -44,6 +44,7 @@ class FormField:
     required: bool = False
     max_length: int = 0
     pattern: str = ""  # the HTML ``pattern`` attribute: a regular expression the whole value must match
+    section: str = ""  # the heading or fieldset legend the field sits under ("Emergency contact", "Date of birth")
 
     def describe(self) -> str:
         """All the human-readable text that says what the field wants, best first."""
@@ -94,6 +95,7 @@ class FormField:
             autocomplete=text("autocomplete"), html_name=text("html_name", "name"),
             html_id=text("html_id", "id"), placeholder=text("placeholder"),
             aria_label=text("aria_label", "aria-label"), options=opts, value=text("value"), pattern=text("pattern"),
+            section=text("section"),
             required=_flag(d.get("required", False), f"{where}: 'required'"),
             max_length=_whole(d.get("max_length") or d.get("maxlength") or 0, f"{where}: 'max_length'"))
 

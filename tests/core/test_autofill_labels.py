@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from core.autofill.matcher import Matcher, compound_match
-from core.autofill.model import FormField, StaticFacts
+from core.autofill.model import FormField, Option, StaticFacts
 from tests.core.autofill_helpers import service
 
 
@@ -92,3 +92,17 @@ def test_fields_whose_value_is_not_the_users_current_one(label: str) -> None:
                          "address-level2": "Freiburg", "name": "Katharina Brandt"})
     (p,) = service(facts).propose([FormField("x", label=label)])
     assert not p.filled, (label, p)
+
+
+def test_the_section_a_field_sits_under_counts() -> None:
+    facts = StaticFacts({"name": "Katharina Brandt", "tel": "+49 176 55501234", "bday": "1988-07-22"})
+    fields = [FormField("n", label="Name", section="Ihre Angaben"), FormField("t", label="Telefon", section="Ihre Angaben"),
+              FormField("en", label="Name", section="Notfallkontakt"), FormField("et", label="Telefon", section="Notfallkontakt"),
+              FormField("d", kind="select", label="Tag", section="Geburtsdatum", options=[Option(str(i)) for i in range(1, 32)]),
+              FormField("m", kind="select", label="Monat", section="Geburtsdatum",
+                        options=[Option(f"{i:02d}", lab) for i, lab in enumerate(["Januar", "Februar", "März", "April", "Mai",
+                                                                                  "Juni", "Juli", "August"], 1)]),
+              FormField("y", label="Jahr", section="Geburtsdatum")]
+    n, t, en, et, d, m, y = service(facts).propose(fields)
+    assert (n.value, t.value, en.value, et.value) == ("Katharina Brandt", "+49 176 55501234", "", "")
+    assert (d.value, m.value, y.value) == ("22", "07", "1988")

@@ -92,3 +92,14 @@ def test_bad_inputs_are_reported(tmp_path: Path) -> None:
     c.save()
     with pytest.raises(MnemoError, match="no form fields"):
         read_form(tmp_path / "plain.pdf")
+
+
+def test_html_fields_know_the_heading_or_legend_they_sit_under(tmp_path) -> None:
+    from core.autofill.forms import read_form
+
+    page = tmp_path / "f.html"
+    page.write_text("<form><h3>Ihre Angaben</h3><label for=a>Name</label><input id=a name=a>"
+                    "<fieldset><legend>Geburtsdatum</legend><label for=d>Tag</label><select id=d name=d><option>1</option></select>"
+                    "</fieldset><h3>Notfallkontakt</h3><label for=n>Name</label><input id=n name=n></form>", encoding="utf-8")
+    sections = [f.section for f in read_form(page).fields]
+    assert sections == ["Ihre Angaben", "Geburtsdatum", "Notfallkontakt"]
