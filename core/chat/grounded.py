@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from core.chat.citations import parse_citations
+from core.chat.citations import parse_citations, strip_no_cite
 from core.chat.context import ContextItem
 from core.grounding.check import Support, speaks_as_user, unsupported
 from core.grounding.extractive import best_quote, is_question
-from core.ports import Cancellable
+from core.ports import Cancellable, ChatModel
+
+if TYPE_CHECKING:
+    from models.llm import Sampling
 
 _END = re.compile(r"[.!?…](?:\s*\[[\d,\s]+\])*[\"”’)]?\s+|\n+")
 NOT_FOUND = "I don't find that in your notes."
@@ -100,3 +103,38 @@ def fallback(question: str, items: Sequence[ContextItem], missing: str = "") -> 
     if quote is not None:
         return f"From your notes: “{quote.text}” [{quote.n}]", [quote.n]
     return (f"I don't find {missing} in your notes." if missing else NOT_FOUND), []
+
+
+@dataclass
+class Checked:
+    """A finished answer: its text, the notes it cites, how it was made ("model" or "extractive"), and why
+    the draft was set aside when it was."""
+
+    text: str
+    cited: list[int]
+    mode: str
+    rejected: list[str] = field(default_factory=list)
+
+
+def settle(gate: SentenceGate, question: str, items: Sequence[ContextItem], missing: str = "",
+           cancelled: bool = False, on_token: Callable[[str], None] | None = None) -> Checked:
+    """The answer once the draft has ended: the checked draft, or what passed of it plus the extractive answer."""
+    if gate.failed or (not gate.shown.strip() and not cancelled):
+        quote, cited = fallback(question, items, missing)
+        if gate.shown.strip() and not is_question(question):   # a reply to a statement just ends early
+            quote, cited = "", []
+        if on_token is not None and quote:
+            on_token((" " if gate.shown.strip() else "") + quote)
+        cited = sorted(set(parse_citations(gate.shown, len(items))) | set(cited))
+        return Checked((gate.shown.rstrip() + " " + quote).strip(), cited, "extractive", gate.rejected or ["empty"])
+    return Checked(strip_no_cite(gate.shown) or "(stopped)", parse_citations(gate.shown, len(items)), "model")
+
+
+def grounded_reply(llm: ChatModel, messages: list[dict[str, str]], sampling: Sampling, question: str,
+                   items: Sequence[ContextItem], support: Support) -> Checked:
+    """One checked answer without a conversation (evaluations use it; the chat service streams its own)."""
+    gate = SentenceGate(support, cite_from=len(items) if is_question(question) else 0)
+    for piece in llm.stream_chat(messages, sampling, cancel=gate):
+        gate.feed(piece)
+    gate.finish()
+    return settle(gate, question, items)

@@ -15,9 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from core.chat.citations import parse_citations, strip_no_cite
 from core.chat.context import ContextItem, ContextProvider, DirectAnswer, DirectAnswerer, PreparedContext
-from core.chat.grounded import SentenceGate, fallback, support_for
+from core.chat.grounded import SentenceGate, settle, support_for
 from core.grounding.extractive import is_question
 from core.chat.prompt import build_messages
 from core.chat.store import ConversationStore
@@ -130,21 +129,9 @@ class ChatService:
         gate.finish()
         cancelled = bool(cancel is not None and cancel.cancelled)
         meta["cancelled"] = cancelled
-        if gate.failed or (not gate.shown.strip() and not cancelled):
-            quote, cited = fallback(text, items, direct.missing if direct is not None else "")
-            if gate.shown.strip() and not is_question(text):   # a reply to a statement just ends early
-                quote, cited = "", []
-            answer = (gate.shown.rstrip() + " " + quote).strip()
-            if on_token is not None and quote:
-                on_token((" " if gate.shown.strip() else "") + quote)
-            cited = sorted(set(parse_citations(gate.shown, len(items))) | set(cited))
-            meta["grounding"] = {"mode": "extractive", "rejected": gate.rejected or ["empty"]}
-            mode = "extractive"
-        else:
-            answer = strip_no_cite(gate.shown) or "(stopped)"
-            cited = parse_citations(gate.shown, len(items))
-            meta["grounding"] = {"mode": "model"}
-            mode = "model"
+        done = settle(gate, text, items, direct.missing if direct is not None else "", cancelled, on_token)
+        meta["grounding"] = {"mode": done.mode, **({"rejected": done.rejected} if done.rejected else {})}
+        answer, cited, mode = done.text, done.cited, done.mode
         reply = self._store(conversation_id, answer, items, cited, meta, None, mode)
         if not cancelled:
             self._feedback(prepared, items, owners, cited)

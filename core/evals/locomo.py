@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
+from core.grounding.check import Support
 from core.errors import Cancelled
 from core.evals.locomo_data import CATEGORIES, Conversation, Question, load_locomo
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
@@ -116,6 +117,7 @@ class _Tally:
     latency_ms: list[float] = field(default_factory=list)   # query embedding + hybrid search + rerank
     search_ms: list[float] = field(default_factory=list)    # hybrid search + rerank (query vector given)
     f1s: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    invented: list[bool] = field(default_factory=list)      # answers holding a value the conversation lacks
     n_train: int = 0
     n_test: int = 0
 
@@ -256,7 +258,7 @@ def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvec
 
 
 def _test_trained(mem: MemoryService, refs: _Refs, test: list[Question], embedder: TextEmbedder,
-                  llm: ChatModelLoader | None, p: _Params, tally: _Tally) -> None:
+                  llm: ChatModelLoader | None, p: _Params, tally: _Tally, store: Support) -> None:
     """The trained reranker on the held-out questions, timed per question (and answered, with ``answers``)."""
     for q in test:
         t1 = time.perf_counter()
@@ -268,7 +270,9 @@ def _test_trained(mem: MemoryService, refs: _Refs, test: list[Question], embedde
         tally.search_ms.append(1000 * (time.perf_counter() - t2))
         tally.scores.add(METHODS[4], q.category, refs.order(got.candidates, order), q.evidence)
         if p.answers and llm is not None:
-            tally.f1s[q.category].append(_answer(llm, q, [got.candidates[i] for i in order[:p.m]]))
+            f1, invented = _answer(llm, q, [got.candidates[i] for i in order[:p.m]], store)
+            tally.f1s[q.category].append(f1)
+            tally.invented.append(invented)
 
 
 def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbedder, llm: ChatModelLoader | None,
@@ -289,7 +293,8 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
         with tally.timed("train reranker"):
             _train_reranker(mem, refs, train, qvecs, p, rng)
         with tally.timed("test questions"):
-            _test_trained(mem, refs, test, embedder, llm, p, tally)
+            store = Support.of([s.date_time for s in conv.sessions] + [t.text for s in conv.sessions for t in s.turns])
+            _test_trained(mem, refs, test, embedder, llm, p, tally, store)
     finally:
         mem.close()
         svc.db.close()
@@ -342,6 +347,7 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
         allf = [x for v in tally.f1s.values() for x in v]
         result["answer_f1"] = {"overall": round(float(np.mean(allf)), 4),
                                **{CATEGORIES[c]: round(float(np.mean(v)), 4) for c, v in sorted(tally.f1s.items())}}
+        result["answer_invented"] = round(float(np.mean(tally.invented)), 4) if tally.invented else 0.0
     return result
 
 
@@ -351,15 +357,23 @@ def _pct(values: list[float]) -> dict[str, float]:
             "mean": round(float(a.mean()), 2)}
 
 
-def _answer(llm: ChatModelLoader, q: Question, cands: list[Candidate]) -> float:
+def _answer(llm: ChatModelLoader, q: Question, cands: list[Candidate], store: Support) -> tuple[float, bool]:
+    """The answer the chat would give (checked draft or extractive fallback): its token F1, and whether it
+    holds a value (number, date, phone, e-mail, URL) found nowhere in the conversation."""
     from core.chat.context import ContextItem
+    from core.chat.grounded import grounded_reply, support_for
     from core.chat.prompt import build_messages
+    from core.grounding.check import strip_citations
+    from core.grounding.values import values_in
     from models.llm import Sampling
 
     items = [ContextItem(c.kind, c.ref, c.text, c.source) for c in cands]
     msgs = build_messages("Answer the question in a few words, from the notes.", [], items, [], q.question, 1800)
-    text = llm().chat(msgs, Sampling(temperature=0.0, max_tokens=32))
-    return token_f1(re.sub(r"\[[^\]]*\]", "", text), q.answer)
+    done = grounded_reply(llm(), msgs, Sampling(temperature=0.0, max_tokens=48), q.question, items,
+                          support_for(q.question, [], [], items))
+    text = strip_citations(done.text).replace("From your notes:", "")
+    invented = any(not store.has(v) for v in values_in(text, names=False))
+    return token_f1(text, q.answer), invented
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -381,4 +395,5 @@ def format_table(result: dict[str, Any]) -> str:
               "time (s): " + ", ".join(f"{k} {v}" for k, v in result["timing_s"].items())]
     if "answer_f1" in result:
         lines.append("answer token F1: " + ", ".join(f"{k} {v}" for k, v in result["answer_f1"].items()))
+        lines.append(f"answers holding a value found nowhere in the conversation: {result.get('answer_invented', 0.0):.3f}")
     return "\n".join(lines)

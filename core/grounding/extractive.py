@@ -68,10 +68,29 @@ def content_words(text: str) -> set[str]:
     return {stem(w) for w in _WORD.findall(fold(text)) if w not in _FUNCTION and (len(w) > 2 or w.isdigit())}
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of a passage (a line is a sentence too; "Dr." and "no." do not end one)."""
+def unwrap(text: str) -> str:
+    """Join hard-wrapped lines (mail and plain text wrap at ~72 columns): a line goes on when the next one
+    starts in lower case, with a digit or a bracket, or when it is long and the next is not a "Label:" line.
+    Lists, headers and short lines keep their breaks."""
+    lines = text.split("\n")
     out: list[str] = []
-    for piece in _SENT.split(text):
+    for line in lines:
+        nxt = line.lstrip()
+        prev = out[-1] if out else ""
+        if prev.strip() and nxt and not re.match(r"[-*•>]|\d+[.)]\s", nxt) and (
+                nxt[0].islower() or nxt[0].isdigit() or nxt[0] in "([" or
+                (len(prev) >= 60 and not re.search(r"[.!?:;]$", prev.rstrip()) and not re.match(r"\S+:", nxt))):
+            out[-1] = prev.rstrip() + " " + nxt
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a passage, its wrapped lines joined (a line is a sentence too; "Dr." and "no." do
+    not end one)."""
+    out: list[str] = []
+    for piece in _SENT.split(unwrap(text)):
         piece = piece.strip()
         if out and _ABBREV.search(out[-1]) and piece:
             out[-1] += " " + piece
@@ -82,11 +101,16 @@ def sentences(text: str) -> list[str]:
 
 def best_quote(question: str, texts: Sequence[str], max_chars: int = 320) -> Quote | None:
     """The best answering sentence of ``texts`` (in rank order), or None when none shares a content word."""
-    want = content_words(question)
+    folded = fold(question)
+    kinds: set[str] = set()
+    rest = folded
+    for rx, k in _ASKS:   # the words that ask for a kind of value ("phone number", "when") are the kind bonus
+        if rx.search(rest):
+            kinds |= k
+            rest = rx.sub(" ", rest)
+    want = content_words(rest) or content_words(question)
     if not want:
         return None
-    folded = fold(question)
-    kinds = set().union(*(k for rx, k in _ASKS if rx.search(folded))) if any(rx.search(folded) for rx, _ in _ASKS) else set()
     split = [sentences(t) for t in texts]
     n_sent = sum(len(ss) for ss in split) or 1
     df = {w: sum(w in content_words(x) for ss in split for x in ss) for w in want}

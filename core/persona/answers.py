@@ -46,6 +46,10 @@ class FactAnswers:
         self.facts = facts
         self.people = people
 
+    def _items(self, facts: Sequence[FactRecord]) -> list[ContextItem]:
+        """The facts as numbered sources, each naming every document that gave its value."""
+        return _items(facts, {f.key: self.facts.sources(f.key) for f in facts})
+
     def answer(self, question: str) -> DirectAnswer | None:
         if len(question.split()) > _MAX_WORDS:
             return None
@@ -63,7 +67,7 @@ class FactAnswers:
     def _own(self, q: FactQuestion, facts: dict[str, FactRecord]) -> DirectAnswer:
         if q.key == "street-address" and any(k in facts for k in _ADDRESS):
             parts = [f for k in _ADDRESS if (f := facts.get(k)) is not None]
-            items = _items(parts)
+            items = self._items(parts)
             refs = _refs(items)
             street = " ".join(f.value for f in parts if f.key in ("street-address",))
             town = " ".join(f.value for f in parts if f.key in ("postal-code", "address-level2"))
@@ -72,14 +76,14 @@ class FactAnswers:
         if q.key == "name" and "name" not in facts and ("given-name" in facts or "family-name" in facts):
             parts = [f for k in ("given-name", "family-name") if (f := facts.get(k)) is not None]
             text = " ".join(spoken(f.key, f.value) for f in parts)
-            items = _items(parts)
+            items = self._items(parts)
             return DirectAnswer(f"Your name is {text} {_refs(items)}.", items)
         f = facts.get(q.key)
         if f is None and q.key == "address-level2":
             f = facts.get("street-address")
         if f is None:
             return DirectAnswer("", found=False, missing=f"your {asked(q.key)}")
-        return DirectAnswer(f"Your {asked(f.key)} is {_shown(f)} [1].", _items([f]))
+        return DirectAnswer(f"Your {asked(f.key)} is {_shown(f)} [1].", self._items([f]))
 
     # ---- other people's values -----------------------------------------------------------------------------
     def _theirs(self, q: FactQuestion, people: Sequence[Person], facts: dict[str, FactRecord]) -> DirectAnswer:
@@ -90,7 +94,7 @@ class FactAnswers:
                   [p for p in people if q.who.casefold() in p.name.casefold()]
         partner = facts.get("partner-name")
         if not matches and rel == "partner" and partner is not None and q.key == "name":
-            return DirectAnswer(f"Your partner is {partner.value} [1].", _items([partner]))
+            return DirectAnswer(f"Your partner is {partner.value} [1].", self._items([partner]))
         whose = f"your {q.who}" if q.who in RELATIONS.values() else q.who
         if not matches:
             return DirectAnswer("", found=False, missing=f"{whose}'s {asked(q.key)}")
@@ -127,13 +131,19 @@ def _shown(f: FactRecord) -> str:
     return spoken(f.key, f.value)
 
 
-def _items(facts: Sequence[FactRecord]) -> list[ContextItem]:
-    """One numbered source per distinct source of ``facts`` (an address from one contact row cites it once)."""
-    by_source: dict[str, list[FactRecord]] = {}
+def _items(facts: Sequence[FactRecord], sources: dict[str, list[str]]) -> list[ContextItem]:
+    """One numbered source per fact's main source (an address from one contact row cites it once), naming
+    every document that gave the values."""
+    groups: dict[str, list[FactRecord]] = {}
     for f in facts:
-        by_source.setdefault(f.source or "your profile", []).append(f)
-    return [ContextItem("fact", "fact:" + ",".join(f.key for f in fs), "; ".join(f"{label(f.key)}: {f.value}" for f in fs),
-                        src, max(f.confidence for f in fs), {"keys": [f.key for f in fs]}) for src, fs in by_source.items()]
+        groups.setdefault(f.source or "your profile", []).append(f)
+    items = []
+    for main, fs in groups.items():
+        names = list(dict.fromkeys([main] + [x for f in fs for x in sources.get(f.key, [])]))[:3]
+        items.append(ContextItem("fact", "fact:" + ",".join(f.key for f in fs),
+                                 "; ".join(f"{label(f.key)}: {f.value}" for f in fs), "; ".join(names),
+                                 max(f.confidence for f in fs), {"keys": [f.key for f in fs]}))
+    return items
 
 
 def _refs(items: Sequence[ContextItem]) -> str:

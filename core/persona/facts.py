@@ -112,6 +112,23 @@ class FactStore:
                                .order_by(col(PersonaFactHistory.id).desc())))
         return self._record(f, hist, reveal)
 
+    def sources(self, key: str, limit: int = 3) -> list[str]:
+        """Where the fact's current value was found, most confident first ("contacts.csv row 2", "journal.md
+        line 9"): every stored source that gave this value, not only the one the fact keeps."""
+        key = normalize_key(key)
+        with self.db.session() as s:
+            f = s.exec(select(PersonaFact).where(PersonaFact.key == key)).first()
+            if f is None:
+                return []
+            vh = self.cipher.value_hash(key, self._plain(f))
+            rows = list(s.exec(select(PersonaEvidence).where(PersonaEvidence.key == key,
+                                                             PersonaEvidence.value_hash == vh)))
+        out: list[str] = [f.source] if f.source else []
+        for r in sorted(rows, key=lambda r: -r.confidence):
+            if r.source and r.source not in out:
+                out.append(r.source)
+        return out[:limit]
+
     def set(self, key: str, value: str, source: str = "user", pinned: bool = True, confidence: float = 1.0) -> FactRecord:
         """Store a value the user (or autofill) gives; it is never overwritten by extraction."""
         key = normalize_key(key)
