@@ -7,7 +7,7 @@ unit's metadata, its line (``{line}`` in the label) and the message ids it spans
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from core.documents.model import ChunkDraft, Section
 
@@ -75,28 +75,28 @@ def _pack(units: Sequence[Section]) -> ChunkDraft:
     return ChunkDraft("\n".join(u.text.strip() for u in units), _label(first, first.meta.get("line")), meta)
 
 
-def chunk_sections(sections: Sequence[Section], size: int = 1200, overlap: int = 150) -> list[ChunkDraft]:
-    """The chunks of a document, in reading order."""
-    out: list[ChunkDraft] = []
+def chunk_stream(sections: Iterable[Section], size: int = 1200, overlap: int = 150) -> Iterator[ChunkDraft]:
+    """The chunks of a document in reading order, produced as ``sections`` are read."""
     batch: list[Section] = []
     length = 0
-
-    def flush() -> None:
-        nonlocal batch, length
-        if batch:
-            out.append(_pack(batch))
-        batch, length = [], 0
-
     for s in sections:
         if not s.text.strip():
             continue
         if s.group is None or len(s.text) > size:
-            flush()
-            out.extend(_split_section(s, size, overlap))
+            if batch:
+                yield _pack(batch)
+                batch, length = [], 0
+            yield from _split_section(s, size, overlap)
             continue
         if batch and (batch[0].group != s.group or length + len(s.text) + 1 > size):
-            flush()
+            yield _pack(batch)
+            batch, length = [], 0
         batch.append(s)
         length += len(s.text) + 1
-    flush()
-    return out
+    if batch:
+        yield _pack(batch)
+
+
+def chunk_sections(sections: Iterable[Section], size: int = 1200, overlap: int = 150) -> list[ChunkDraft]:
+    """The chunks of a document, in reading order (``chunk_stream`` as a list)."""
+    return list(chunk_stream(sections, size, overlap))

@@ -6,7 +6,7 @@ them; other features read them back as ``ChunkView``s and ``PassageHit``s.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 
 @dataclass
@@ -24,10 +24,43 @@ class Section:
     group: Optional[str] = None
 
 
+@dataclass(frozen=True)
+class Mark:
+    """Where a streamed document can be read again from: the byte offset of a piece (a mail in a mailbox)
+    and the piece's index."""
+
+    offset: int
+    index: int
+
+
+@dataclass
+class Piece:
+    """A run of sections chunked on its own (one mail of a mailbox, or a whole document), and where reading
+    continues after it (None: a document that can only be read again from its start)."""
+
+    sections: Iterable[Section]
+    end: Optional[Mark] = None
+
+
 @dataclass
 class ParsedDocument:
-    sections: list[Section]
+    """A document's sections (a list, or produced as they are read for a streamed format) and metadata.
+
+    ``pieces`` (a streamed format) reads the document piece by piece from a mark; ``meta`` is then
+    complete once the last piece is read, and a reader continuing from a mark first restores the
+    metadata it had there."""
+
+    sections: Iterable[Section]
     meta: dict[str, Any] = field(default_factory=dict)       # title, counts, warnings...
+    pieces: Optional[Callable[[Optional[Mark]], Iterator[Piece]]] = None
+
+    def read(self, start: Optional[Mark] = None) -> Iterator[Piece]:
+        """The document piece by piece from ``start`` (a mark its pieces gave; None: the beginning)."""
+        if self.pieces is not None:
+            return self.pieces(start)
+        if start is not None:
+            raise ValueError("only a streamed document can be read from a mark")
+        return iter([Piece(self.sections)])
 
 
 @dataclass
@@ -108,4 +141,5 @@ class Importer:
     extensions: tuple[str, ...]
     parse: Callable[[bytes, str], ParsedDocument]
     sniff: Callable[[bytes, str], bool] | None = None
+    read_file: Callable[[str, str], ParsedDocument] | None = None   # a streamed format: parse(path, name), lazily
     expects: str = ""          # what a file of this extension must be, for the error when no importer takes it

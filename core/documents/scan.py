@@ -11,23 +11,6 @@ from core.documents import importers
 from core.documents.importers.limits import set_max_bytes
 
 
-def _streamed_ceiling() -> int:
-    """The largest mailbox imported now: its messages are parsed one at a time, but the import still
-    holds the file and its chunks until they are stored (measured: about 6x the mailbox's size), so a
-    sixth of the memory available (no limit where that is unknown)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024 // 6
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 6
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
-
-
 @dataclass
 class Candidate:
     path: Path            # absolute, as the user reaches it (links not resolved)
@@ -128,13 +111,7 @@ def _add_file(path: Path, result: ScanResult, max_bytes: int | None, seen: set[t
     if st.st_size == 0:
         result.skipped.append((str(path), "empty file"))
         return
-    if importers.streamed(path.name):
-        ceiling = _streamed_ceiling()
-        if st.st_size > ceiling:
-            result.skipped.append((str(path), f"mailbox too large for the memory available now ({st.st_size / 1e9:.1f} GB "
-                                              f"> {ceiling / 1e9:.1f} GB); close other programs and import it again"))
-            return
-    elif max_bytes is not None and st.st_size > max_bytes:
+    if max_bytes is not None and st.st_size > max_bytes and not importers.streamed(path.name):
         result.skipped.append((str(path), f"larger than the limit ({st.st_size / 1e6:.1f} MB > "
                                           f"{max_bytes / 1e6:g} MB; see documents.max_file_mb)"))
         return

@@ -1,13 +1,13 @@
 """DocumentService: import personal documents into L0 memory and find passages again.
 
-Pipeline per file: read once -> content hash (unchanged / moved / duplicate) -> parse ->
-chunk -> one SQLite transaction (document + chunks, vectors 'pending') -> listeners. Chunk
-vectors are embedded in batches across documents, written to Chroma, then marked stored;
-a run killed in between leaves 'pending' rows that the next run embeds first.
+Importing (``pipeline.ImportRun``) streams each file: content hash (unchanged / moved / duplicate)
+-> parse -> chunk -> SQLite in bounded batches (one transaction for a small file; a big one is
+'partial' until whole, and a later run continues it) -> listeners. Chunk vectors are embedded in
+batches across documents, written to Chroma, then marked stored; a run killed in between leaves
+'pending' rows that the next run embeds first.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -17,14 +17,13 @@ from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from core.documents import importers
-from core.documents.chunker import chunk_sections
-from core.documents.model import ChunkView, DocumentInfo, ImportReport, PassageHit, Section
-from core.documents.scan import Candidate, scan
+from core.documents.model import ChunkView, DocumentInfo, ImportReport, PassageHit
+from core.documents.pipeline import EMBED_BATCH, ImportRun
+from core.documents.scan import scan
 from core.documents.search import COLLECTION, HybridSearch
 from core.documents.store import DocumentStore, PendingRow
 from core.documents.watch import FolderPoller
-from core.errors import Cancelled, ImportFailed, MnemoError
+from core.errors import Cancelled, MnemoError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.ports import EmbedderLoader, VectorStore
 from core.privacy.vault import SensitiveVault
@@ -35,7 +34,7 @@ from core.store.embedding import checked
 log = logging.getLogger(__name__)
 
 Listener = Callable[[str, int], None]
-EMBED_BATCH = 128
+__all__ = ["DocumentService", "EMBED_BATCH"]
 
 
 class DocumentService:
@@ -109,97 +108,17 @@ class DocumentService:
         docs = self.settings_store.settings.documents
         found = scan(paths, include_hidden=docs.include_hidden, max_bytes=int(docs.max_file_mb * 1e6))
         report.skipped.extend(found.skipped)
-        state = {"t0": t0, "bytes": 0, "total_bytes": found.total_bytes, "files": 0, "n_files": len(found.files)}
-        pending: list[PendingRow] = []
+        run = ImportRun(self, progress, cancel, owner_self, found.total_bytes, len(found.files), report)
         try:
             self.embed_pending(cancel=cancel)  # finish what a killed run left behind
             for cand in found.files:
-                cancel.raise_if_cancelled()
-                self._tick(progress, report, state, str(cand.path))
-                pending.extend(self._import_one(cand, report, owner_self))
-                state["files"] += 1
-                state["bytes"] += cand.size
-                while len(pending) >= EMBED_BATCH:
-                    batch, pending = pending[:EMBED_BATCH], pending[EMBED_BATCH:]
-                    self._embed(batch, report)
-                    self._tick(progress, report, state, str(cand.path))
-                    cancel.raise_if_cancelled()
-            if pending:
-                self._embed(pending, report)
+                run.import_file(cand)
+            run.finish()
         except (Cancelled, KeyboardInterrupt):
-            report.cancelled = True  # committed documents stay; their pending vectors are embedded next run
+            report.cancelled = True  # what was committed stays; the next run embeds it and continues a partial file
         report.seconds = time.perf_counter() - t0
-        self._tick(progress, report, state, "done")
+        run.tick("done")
         return report
-
-    def _tick(self, progress: ProgressFn, report: ImportReport, state: dict, message: str) -> None:
-        elapsed = max(1e-6, time.perf_counter() - state["t0"])
-        frac = state["bytes"] / state["total_bytes"] if state["total_bytes"] else 0.0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else None
-        progress(Progress(state["files"], state["n_files"], message, {
-            "chunks": report.chunks, "embedded": report.embedded, "chunks_per_s": report.embedded / elapsed,
-            "bytes": state["bytes"], "total_bytes": state["total_bytes"], "eta_s": eta}))
-
-    def _import_one(self, cand: Candidate, report: ImportReport, owner_self: bool) -> list[PendingRow]:
-        path = str(cand.path)
-        try:
-            data = cand.path.read_bytes()
-        except OSError as exc:
-            report.skipped.append((path, f"cannot read ({exc.strerror or exc})"))
-            return []
-        digest = hashlib.sha256(data).hexdigest()
-        existing = self.store.by_path(path)
-        if existing is not None and existing.content_hash == digest and existing.status != "error":
-            if existing.status != "ok" or existing.error:
-                self.store.set_status(existing.id, "ok")
-            if owner_self and existing.meta.get("owner") != "self":
-                return self._store(cand, report, data, digest, owner_self, existing)
-            report.unchanged.append(path)
-            return []
-        twin = self.store.by_hash(digest, exclude_path=path)
-        if twin is not None and existing is None:
-            if not os.path.exists(twin.path):  # the file moved: follow it instead of duplicating it
-                self.store.set_status(twin.id, "ok", path=path)
-                report.updated.append(path)
-                self._emit("updated", twin.id)
-                return []
-            report.skipped.append((path, f"same content as {twin.path} (already imported)"))
-            return []
-        return self._store(cand, report, data, digest, owner_self, existing)
-
-    def _store(self, cand: Candidate, report: ImportReport, data: bytes, digest: str, owner_self: bool,
-               existing: DocumentInfo | None) -> list[PendingRow]:
-        path, name = str(cand.path), cand.path.name
-        fmt = importers.extension(name).lstrip(".")
-        try:
-            fmt, parsed = importers.parse_bytes(data, name)
-            if self.sensitive is not None:  # before chunking: a value is never cut in two, and no chunk holds it
-                vault = self.sensitive
-                parsed.sections = [Section(vault.mask(sec.text), vault.mask(sec.label), vault.mask_obj(sec.meta),
-                                           sec.group) for sec in parsed.sections]
-                parsed.meta = vault.mask_obj(parsed.meta)
-            r = self.settings_store.settings.retrieval
-            chunks = chunk_sections(parsed.sections, r.chunk_chars, r.chunk_overlap)
-            if not chunks:
-                raise ImportFailed("no text found", "Nothing to import.")
-        except ImportFailed as exc:
-            report.skipped.append((path, str(exc)))
-            self.store.record_error(path=path, name=name, fmt=fmt, content_hash=digest, size=cand.size,
-                                    mtime=cand.mtime, error=str(exc))
-            return []
-        meta = dict(parsed.meta)
-        if owner_self or (existing is not None and existing.meta.get("owner") == "self"):
-            meta["owner"] = "self"
-        doc_id, new_rows, old_ids, existed = self.store.save(
-            path=path, name=name, fmt=fmt, content_hash=digest, size=cand.size, mtime=cand.mtime, meta=meta,
-            chunks=chunks)
-        self._delete_vectors(old_ids)
-        updated = existed and existing is not None and existing.status != "error"
-        (report.updated if updated else report.imported).append(path)
-        report.document_ids.append(doc_id)
-        report.chunks += len(chunks)
-        self._emit("updated" if updated else "imported", doc_id)
-        return new_rows
 
     # ---- vectors ---------------------------------------------------------------------------
     def _embed(self, batch: list[PendingRow], report: ImportReport | None = None) -> None:

@@ -1,4 +1,4 @@
-"""SQL for documents and chunks: one transaction per document, raw SQL for speed.
+"""SQL for documents and chunks: raw SQL for speed; a document's chunks are written by ``writer``.
 
 The ``chunk`` table is the source of truth for passages; ``chunk_fts`` (FTS5, kept by
 triggers) indexes their text; ``vector_state`` says whether a chunk's vector reached Chroma,
@@ -86,7 +86,8 @@ class DocumentStore:
         return self._one("path = ?", (db_path(path),))
 
     def by_hash(self, content_hash: str, exclude_path: str) -> Optional[DocumentInfo]:
-        return self._one("content_hash = ? AND path != ? AND status != 'error'", (content_hash, db_path(exclude_path)))
+        return self._one("content_hash = ? AND path != ? AND status NOT IN ('error', 'partial')",
+                         (content_hash, db_path(exclude_path)))
 
     def list(self, status: str | None = None) -> list[DocumentInfo]:
         sql = f"SELECT {_DOC_COLS} FROM document" + (" WHERE status = ?" if status else "") + " ORDER BY path"
@@ -102,41 +103,22 @@ class DocumentStore:
 
     def save(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
              meta: dict[str, Any], chunks: Sequence[ChunkDraft]) -> tuple[int, builtins.list[PendingRow], builtins.list[int], bool]:
-        """Insert or replace the document at ``path`` with ``chunks`` in one transaction.
+        """Insert or replace the document at ``path`` with ``chunks`` in one transaction (``DocumentWriter``
+        with one batch; an import streams through the writer itself).
 
         Returns (document id, new chunks as pending rows, old chunk ids now gone, whether it existed).
         A pending row is (chunk id, document id, text, stored vector or None).
         """
-        now, path, name = _now(), db_path(path), db_path(name)
-        with self.db.engine.begin() as conn:
-            row = conn.exec_driver_sql("SELECT id FROM document WHERE path = ?", (path,)).fetchone()
-            old_ids: list[int] = []
-            reuse: dict[str, bytes] = {}  # an updated file keeps the vectors of its unchanged chunks
-            if row:
-                doc_id = row[0]
-                for cid, text, blob in conn.exec_driver_sql(
-                        "SELECT id, text, vector FROM chunk WHERE document_id = ?", (doc_id,)):
-                    old_ids.append(cid)
-                    if blob:
-                        reuse[text] = blob
-                conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ?", (doc_id,))
-                conn.exec_driver_sql(
-                    "UPDATE document SET name=?, format=?, content_hash=?, size=?, mtime=?, status='ok', error='', "
-                    "n_chunks=?, meta=?, updated_at=? WHERE id=?",
-                    (name, fmt, content_hash, size, mtime, len(chunks), json.dumps(meta), now, doc_id))
-            else:
-                doc_id = conn.exec_driver_sql(
-                    "INSERT INTO document (path, name, format, content_hash, size, mtime, status, error, n_chunks, "
-                    "meta, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'ok', '', ?, ?, ?, ?)",
-                    (path, name, fmt, content_hash, size, mtime, len(chunks), json.dumps(meta), now, now)).lastrowid
-            conn.exec_driver_sql(
-                "INSERT INTO chunk (document_id, ordinal, text, source, meta, vector_state, vector) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?)",
-                [(doc_id, i, c.text, c.source, json.dumps(c.meta, ensure_ascii=False), reuse.get(c.text))
-                 for i, c in enumerate(chunks)])
-            new_rows = [(r[0], int(doc_id), r[1], r[2]) for r in conn.exec_driver_sql(
-                "SELECT id, text, vector FROM chunk WHERE document_id = ? ORDER BY ordinal", (doc_id,))]
-        return int(doc_id), new_rows, old_ids, bool(row)
+        from core.documents.writer import DocumentFile, DocumentWriter
+
+        existed = self.by_path(path) is not None
+        writer = DocumentWriter(self.db, DocumentFile(db_path(path), db_path(name), fmt, content_hash, size, mtime),
+                                "updated" if existed else "imported", batch=len(chunks) + 1,
+                                batch_chars=sum(len(c.text) for c in chunks) + 1)
+        for chunk in chunks:
+            writer.add(chunk)
+        old_ids = writer.finish(meta)
+        return int(writer.document_id or 0), self.pending_rows(writer.take_committed()), old_ids, existed
 
     def record_error(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
                      error: str) -> None:
@@ -234,6 +216,15 @@ class DocumentStore:
         with self.db.engine.connect() as conn:
             return [tuple(r) for r in conn.exec_driver_sql(  # type: ignore[misc]
                 "SELECT id, document_id, text, vector FROM chunk WHERE vector_state = 0 ORDER BY id LIMIT ?", (limit,))]
+
+    def pending_rows(self, chunk_ids: Sequence[int]) -> builtins.list[PendingRow]:
+        """The chunks of ``chunk_ids`` whose vectors are not in Chroma yet, as pending rows, in id order."""
+        if not chunk_ids:
+            return []
+        sql = ("SELECT id, document_id, text, vector FROM chunk WHERE vector_state = 0 AND id IN "
+               f"({','.join('?' * len(chunk_ids))}) ORDER BY id")
+        with self.db.engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql, tuple(chunk_ids))]  # type: ignore[misc]
 
     def count_pending(self) -> int:
         with self.db.engine.connect() as conn:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import PurePath
+from typing import Callable
+
 from core.documents.model import Importer, ParsedDocument
 from core.errors import ImportFailed
 
@@ -98,8 +100,28 @@ def parse_bytes(data: bytes, name: str) -> tuple[str, ParsedDocument]:
     if not streamed(name):
         check_size(len(data))
     importer = importer_for(data, name)
+    return importer.format, _guarded(importer, lambda: importer.parse(data, name))
+
+
+def parse_file(path: str, name: str) -> tuple[str, ParsedDocument]:
+    """Parse the file at ``path`` (called ``name``) -> (format, parsed document). A format read piece by
+    piece (a mailbox) is read from the file as its sections are iterated, in bounded memory; any other
+    is read whole (the size limit applies) and parsed as ``parse_bytes`` does."""
+    if not streamed(name):
+        with open(path, "rb") as fp:
+            return parse_bytes(fp.read(), name)
+    name = display_name(name)
+    importer = importer_for(b"", name)
+    read = importer.read_file
+    if read is None:
+        raise ImportFailed(f"{importer.format} files cannot be read as a stream", "Report this as a bug.")
+    return importer.format, _guarded(importer, lambda: read(path, name))
+
+
+def _guarded(importer: Importer, parse: Callable[[], ParsedDocument]) -> ParsedDocument:
+    """``parse()``, its failures as ``ImportFailed`` (bad input is reported, never a crash)."""
     try:
-        parsed = importer.parse(data, name)
+        return parse()
     except ImportFailed:
         raise
     except RecursionError as exc:
@@ -109,4 +131,3 @@ def parse_bytes(data: bytes, name: str) -> tuple[str, ParsedDocument]:
     except Exception as exc:  # a library choked on malformed input: report, never crash
         raise ImportFailed(f"could not be read as {importer.format} ({type(exc).__name__}: {exc})",
                            "The file may be damaged or not what its extension says.") from exc
-    return importer.format, parsed

@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from core.documents.importers.limits import LIMITS, too_large
 from core.documents.importers.textutil import looks_binary
-from core.documents.model import Importer, ParsedDocument, Section
+from core.documents.model import Importer, Mark, ParsedDocument, Piece, Section
 from core.errors import ImportFailed
 
 FORMAT = "email"
@@ -148,19 +148,25 @@ def _unquote(raw: bytes) -> bytes:
     return re.sub(rb"^>(>*From )", rb"\1", raw, flags=re.MULTILINE) if b">From " in raw else raw  # mboxrd
 
 
-def mbox_messages(fp: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None, int]]:
-    """The messages of an mbox read from ``fp`` as a stream: (index, raw message or None when it is over
-    ``max_bytes``, its size). One message is in memory at a time, however large the mailbox; a message
-    over the limit is skipped without being kept."""
+def mbox_messages(fp: BinaryIO, max_bytes: int, start: Mark | None = None) -> Iterator[tuple[int, bytes | None, int, int]]:
+    """The messages of an mbox read from ``fp`` as a stream, from its beginning or from ``start`` (a
+    message's offset and index): (index, raw message or None when it is over ``max_bytes``, its size,
+    the offset where the next one starts). One message is in memory at a time, however large the
+    mailbox; a message over the limit is skipped without being kept."""
+    offset = start.offset if start is not None else 0
+    index = start.index if start is not None else 0
+    fp.seek(offset)
     first = fp.readline(_LINE)
     if not first.startswith(b"From "):
-        raise ImportFailed("not an mbox mailbox (it must start with a 'From ' line)", "Export the mailbox again.")
+        raise ImportFailed("not an mbox mailbox (it must start with a 'From ' line)" if start is None else
+                           "the mailbox changed while it was read", "Export the mailbox again.")
+    offset += len(first)
     parts: list[bytes] = []
-    index, size, at_line_start = 0, 0, True
+    size, at_line_start = 0, True
     while True:
         line = fp.readline(_LINE)
         if not line or (at_line_start and line.startswith(b"From ")):
-            yield index, (_unquote(b"".join(parts)) if size <= max_bytes else None), size
+            yield index, (_unquote(b"".join(parts)) if size <= max_bytes else None), size, offset
             if not line:
                 return
             index, parts, size = index + 1, [], 0
@@ -170,50 +176,79 @@ def mbox_messages(fp: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | N
                 parts.append(line)
             elif parts:
                 parts = []  # over the limit: stop keeping it, keep counting to the next message
+        offset += len(line)
         at_line_start = line.endswith(b"\n")
+
+
+def _warn(meta: dict, warning: str) -> None:
+    """Keep the first 50 warnings, count the others (``_finish_meta`` says how many)."""
+    kept = meta.setdefault("warnings", [])
+    if len(kept) < 50:
+        kept.append(warning)
+    else:
+        meta["warnings_more"] = meta.get("warnings_more", 0) + 1
+
+
+def _finish_meta(meta: dict, title: str) -> None:
+    more = meta.pop("warnings_more", 0)
+    if more:
+        meta["warnings"].append(f"… and {more} more")
+    if meta.get("messages") == 1 and title:
+        meta["title"] = title
+    if not meta.get("warnings"):
+        meta.pop("warnings", None)
 
 
 class MailSections(Sequence[Section]):
     """The sections of a mail file, produced as they are iterated: a mailbox of several GB is read one
     message at a time, never held as a list. Indexing or ``len`` reads it all once (tests, small files).
 
-    ``meta`` (the document's) gets the message count and the warnings when an iteration ends."""
+    ``meta`` (the document's) holds the message count and the warnings so far as messages are read;
+    a reading that continues from a mark (``pieces``) carries on from the ``meta`` it had there."""
 
     def __init__(self, open_fp: Callable[[], BinaryIO], name: str, meta: dict, mbox: bool) -> None:
         self._open, self._name, self._mbox, self.meta = open_fp, name, mbox, meta
         self._list: list[Section] | None = None
 
+    def pieces(self, start: Mark | None = None) -> Iterator[Piece]:
+        """One piece per message, from the beginning or from ``start``; the end of each is where the next
+        message starts (for a mailbox)."""
+        meta = self.meta
+        if start is None:
+            for key in ("messages", "warnings", "warnings_more", "title"):
+                meta.pop(key, None)
+        meta["messages"] = start.index if start is not None else 0
+        title = ""
+        file = PurePath(self._name).name
+        with self._open() as fp:
+            messages = mbox_messages(fp, LIMITS.max_bytes, start) if self._mbox else iter([(0, fp.read(), 0, 0)])
+            for i, raw, size, end in messages:
+                meta["messages"] = i + 1
+                found: list[Section] = []
+                if raw is None:
+                    _warn(meta, f"message {i + 1} skipped: {too_large(size, 'it')}")
+                elif not _HEADER.search(raw[:2000]):
+                    _warn(meta, f"message {i + 1} has no headers; skipped")
+                else:
+                    warnings: list[str] = []
+                    try:
+                        msg = email.message_from_bytes(raw, policy=email.policy.default)
+                        found = message_sections(msg, i, warnings, file)  # type: ignore[arg-type]
+                    except Exception as exc:  # a malformed message costs that message, never the mailbox
+                        warnings.append(f"message {i + 1} skipped: could not be read ({type(exc).__name__}: {exc})")
+                    for w in warnings:
+                        _warn(meta, w)
+                if i == 0 and found:
+                    title = found[0].meta.get("subject", "")
+                yield Piece(found, Mark(end, i + 1) if self._mbox else None)
+        _finish_meta(meta, title)
+
     def __iter__(self) -> Iterator[Section]:
         if self._list is not None:
             yield from self._list
             return
-        warnings: list[str] = []
-        count, title = 0, ""
-        file = PurePath(self._name).name
-        with self._open() as fp:
-            messages = mbox_messages(fp, LIMITS.max_bytes) if self._mbox else iter([(0, fp.read(), 0)])
-            for i, raw, size in messages:
-                count += 1
-                if raw is None:
-                    warnings.append(f"message {i + 1} skipped: {too_large(size, 'it')}")
-                    continue
-                if not _HEADER.search(raw[:2000]):
-                    warnings.append(f"message {i + 1} has no headers; skipped")
-                    continue
-                try:
-                    msg = email.message_from_bytes(raw, policy=email.policy.default)
-                    found = message_sections(msg, i, warnings, file)  # type: ignore[arg-type]
-                except Exception as exc:  # a malformed message costs that message, never the mailbox
-                    warnings.append(f"message {i + 1} skipped: could not be read ({type(exc).__name__}: {exc})")
-                    continue
-                if count == 1 and found:
-                    title = found[0].meta.get("subject", "")
-                yield from found
-        self.meta["messages"] = count
-        if count == 1 and title:
-            self.meta["title"] = title
-        if warnings:
-            self.meta["warnings"] = warnings[:50] + ([f"… and {len(warnings) - 50} more"] if len(warnings) > 50 else [])
+        for piece in self.pieces():
+            yield from piece.sections
 
     def _all(self) -> list[Section]:
         if self._list is None:
@@ -236,7 +271,7 @@ def sections_of(open_fp: Callable[[], BinaryIO], name: str) -> ParsedDocument:
     sections = MailSections(open_fp, name, meta, name.lower().endswith(".mbox"))
     if not sections:  # reads up to the first message with text (and raises for a file that is no mbox)
         raise ImportFailed("no mail messages found", "Check that this is a mail file (.eml) or a mailbox (.mbox).")
-    return ParsedDocument(sections, meta)  # type: ignore[arg-type]
+    return ParsedDocument(sections, meta, pieces=sections.pieces)
 
 
 def parse(data: bytes, name: str) -> ParsedDocument:
@@ -253,4 +288,4 @@ def parse_file(path: str, name: str) -> ParsedDocument:
     return sections_of(lambda: open(path, "rb"), name)
 
 
-IMPORTER = Importer(FORMAT, EXTENSIONS, parse)
+IMPORTER = Importer(FORMAT, EXTENSIONS, parse, read_file=parse_file)
