@@ -70,6 +70,11 @@ def _texts(field: FormField) -> list[str]:
     return out
 
 
+# In a label that speaks of birth, a place means the place of birth (and a street or postal code nothing).
+_BIRTH_WORDS = ("geburt", "geb", "naissance", "nacimiento", "nascita", "geboorte", "fodelse", "fodd", "birth", "born",
+                "nato", "nata")
+_AT_BIRTH = {"address-level2": "birthplace", "country-name": "birth-country", "address-level1": "",
+             "street-address": "", "postal-code": ""}
 _PHRASES = [(key, normalize(p).split()) for key, phrases in SYNONYMS.items() for p in phrases]
 
 
@@ -88,6 +93,10 @@ def synonym_match(text: str) -> KeyMatch | None:
                 best[key] = cand
     if not best:
         return None
+    if any(w.startswith(_BIRTH_WORDS) for w in words):  # "Comune di nascita", "Geburtsort (Stadt, Land)"
+        best = {_AT_BIRTH.get(k, k): v for k, v in best.items() if _AT_BIRTH.get(k, k)}
+        if not best:
+            return None
     ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
     (key, (n, exact)) = ranked[0]
     if len(ranked) > 1 and ranked[1][1][0] == n and not exact:

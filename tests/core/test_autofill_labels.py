@@ -106,3 +106,10 @@ def test_the_section_a_field_sits_under_counts() -> None:
     n, t, en, et, d, m, y = service(facts).propose(fields)
     assert (n.value, t.value, en.value, et.value) == ("Katharina Brandt", "+49 176 55501234", "", "")
     assert (d.value, m.value, y.value) == ("22", "07", "1988")
+
+
+@pytest.mark.parametrize("label, key", [("Comune di nascita", "birthplace"), ("Geburtsort (Stadt, Land)", "birthplace"),
+                                        ("Nazione di nascita", "birth-country"), ("Geb.-Ort", "birthplace"),
+                                        ("Lieu de naissance (ville)", "birthplace"), ("Stadt", "address-level2")])
+def test_a_place_in_a_label_about_birth_is_the_place_of_birth(label: str, key: str) -> None:
+    assert _key(label) == key
