@@ -22,7 +22,11 @@ from core.persona.questions import FactQuestion, parse_question
 _ASKED = {"tel": "phone number", "email": "e-mail address", "organization": "employer", "url": "website",
           "name": "name", "bday": "birthday"}
 _ADDRESS = ("street-address", "postal-code", "address-level2", "country-name")
-_MAX_WORDS = 14      # a longer question is about something else ("what did I tell Anna about my phone contract?")
+_MAX_WORDS = 14
+# "Where do I live and what is my job?": two questions joined (a conjunction or a comma before a question word)
+_PARTS = re.compile(r"(?:\?|,|;)?\s+(?:and|und|et|y|och|e|en)\s+(?=(?:what|when|where|who|which|how|was|wann|wo|wer|wie|"
+                    r"welche|quel|quelle|quand|ou|où|qui|que|qué|cual|cuál|cuando|cuándo|donde|dónde|quien|quién|vad|"
+                    r"när|var|vem|vilken|hur|qual|quando|dove|chi|come|wat|wanneer|waar|hoe)\b)|\?\s+(?=\w)", re.I)      # a longer question is about something else ("what did I tell Anna about my phone contract?")
 
 
 def spoken(key: str, value: str) -> str:
@@ -51,6 +55,30 @@ class FactAnswers:
         return _items(facts, {f.key: self.facts.sources(f.key) for f in facts})
 
     def answer(self, question: str) -> DirectAnswer | None:
+        """The stored values a question asks for; "Where do I live and what is my job?" gets both, a part
+        Mnemo does not hold is said to be missing, and a part that is no fact question sends it all to the
+        passages (None)."""
+        parts = [p for p in _PARTS.split(question.strip()) if p.strip()]
+        if len(parts) < 2:
+            return self._one(question)
+        answers = [self._one(p if p.rstrip().endswith("?") else p + "?") for p in parts]
+        if any(a is None for a in answers):
+            return None
+        texts: list[str] = []
+        items: list[ContextItem] = []
+        for a in answers:
+            assert a is not None
+            if not a.found:
+                texts.append(f"I don't find {a.missing} in your notes.")
+                continue
+            offset = len(items)
+            texts.append(re.sub(r"\[(\d+)\]", lambda m, o=offset: f"[{int(m.group(1)) + o}]", a.text))
+            items += a.items
+        if not items:
+            return DirectAnswer("", found=False, missing=" or ".join(a.missing for a in answers if a))
+        return DirectAnswer(" ".join(texts), items)
+
+    def _one(self, question: str) -> DirectAnswer | None:
         if len(question.split()) > _MAX_WORDS:
             return None
         facts = {f.key: f for f in self.facts.all()}

@@ -154,3 +154,13 @@ def test_gate_holds_sentences_until_one_cites():
 
 def test_fallback_for_a_statement_is_an_acknowledgement():
     assert fallback("I moved to Porto last week.", [])[0] == "Noted."
+
+
+def test_two_questions_in_one_get_both_values(services):
+    services.set_llm(FakeChatModel("no", by_words=True))
+    services.persona.facts.set("address-level2", "Leeds", source="chat 1")
+    services.persona.facts.set("organization-title", "nurse", source="chat 1")
+    reply = services.chat.send("Where do I live and what is my job?")
+    assert reply.text == "You live in Leeds [1]. Your job title is nurse [2]."
+    reply = services.chat.send("What is my job? And what is my e-mail address?")
+    assert reply.text == "Your job title is nurse [1]. I don't find your e-mail address in your notes."
