@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from core.autofill.countries import country_code
+from core.autofill.formats import date_format
 from core.autofill.model import Form, FormField, Proposal
 from core.autofill.values import derive, parse_date
 
@@ -83,14 +85,30 @@ def _e164(v: str, region: str) -> str:
     return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _same_text(key: str, got: str, want: str, region: str) -> bool:
+def _date_in_field_format(got: str, f: FormField | None) -> date | None:
+    """``got`` read in the order the field asks for ("MM/DD/YYYY" reads 05/09/1975 as 9 May)."""
+    fmt = date_format(f) if f is not None and f.kind != "date" else None
+    if fmt is None:
+        return None
+    order, sep = fmt
+    parts = got.strip().split(sep)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or "y" in order:
+        return None
+    v = dict(zip(order, (int(p) for p in parts)))
+    try:
+        return date(v["Y"], v["m"], v["d"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _same_text(key: str, got: str, want: str, region: str, f: FormField | None = None) -> bool:
     if _plain(got) == _plain(want):
         return True
     if key.startswith("tel"):
         a = _e164(got, region)
         return bool(a) and a == _e164(want, region)
     if key == "bday":
-        day = parse_date(got)
+        day = _date_in_field_format(got, f) or parse_date(got)
         return day is not None and day == parse_date(want)
     if key in ("bday-day", "bday-month", "bday-year") and got.strip().isdigit() and want.strip().isdigit():
         return int(got) == int(want)
@@ -111,7 +129,7 @@ def is_right(key: str, got: str, wants: list[str], f: FormField, region: str = "
         if not opts:
             return False
         texts = [t for o in opts for t in (o.value, o.label) if t]
-    return any(_same_text(key, t, w, region) for t in texts for w in wants)
+    return any(_same_text(key, t, w, region, f) for t in texts for w in wants)
 
 
 def score_form(form: Form, proposals: list[Proposal], expected: dict[str, str | None], truth: dict[str, Any],

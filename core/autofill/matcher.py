@@ -99,7 +99,11 @@ def synonym_match(text: str) -> KeyMatch | None:
             return None
     ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
     (key, (n, exact)) = ranked[0]
-    if len(ranked) > 1 and ranked[1][1][0] == n and not exact:
+    tied = [k for k, (m, _) in ranked if m == n]
+    if len(tied) > 1 and not exact and "name" in tied:  # "Employer name": the employer's, not the user's
+        tied.remove("name")
+        key = tied[0]
+    if len(tied) > 1 and not exact:
         return None  # two keys with equally long phrases: ambiguous
     cover = n / max(len(words), 1)
     return KeyMatch(key, "synonym", 0.97 if exact else 0.8 + 0.15 * cover)

@@ -53,7 +53,9 @@ MORE_SYNONYMS: dict[str, list[str]] = {
     "organization": ["azienda", "societa", "datore di lavoro", "ditta", "ente", "organizzazione",
                      "bedrijf", "werkgever", "organisatie", "bedrijfsnaam", "foretag", "arbetsgivare", "organisation",
                      "foretagsnamn", "institution", "affiliation", "company organisation", "company organization",
-                     "institution organisation", "employeur actuel", "aktueller arbeitgeber", "empresa actual"],
+                     "institution organisation", "employeur actuel", "aktueller arbeitgeber", "empresa actual",
+                     "nom de l employeur", "nome dell azienda", "naam werkgever", "naam bedrijf", "name des arbeitgebers",
+                     "name der firma", "employer name", "nombre del empleador", "arbetsgivarens namn"],
     "organization-title": ["professione", "qualifica", "ruolo", "mansione", "occupazione", "posizione lavorativa",
                            "functie", "beroep", "functietitel", "yrke", "befattning", "tjanst", "yrkestitel",
                            "job role", "your role", "profession actuelle", "fonction actuelle", "beruf taetigkeit",
@@ -108,7 +110,13 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "firmenanschrift", "firmenadresse", "geschaftsadresse", "anschrift des arbeitgebers",
                      "adresse de l entreprise", "adresse professionnelle", "adresse de l employeur",
                      "direccion de la empresa", "direccion del trabajo", "indirizzo aziendale", "indirizzo dell azienda",
-                     "sede legale", "bedrijfsadres", "werkadres", "adres werkgever", "foretagsadress", "arbetsadress"]
+                     "sede legale", "bedrijfsadres", "werkadres", "adres werkgever", "foretagsadress", "arbetsadress",
+                     # names of things and institutions, not of the user
+                     "school", "schule", "ecole", "escuela", "scuola", "university", "universitat", "universite",
+                     "universidad", "universita", "bank", "banque", "banco", "insurance", "versicherung",
+                     "krankenkasse", "assurance", "mutuelle", "seguro", "assicurazione", "verzekeraar", "forsakring",
+                     "pet", "haustier", "animal", "project", "projekt", "projet", "proyecto", "team", "club",
+                     "verein", "vehicle", "fahrzeug", "vehicule", "product", "produkt", "hotel", "event"]
 # Never filled: passwords, codes, cards, in IT, NL and SV.
 MORE_NEVER = ["parola d ordine", "wachtwoord", "losenord", "pin kod", "pinkod", "kortnummer", "numero della carta",
               "kaartnummer", "vervaldatum", "scadenza carta", "giltig till", "engangskod", "verifieringskod",

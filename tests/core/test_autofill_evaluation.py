@@ -36,3 +36,9 @@ def test_score_form_counts_wrong_missed_and_forbidden() -> None:
     s = score_form(Form("json", "x", fields), props, expected, TRUTH)
     assert (s.correct, s.filled, s.answerable, s.forbidden_filled) == (1, 3, 3, 1)
     assert round(s.precision, 3) == 0.333 and round(s.recall, 3) == 0.333
+
+
+def test_a_date_is_read_in_the_fields_own_order() -> None:
+    us = FormField("d", label="Date of birth (MM/DD/YYYY)")
+    assert is_right("bday", "07/22/1988", ["1988-07-22"], us)
+    assert not is_right("bday", "05/09/1988", ["1988-09-05"], us)  # that is 9 May here

@@ -113,3 +113,9 @@ def test_the_section_a_field_sits_under_counts() -> None:
                                         ("Lieu de naissance (ville)", "birthplace"), ("Stadt", "address-level2")])
 def test_a_place_in_a_label_about_birth_is_the_place_of_birth(label: str, key: str) -> None:
     assert _key(label) == key
+
+
+@pytest.mark.parametrize("label, key", [("Employer name", "organization"), ("Nom de l'employeur", "organization"),
+                                        ("Name of school", None), ("Name der Bank", None), ("Your name", "name")])
+def test_a_name_of_something_else_is_not_the_users_name(label: str, key: str | None) -> None:
+    assert _key(label) == key
