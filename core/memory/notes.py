@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from core.grounding.check import Support, speaks_as_user, unsupported
-from core.grounding.extractive import content_words, sentences
+from core.grounding.extractive import content_words
 from core.grounding.values import fold
 from core.memory.store import TurnIn
+from core.search.fusion import STOPWORDS
 
 # The speaker ``MemoryService`` gives the assistant's turns of a chat with Mnemo (role "assistant",
 # no speaker of its own); an imported conversation names every speaker.
@@ -37,7 +38,9 @@ _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*$")
 # A sentence does not end on these: a note that does was cut.
 _DANGLING = frozenset("a an and are as at but by called for from in into is named of on or so than that the to was were which "
                        "with who whose".split())
-REASONS = ("empty", "cut", "assistant", "person", "value", "words", "assistant_turn")
+_SPLIT = re.compile(r"(?<=[.!?])\s+")     # a note's sentences (for extractive notes measured best on LoCoMo)
+_WORDS = re.compile(r"[A-Za-z][A-Za-z']+")
+REASONS = ("empty", "cut", "question", "assistant", "person", "value", "words", "assistant_turn")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def whole_sentences(text: str, limit: int) -> str:
     s = " ".join(text.split()).strip(" \"“”'`-*•")
     if not s:
         return ""
-    parts = sentences(s)
+    parts = [p for p in _SPLIT.split(s) if p]
     if not parts:
         return ""
     if _SENTENCE_END.search(parts[-1]):
@@ -126,6 +129,8 @@ def check_note(note: str, turns: Sequence[TurnIn], session_date: str = "", limit
     kept = whole_sentences(note, limit)
     if not kept:
         return NoteCheck("", "cut")
+    if kept.endswith("?"):
+        return NoteCheck("", "question")     # a note states what was said
     if _ABOUT_ASSISTANT.search(kept):
         return NoteCheck("", "assistant")
     if _PERSON.search(kept) or speaks_as_user(kept):
@@ -137,19 +142,23 @@ def check_note(note: str, turns: Sequence[TurnIn], session_date: str = "", limit
     return NoteCheck("", why) if why else NoteCheck(kept)
 
 
+def informative_words(text: str) -> set[str]:
+    """The words that make a sentence (or a segment) informative: what extractive notes and segments rank by."""
+    return {w.lower() for w in _WORDS.findall(text) if w.lower() not in STOPWORDS and len(w) > 2}
+
+
 def extractive_note(turns: Sequence[TurnIn], max_chars: int = EXTRACT_CHARS) -> str:
     """The most informative whole sentence a person said in ``turns``, with their name ("" when none did).
 
-    A statement beats a question with as many content words; a sentence longer than
-    ``max_chars`` is cut at a word boundary with an ellipsis.
+    The first sentence with the most ``informative_words`` wins; one longer than ``max_chars``
+    is cut at a word boundary with an ellipsis.
     """
-    best, best_key, who = "", (-1, -1), ""
+    best, best_n, who = "", -1, ""
     for t in support_turns(turns):
-        text = " ".join(t.text.split())
-        for sent in sentences(text) or ([text] if text else []):
-            key = (len(content_words(sent)), 0 if sent.endswith("?") else 1)
-            if key > best_key:
-                best, best_key, who = sent, key, t.speaker.strip()
+        for sent in _SPLIT.split(" ".join(t.text.split())):
+            n = len(informative_words(sent))
+            if sent and n > best_n:
+                best, best_n, who = sent, n, t.speaker.strip()
     if not best:
         return ""
     best = clip_sentence(best, max_chars - len(who) - 2 if who else max_chars)

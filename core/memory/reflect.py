@@ -24,8 +24,7 @@ import numpy as np
 
 from core.errors import Cancelled
 from core.jobs import CancelToken
-from core.grounding.extractive import content_words
-from core.memory.notes import check_note, extractive_note, support_turns
+from core.memory.notes import check_note, extractive_note, informative_words, support_turns
 from core.memory.store import MEMORIES, MemoryStore, TurnIn, memory_text
 from core.ports import ChatModelLoader
 
@@ -142,7 +141,7 @@ class Reflector:
         no person spoke (only the assistant) gets no note: "".
         """
         ranked = sorted((j for j in range(len(segs)) if support_turns(segs[j])),
-                        key=lambda j: -len(content_words(" ".join(t.text for t in support_turns(segs[j])))))
+                        key=lambda j: -len(informative_words(" ".join(t.text for t in support_turns(segs[j])))))
         chosen = sorted(ranked[:NOTE_SEGMENTS])
         n = len(chosen)
         parts = []
