@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from core.chat.context import ContextItem, ContextProvider, DirectAnswer, DirectAnswerer, PreparedContext
-from core.chat.grounded import SentenceGate, settle, support_for
+from core.chat.grounded import SentenceGate, fallback, settle, support_for
 from core.grounding.extractive import is_question
 from core.chat.prompt import build_messages
 from core.chat.store import ConversationStore
@@ -116,6 +116,12 @@ class ChatService:
         for idx, (_, pc) in enumerate(prepared):
             items.extend(pc.items)
             owners.extend([idx] * len(pc.items))
+        missing = direct.missing if direct is not None else ""
+        if direct is not None and not items:   # a value Mnemo does not hold, and no passage to look in
+            quote, _ = fallback(text, [], missing)
+            return self._store(conversation_id, quote, [], [], {"grounding": {"mode": "extractive",
+                                                                              "rejected": ["not-found"]}},
+                               on_token, "extractive")
         llm = self._llm_provider()
         s = self.settings.settings
         budget = max(256, s.model.n_ctx - s.generation.max_tokens - 64)
@@ -124,12 +130,12 @@ class ChatService:
         if vault is not None and s.privacy.sensitive_in_prompt:
             messages = [{**m, "content": vault.reveal(m["content"])} for m in messages]
         gate = SentenceGate(support_for(text, history, system_texts, items), on_token, cancel,
-                            cite_from=len(items) if is_question(text) else 0)
+                            cite_from=len(items) if is_question(text) or direct is not None else 0)
         raw, meta = self._stream(llm, messages, gate.feed, gate)
         gate.finish()
         cancelled = bool(cancel is not None and cancel.cancelled)
         meta["cancelled"] = cancelled
-        done = settle(gate, text, items, direct.missing if direct is not None else "", cancelled, on_token)
+        done = settle(gate, text, items, missing, cancelled, on_token)
         meta["grounding"] = {"mode": done.mode, **({"rejected": done.rejected} if done.rejected else {})}
         answer, cited, mode = done.text, done.cited, done.mode
         reply = self._store(conversation_id, answer, items, cited, meta, None, mode)

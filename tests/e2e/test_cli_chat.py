@@ -59,3 +59,17 @@ def test_doctor_reports_model_keyring_and_offload(tmp_path):
     for needle in ("vocabulary 49152", "GPU offload in this llama.cpp build", "offloaded", "Keyring: file fallback",
                    "WARNING: No OS keyring", "Embedder", "dimension 384"):
         assert needle in r.stdout, needle
+
+
+def test_what_the_user_said_answers_the_next_chat_from_the_profile(tmp_path):
+    """Issue 16: "Hi, I'm Priya and I live in Leeds. I work as a nurse." and then, in a new chat, the stored
+    values with their source, on the embedded model; never an invented phone number."""
+    home = tmp_path / "h"
+    r = mnemo(home, "chat", "-m", "Hi, I'm Priya Sharma and I live in Leeds. I work as a nurse.")
+    assert r.returncode == 0, r.stderr
+    r = mnemo(home, "chat", "-m", "Where do I live and what is my job?")
+    assert r.returncode == 0, r.stderr
+    assert "Leeds [1]" in r.stdout and "nurse [2]" in r.stdout and "Sources:" in r.stdout and "chat 1" in r.stdout
+    r = mnemo(home, "chat", "-m", "When is my birthday and what's my phone number?")
+    assert r.returncode == 0, r.stderr
+    assert "I don't find your birthday or your phone number in your notes." in r.stdout
