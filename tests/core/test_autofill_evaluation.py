@@ -42,3 +42,21 @@ def test_a_date_is_read_in_the_fields_own_order() -> None:
     us = FormField("d", label="Date of birth (MM/DD/YYYY)")
     assert is_right("bday", "07/22/1988", ["1988-07-22"], us)
     assert not is_right("bday", "05/09/1988", ["1988-09-05"], us)  # that is 9 May here
+
+
+def test_the_form_sets_are_whole() -> None:
+    """Every persona named has a truth, every expected field is a field of its form (a typo would score nothing)."""
+    from pathlib import Path
+
+    from core.autofill.evaluation import load_set
+    from core.autofill.forms import read_form
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures"
+    for name in ("forms_dev", "forms_holdout"):
+        personas, forms = load_set(fixtures / name)
+        assert len(personas) == 2 and all((p / "expected.json").is_file() and (p / "docs").is_dir() for p in personas)
+        assert len(forms) >= 7
+        for form_path, expected in forms:
+            names = {f.name for f in read_form(form_path).fields}
+            assert set(expected) <= names, (form_path.name, set(expected) - names)
+            assert all(v is None or isinstance(v, str) for v in expected.values())
