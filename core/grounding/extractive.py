@@ -79,7 +79,7 @@ def unwrap(text: str) -> str:
         prev = out[-1] if out else ""
         if prev.strip() and nxt and not re.match(r"[-*•>]|\d+[.)]\s", nxt) and (
                 nxt[0].islower() or nxt[0].isdigit() or nxt[0] in "([" or
-                (len(prev) >= 60 and not re.search(r"[.!?:;]$", prev.rstrip()) and not re.match(r"\S+:", nxt))):
+                (len(prev) >= 60 and not re.search(r"[.!?:;]$", prev.rstrip()) and not re.match(r"[^:\n]{1,40}:\s", nxt))):
             out[-1] = prev.rstrip() + " " + nxt
         else:
             out.append(line)

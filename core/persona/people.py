@@ -42,7 +42,8 @@ RELATIONS: dict[str, str] = {
     "opa": "grandfather", "vermieter": "landlord", "vermieterin": "landlord", "hausarzt": "doctor",
     "hausärztin": "doctor", "arzt": "doctor", "ärztin": "doctor", "zahnarzt": "dentist",
     # French
-    "femme": "partner", "mari": "partner", "compagne": "partner", "compagnon": "partner", "copine": "partner",
+    "femme": "partner", "mari": "partner", "conjoint": "partner", "conjointe": "partner", "époux": "partner",
+    "épouse": "partner", "epoux": "partner", "epouse": "partner", "compagne": "partner", "compagnon": "partner", "copine": "partner",
     "copain": "partner", "sœur": "sister", "soeur": "sister", "frère": "brother", "frere": "brother",
     "mère": "mother", "mere": "mother", "père": "father", "pere": "father", "fils": "son", "fille": "daughter",
     "collègue": "colleague", "collegue": "colleague", "ami": "friend", "amie": "friend", "voisin": "neighbour",

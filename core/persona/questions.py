@@ -25,7 +25,7 @@ _POSSESSIVE_WORDS = "my|mein|meine|meinen|meinem|meiner|mon|ma|mes|mi|mis|min|mi
 
 # (pattern on the folded question, key). The first that matches wins, so the specific come first.
 _KEYS: list[tuple[str, str]] = [
-    (r"\b(?:where|wo|ou|donde|var|dove|waar)\b.*\b(?:born|geboren|ne|nee|naci|fodd|nato|nata)\b|place of birth|"
+    (r"\b(?:where|wo|ou|donde|var|dove|waar)\b.*\b(?:born|geboren|ne|nee|naci|fodd\w*|nato|nata)\b|place of birth|"
      r"birthplace|geburtsort|lieu de naissance|lugar de nacimiento|fodelseort|luogo di nascita|geboorteplaats",
      "birthplace"),
     (r"birthday|born|birth ?date|date of birth|geburtstag|geburtsdatum|geboren|anniversaire|naissance|\bne\b|\bnee\b|"
@@ -70,7 +70,8 @@ _REPORTED = re.compile(r"\b(?:tell|told|say|said|write|wrote|written|ask|asked|m
 _KEY_RES = [(re.compile(p), k) for p, k in _KEYS]
 _RELATIONS = {fold(k): v for k, v in RELATIONS.items()}
 _REL = "|".join(sorted((re.escape(k) for k in _RELATIONS), key=len, reverse=True))
-_REL_RE = re.compile(rf"\b(?:my|mein\w*|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|mijn)\s+({_REL})\b")
+# "min systers", "meines Bruders": the genitive -s is the same person
+_REL_RE = re.compile(rf"\b(?:my|mein\w*|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|mijn)\s+({_REL})(?:'?s)?\b")
 
 
 def _own(text: str, key: re.Match[str]) -> bool:
