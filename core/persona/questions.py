@@ -64,9 +64,9 @@ _KEYS: list[tuple[str, str]] = [
      "nationality"),
 ]
 # A question about what was said or written is about a conversation or a document, not a stored value.
-_REPORTED = re.compile(r"\b(?:tell|told|say|said|write|wrote|written|ask|asked|mention|mentioned|talk|talked|discuss|"
-                       r"discussed|sagte|gesagt|geschrieben|erzahlt|gefragt|dit|ecrit|demande|dije|dijo|escribi|"
-                       r"pregunte|sade|skrev|fragade|detto|scritto|chiesto|gezegd|geschreven|gevraagd)\b")
+_REPORTED = re.compile(r"\b(?:told|said|wrote|written|asked|mentioned|talked|discussed|gesagt|geschrieben|erzahlt|"
+                       r"gefragt|ecrit|demande|dije|dijo|escribi|pregunte|sade|skrev|fragade|detto|scritto|chiesto|"
+                       r"gezegd|geschreven|gevraagd)\b|\bdid\b.*\b(?:say|tell|write|ask|mention|talk|discuss)\b")
 _KEY_RES = [(re.compile(p), k) for p, k in _KEYS]
 _RELATIONS = {fold(k): v for k, v in RELATIONS.items()}
 _REL = "|".join(sorted((re.escape(k) for k in _RELATIONS), key=len, reverse=True))

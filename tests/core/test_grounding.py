@@ -129,6 +129,9 @@ def test_other_peoples_values_come_from_their_records(services):
     ("What is the name of my GP?", FactQuestion("doctor", "name")),
     ("What is my passport number?", FactQuestion("self", "passport-number")),
     ("What did I tell Anna about my phone?", None),
+    ("Can you tell me my phone number?", FactQuestion("self", "tel")),
+    ("What city do I live in?", FactQuestion("self", "address-level2")),
+    ("What is my wife's name?", FactQuestion("partner", "name")),
     ("When does the lease start?", None),
     ("I live in Leeds.", None),
 ])
