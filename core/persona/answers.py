@@ -30,16 +30,18 @@ _PARTS = re.compile(r"(?:\?|,|;)?\s+(?:and|und|et|y|och|e|en)\s+(?=(?:what|when|
 
 
 def spoken(key: str, value: str) -> str:
-    """How a stored value reads in a sentence: a phone in national format, an ISO date as "4 November 1986"."""
+    """How a stored value reads in a sentence: a phone in national format with the international one beside
+    it, a date as "4 November 1986 (1986-11-04)"."""
     if key in ("tel", "tel-national") or key.endswith("-phone") or key == "person-tel":
-        return phone_display(value)
+        national, international = phone_display(value), phone_display(value, national=False)
+        return national if national == international else f"{national} ({international})"
     m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value)
     if m:
         try:
             d = date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
             return value
-        return f"{d.day} {d:%B} {d.year}"
+        return f"{d.day} {d:%B} {d.year} ({value})"
     return value
 
 

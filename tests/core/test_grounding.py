@@ -94,10 +94,10 @@ def test_profile_questions_never_call_the_model(services):
     services.persona.facts.set("tel", "+44 7700 900123", source="about-me.md line 4")
     services.persona.facts.set("bday", "1990-05-17", source="payslip.pdf p. 1")
     reply = services.chat.send("What is my mobile number?")
-    assert reply.text == "Your phone number is 07700 900123 [1]." and reply.grounding == "fact"
+    assert reply.text == "Your phone number is 07700 900123 (+44 7700 900123) [1]." and reply.grounding == "fact"
     assert reply.sources[0]["source"] == "about-me.md line 4" and reply.sources[0]["cited"]
-    assert services.chat.send("When was I born?").text == "Your birthday is 17 May 1990 [1]."
-    assert services.chat.send("Wann habe ich Geburtstag?").text == "Your birthday is 17 May 1990 [1]."
+    assert services.chat.send("When was I born?").text == "Your birthday is 17 May 1990 (1990-05-17) [1]."
+    assert services.chat.send("Wann habe ich Geburtstag?").text == "Your birthday is 17 May 1990 (1990-05-17) [1]."
     assert fake.chats == []
 
 
@@ -109,7 +109,7 @@ def test_other_peoples_values_come_from_their_records(services):
     services.persona.people.replace("doc:1", [Person("Isla MacAllister", "sister", "isla@example.com", "+44 7700 900335")],
                                     "contacts.csv row 3")
     reply = services.chat.send("What is my sister's phone number?")
-    assert reply.text == "The phone number of Isla MacAllister (your sister) is 07700 900335 [1]."
+    assert reply.text == "The phone number of Isla MacAllister (your sister) is 07700 900335 (+44 7700 900335) [1]."
     assert reply.sources[0]["source"] == "contacts.csv row 3" and fake.chats == []
 
 
