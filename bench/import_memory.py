@@ -1,6 +1,8 @@
 """Peak memory of importing big and nasty files, each in a fresh process (peak RSS, ru_maxrss).
 
-Cases: a generated mbox of ``--mbox-mb`` MB (several sizes give the scaling), a 1 MB .docx zip bomb,
+Cases: a generated mbox of ``--mbox-mb`` MB (several sizes give the scaling: the import streams a
+mailbox, so its peak should not grow with the size; each line says how many MB of peak RSS above
+the start it costs per MB of input), a 1 MB .docx zip bomb,
 the same bomb attached to a mail, a 4.5 MB deeply nested HTML page, a CSV with one 10 MB cell, a
 file name that is not UTF-8, a 3 MB folded vCard and a quoted-printable one. Each case imports its
 file(s) through ``DocumentService.import_paths`` into a fresh data folder and prints its peak RSS,
@@ -12,7 +14,8 @@ the real embedder: a small mbox imported end to end against the embedder alone o
 texts (chunks/s both ways, and the embedder in the import's own batches; target >= 0.8x). One run,
 not alternating rounds as bench/import.py does: on a shared machine the ratio moves with the load.
 
-    .venv/bin/python bench/import_memory.py [--mbox-mb 50,200] [--ratio-mb 1] [--skip-nasty] [--skip-ratio]
+    .venv/bin/python bench/import_memory.py [--mbox-mb 50,200] [--novec-mb 200] [--ratio-mb 1] [--skip-nasty]
+                                            [--skip-ratio]
 """
 from __future__ import annotations
 
@@ -56,6 +59,17 @@ class HashEmbedder:
                 out[i, int.from_bytes(hashlib.blake2b(w.encode(), digest_size=4).digest(), "little") % self.dim] += 1
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
         return out
+
+
+class NoVectors:
+    """A vector store that keeps nothing: the ``mbox-novec-*`` cases measure the import pipeline alone,
+    without Chroma's in-memory index (about 2 kB per chunk, so it grows with the mailbox)."""
+
+    def upsert(self, name, ids, embeddings, metas=None) -> None:
+        pass
+
+    def delete(self, name, ids) -> None:
+        pass
 
 
 # ---- generated inputs --------------------------------------------------------------------------
@@ -140,7 +154,7 @@ def make_case(case: str, folder: Path) -> list[Path]:
         return [p]
     if case.startswith("mbox-"):
         p = folder / "export.mbox"
-        make_mbox(p, float(case.split("-", 1)[1]))
+        make_mbox(p, float(case.rsplit("-", 1)[1]))
         return [p]
     if case == "baseline":
         p = folder / "one.txt"
@@ -161,7 +175,8 @@ def run_case(case: str, work: Path) -> dict:
     home = work / "home"
     home.mkdir()
     db = Database(home / "mnemo.sqlite3")
-    svc = DocumentService(db, VectorIndex(home / "vectors"), lambda: HashEmbedder(), SettingsStore(home / "settings.json"))
+    vectors = NoVectors() if case.startswith("mbox-novec-") else VectorIndex(home / "vectors")
+    svc = DocumentService(db, vectors, lambda: HashEmbedder(), SettingsStore(home / "settings.json"))  # type: ignore[arg-type]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     report = svc.import_paths(paths)
@@ -228,6 +243,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mbox-mb", default="50,200", help="sizes of the generated mbox in MB, comma-separated (the "
                                                         "issue's 1000 takes long on 2 cores)")
+    ap.add_argument("--novec-mb", default="", help="sizes of mboxes imported without a vector store (the pipeline's "
+                                                    "own memory, Chroma's index left out), comma-separated")
     ap.add_argument("--ratio-mb", type=float, default=1.0, help="size of the mbox imported with the real embedder")
     ap.add_argument("--skip-nasty", action="store_true")
     ap.add_argument("--skip-ratio", action="store_true")
@@ -238,6 +255,7 @@ def main() -> int:
         print(json.dumps(run_case(args.case, Path(args.work))))
         return 0
     cases = ([] if args.skip_nasty else list(NASTY)) + [f"mbox-{m.strip()}" for m in args.mbox_mb.split(",") if m.strip()]
+    cases += [f"mbox-novec-{m.strip()}" for m in args.novec_mb.split(",") if m.strip()]
     worst = 0.0
     for case in cases:
         r = in_subprocess(case)
@@ -246,9 +264,10 @@ def main() -> int:
             worst = float("inf")
             continue
         worst = max(worst, r["peak_rss_mb"])
+        per_mb = (r["peak_rss_mb"] - r["rss_before_mb"]) / max(r["input_mb"], 1e-9)
         print(f"{case:<22} {r['input_mb']:8.1f} MB in  peak RSS {r['peak_rss_mb']:7.0f} MB (after start "
-              f"{r['rss_before_mb']:4.0f})  {r['seconds']:7.1f} s  {r['chunks']:7d} chunks ({r['chunks_per_s']:.0f}/s)  "
-              f"{r['summary']}")
+              f"{r['rss_before_mb']:4.0f}; {per_mb:5.2f} MB per MB in)  {r['seconds']:7.1f} s  {r['chunks']:7d} chunks "
+              f"({r['chunks_per_s']:.0f}/s)  {r['summary']}")
         for line in r["skipped"] + r["warnings"]:
             print(f"{'':<24}{line[:160]}")
     if cases:
