@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 _END = re.compile(r"[.!?…](?:\s*\[[\d,\s]+\])*[\"”’)]?\s+|\n+")
 NOT_FOUND = "I don't find that in your notes."
+NOT_SUPPORTED = "I can only say what your notes and documents support, and they don't cover that."
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|my|me|ich|mein\w*|je|j'|mon|ma|mes|moi|yo|mi|mis|jag|min|mitt|mina|ik|mijn|io)\b",
+                           re.I)
 HOLD_SENTENCES = 3       # sentences of an answer to a question without a citation before the draft is given up
 
 
@@ -97,8 +100,8 @@ def support_for(user_text: str, history: Sequence[dict[str, str]], system_texts:
 def fallback(question: str, items: Sequence[ContextItem], missing: str = "") -> tuple[str, list[int]]:
     """The extractive answer: the best answering sentence of the items, quoted with its number; or
     "I don't find that in your notes"; for a statement, a plain acknowledgement. Returns (text, cited)."""
-    if not is_question(question):
-        return "Noted.", []
+    if not is_question(question):   # something the user said about themselves is kept; a request is declined
+        return ("Noted." if _FIRST_PERSON.search(question) else NOT_SUPPORTED), []
     quote = best_quote(question, [it.text for it in items])
     if quote is not None:
         return f"From your notes: “{quote.text}” [{quote.n}]", [quote.n]

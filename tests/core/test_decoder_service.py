@@ -67,12 +67,16 @@ def test_build_train_enable_and_mix(services, shared_llm) -> None:
     assert min(h["mixed_ppl"].values()) < h["base_ppl"], h  # a short real train lowers held-out perplexity
     assert services.decoder.status().checkpoint["tokenizer_hash"] == shared_llm.info.tokenizer_hash
 
-    plain = services.chat.send("Tell me about Ingrid Castellanos.").text
+    drafts: list[str] = []   # the model's own drafts (what the answer is checked against afterwards)
+    stream = services.chat._stream
+    services.chat._stream = lambda *a, **k: (lambda r: (drafts.append(r[0]), r)[1])(stream(*a, **k))  # type: ignore[method-assign]
+    services.chat.send("Tell me about Ingrid Castellanos.")
     services.decoder.enable()
     assert services.settings.decoder.enabled
-    mixed = services.chat.send("Tell me about Ingrid Castellanos.").text
+    services.chat.send("Tell me about Ingrid Castellanos.")
+    services.chat._stream = stream  # type: ignore[method-assign]
     assert services.decoder._processor is not None and services.decoder._processor.calls > 0
-    assert mixed != plain                                   # the decoder changes generation
+    assert len(drafts) == 2 and drafts[1] != drafts[0]       # the decoder changes generation
 
     # an exception inside the processor is not swallowed silently: the decoder turns off and says so
     def boom(ids):  # type: ignore[no-untyped-def]

@@ -157,6 +157,7 @@ def test_gate_holds_sentences_until_one_cites():
 
 def test_fallback_for_a_statement_is_an_acknowledgement():
     assert fallback("I moved to Porto last week.", [])[0] == "Noted."
+    assert fallback("Write a story about a lighthouse keeper.", [])[0].startswith("I can only say what your notes")
 
 
 def test_two_questions_in_one_get_both_values(services):
