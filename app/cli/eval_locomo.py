@@ -11,7 +11,7 @@ def register(es: argparse._SubParsersAction) -> None:
     p = es.add_parser("locomo", help="evidence recall@5/10/20 on a LoCoMo file (baseline, hybrid, Mnemo + reranker)")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--answers", action="store_true", help="also generate answers and score token F1 (slow)")
+    p.add_argument("--answers", action="store_true", help="also answer the held-out questions as the chat does (checked draft or quote): token F1, invented values (slow)")
     p.add_argument("--no-model", action="store_true", help="reflect without the model (extractive notes; fast)")
     p.add_argument("--conversations", type=int, default=None, help="only the first N conversations")
     p.add_argument("--sessions", type=int, default=None, help="only the first N sessions of each")
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace, services) -> int:
                          k=r.top_k, m=r.top_m, tau=r.gumbel_tau,
                          lr=args.lr if args.lr is not None else r.reranker_lr, baseline=r.reinforce_baseline,
                          train_frac=args.train_frac, epochs=args.epochs, answers=args.answers,
-                         max_conversations=args.conversations, max_sessions=args.sessions, seed=args.seed)
+                         max_conversations=args.conversations, max_sessions=args.sessions, seed=args.seed,
+                         answer_llm=(lambda: services.llm) if args.answers else None)
     finally:
         if tmp is not None:
             tmp.cleanup()

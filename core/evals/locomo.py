@@ -276,6 +276,7 @@ def _test_trained(mem: MemoryService, refs: _Refs, test: list[Question], embedde
 
 
 def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbedder, llm: ChatModelLoader | None,
+                           answer_llm: ChatModelLoader | None,
                            p: _Params, reuse: bool, rng: np.random.Generator, tally: _Tally,
                            progress: ProgressFn, cancel: CancelToken | None) -> None:
     """Load, reflect, score the baselines, train the reranker and test it, for one conversation."""
@@ -294,7 +295,7 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
             _train_reranker(mem, refs, train, qvecs, p, rng)
         with tally.timed("test questions"):
             store = Support.of([s.date_time for s in conv.sessions] + [t.text for s in conv.sessions for t in s.turns])
-            _test_trained(mem, refs, test, embedder, llm, p, tally, store)
+            _test_trained(mem, refs, test, embedder, answer_llm, p, tally, store)
     finally:
         mem.close()
         svc.db.close()
@@ -304,8 +305,10 @@ def run_locomo(path: Path, workdir: Path, embedder: TextEmbedder, llm: ChatModel
                m: int = 5, tau: float = 0.5, lr: float = 1e-3, baseline: float = 0.5, train_frac: float = 0.5,
                epochs: int = 1, answers: bool = False, max_conversations: int | None = None,
                max_sessions: int | None = None, seed: int = 0, reuse: bool = False, progress: ProgressFn = no_progress,
-               cancel: CancelToken | None = None) -> dict[str, Any]:
-    """Run the evaluation; ``llm`` None = reflection without the model (extractive notes)."""
+               cancel: CancelToken | None = None, answer_llm: ChatModelLoader | None = None) -> dict[str, Any]:
+    """Run the evaluation; ``llm`` None = reflection without the model (extractive notes); with ``answers``,
+    ``answer_llm`` (default ``llm``) answers the held-out questions."""
+    answer_llm = answer_llm or llm
     t_all = time.perf_counter()
     p = _Params(k, m, tau, lr, baseline, train_frac, epochs, answers, seed)
     convs = load_locomo(path)[:max_conversations]
@@ -314,7 +317,7 @@ def run_locomo(path: Path, workdir: Path, embedder: TextEmbedder, llm: ChatModel
     for ci, conv in enumerate(convs):
         if max_sessions:
             conv.sessions = conv.sessions[:max_sessions]
-        _evaluate_conversation(conv, workdir, embedder, llm, p, reuse, rng, tally, progress, cancel)
+        _evaluate_conversation(conv, workdir, embedder, llm, answer_llm, p, reuse, rng, tally, progress, cancel)
         progress(Progress(ci + 1, len(convs), f"{conv.sample_id} done"))
     return _result(path, convs, p, llm is not None, tally, time.perf_counter() - t_all)
 
