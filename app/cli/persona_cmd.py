@@ -165,8 +165,23 @@ def run_facts(args: argparse.Namespace, services) -> int:
 
 
 def run_profile(args: argparse.Namespace, services) -> int:
-    text = services.persona.profile_text(include_sensitive=True if args.sensitive else None)
-    print(text or "The profile is empty. Import your documents with 'mnemo import DIR' or chat with Mnemo.")
+    from core.persona.keys import label
+
+    persona = services.persona
+    text = persona.profile_text(include_sensitive=True if args.sensitive else None)
+    if not text:
+        print("The profile is empty. Import your documents with 'mnemo import DIR' or chat with Mnemo.")
+        return 0
+    owner = persona.owner()
+    if owner.name:
+        state = "confirmed by you" if owner.confirmed else "inferred; 'mnemo whoami' shows why and lets you correct it"
+        print(f"You are {owner.name} ({state}).\n")
+    print(text)
+    facts = [f for f in persona.facts.all() if args.sensitive or not f.sensitive]
+    if facts:
+        print("\nWhere each fact was found:")
+        for f in sorted(facts, key=lambda f: label(f.key)):
+            print(f"  {label(f.key)}: {'; '.join(persona.facts.sources(f.key)) or f.source}")
     return 0
 
 
