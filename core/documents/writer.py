@@ -27,7 +27,7 @@ from core.store.tables import utcnow
 PARTIAL = "partial"          # the status of a document whose import has not finished
 RESUME = "resume"            # the key of its checkpoint in its metadata
 SAVE_BATCH = 256             # chunks per transaction, at most
-SAVE_CHARS = 1_000_000       # characters of chunk text per transaction, at most
+SAVE_CHARS = 500_000         # characters of chunk text per transaction, at most
 
 
 def _now() -> str:

@@ -157,6 +157,8 @@ def mbox_messages(fp: BinaryIO, max_bytes: int, start: Mark | None = None) -> It
     index = start.index if start is not None else 0
     fp.seek(offset)
     first = fp.readline(_LINE)
+    if not first and start is not None:
+        return  # continued from the end: nothing is left
     if not first.startswith(b"From "):
         raise ImportFailed("not an mbox mailbox (it must start with a 'From ' line)" if start is None else
                            "the mailbox changed while it was read", "Export the mailbox again.")
