@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from core.documents import ImportReport, PassageHit
 
 COLUMNS = ("Name", "Type", "Status", "Passages", "Size", "Imported")
-STATUS_TEXT = {"ok": "Imported", "missing": "File missing", "error": "Failed"}
+STATUS_TEXT = {"ok": "Imported", "missing": "File missing", "error": "Failed",
+               "partial": "Partly imported (goes on at the next import)"}
 
 
 def human_size(n: int) -> str:

@@ -8,7 +8,7 @@ import re
 # Control characters (ESC starts terminal escape codes), bidi overrides and lone surrogates (bytes of
 # a file name that are not UTF-8) are printed as escapes: a file name cannot drive the terminal.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-STATES = ("searchable", "waiting", "failed", "missing")
+STATES = ("searchable", "waiting", "partial", "failed", "missing")
 
 
 def _escape(ch: str) -> str:
@@ -24,7 +24,10 @@ def safe(text: object) -> str:
 
 
 def state(doc, pending: int) -> str:
-    """searchable | waiting (some chunks have no vector yet: keyword search only) | failed | missing."""
+    """searchable | waiting (some chunks have no vector yet: keyword search only) | partial (a large file whose
+    import stopped part way: what is stored is searchable, the next import goes on) | failed | missing."""
+    if doc.status == "partial":
+        return "partial"
     if doc.status == "error":
         return "failed"
     if doc.status == "missing":
@@ -37,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="docs_command", metavar="ACTION")
     lp = dsub.add_parser("list", help="list documents with their status")
     lp.add_argument("--status", choices=STATES + ("ok", "error"),
-                    help="only documents in this state (searchable; waiting for vectors; failed; missing)")
+                    help="only documents in this state (searchable; waiting for vectors; partial; failed; missing)")
     sp = dsub.add_parser("show", help="show a document and its chunks")
     sp.add_argument("id", type=int)
     sp.add_argument("--chunks", type=int, default=5, help="chunks to print (default 5, 0 = all)")
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace, services) -> int:
             print(safe(f"{d.id:>5}  {s:<10} {d.format:<8} {d.n_chunks:>5} chunks  {d.path}{owner}{err}"))
         if rows:
             print(", ".join(f"{n} {s}" for s, n in counts.items() if n) + ".")
+        if counts["partial"]:
+            print("Partly imported files go on from where they stopped at the next 'mnemo import'.")
         if counts["waiting"]:
             print("Vectors are written at the start of the next import (or: mnemo doctor --rebuild-vectors).")
         return 0
