@@ -106,6 +106,8 @@ def _sentence_problem(value: str, key: str, field: FormField, source: str) -> st
     v = value.strip()
     if "\n" in v:
         return "several lines do not fit a one-line field"
+    if not any(c.islower() for c in v):   # "GB82 WEST 1234 5698 7654 32": a code in groups, not a sentence
+        return ""
     words = len(v.split())
     limit = _MAX_WORDS.get(key, _DEFAULT_MAX_WORDS)
     if source == "document":

@@ -265,7 +265,7 @@ def test_prefill_answers_from_documents_show_the_value_only_with_fill_sensitive(
     assert all(IBAN not in m["content"] and CARD not in m["content"] for c in llm.json_messages for m in c)
     services.settings_store.set("autofill.fill_sensitive", True)
     (p,) = services.autofill.propose([field])
-    assert p.value == IBAN and any(IBAN in m["content"] for m in llm.json_messages[-1])
+    assert p.value == IBAN and any(IBAN in m["content"] for m in llm.json_messages[-1]), (p.status, p.note)
 
 
 @pytest.mark.parametrize("text", [
