@@ -74,7 +74,7 @@ class FactAnswers:
                 texts.append(f"I don't find {a.missing} in your notes.")
                 continue
             offset = len(items)
-            texts.append(re.sub(r"\[(\d+)\]", lambda m, o=offset: f"[{int(m.group(1)) + o}]", a.text))
+            texts.append(_renumber(a.text, offset))
             items += a.items
         if not items:
             return DirectAnswer("", found=False, missing=" or ".join(a.missing for a in answers if a))
@@ -149,6 +149,11 @@ class FactAnswers:
         if not lines:
             return DirectAnswer("", found=False, missing=f"{whose}'s {asked(q.key)}")
         return DirectAnswer(" ".join(lines), items)
+
+
+def _renumber(text: str, offset: int) -> str:
+    """``[1]`` becomes ``[1 + offset]``: a part's citations after the parts before it."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
 
 
 def asked(key: str) -> str:
