@@ -49,7 +49,7 @@ def test_fields_about_someone_else_are_not_matched() -> None:
 
 def test_embedding_similarity_with_the_real_embedder(shared_embedder) -> None:
     m = Matcher(lambda: shared_embedder)
-    got = m.match(_f("Name of your company"))
+    got = m.embedding_match(_f("Name of your company"))   # (the synonyms now match it too: the embedding path itself)
     assert got is not None and (got.key, got.how) == ("organization", "embedding")
     assert m.match(_f("Favourite colour")) is None
     assert m.match(_f("How did you hear about us?")) is None
@@ -110,7 +110,7 @@ def test_embedding_matches_follow_a_changed_embedder() -> None:
     current = [FakeEmbedder(dim=64, name="small")]
     m = Matcher(lambda: current[0], threshold=0.5)
     field = _f("organisation name please")
-    m.match(field)
+    m.embedding_match(field)
     current[0] = FakeEmbedder(dim=128, name="wide")   # the user set another embedder
-    m.match(field)                                    # the synonyms are embedded again, no shape error
+    m.embedding_match(field)                          # the synonyms are embedded again, no shape error
     assert m._ref is not None and m._ref[0] == ("wide", 128) and m._ref[2].shape[1] == 128
