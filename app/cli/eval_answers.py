@@ -12,9 +12,7 @@ import argparse
 import contextlib
 import io
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,8 +33,7 @@ def register(es: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, services) -> int:  # noqa: ANN001 - app.services.Services
-    from app.cli.eval_profile import _cli
-    from app.services import Services
+    from app.cli.scratch import run_cli, scratch_services
     from core.chat.evaluate import AnswerScore, load_questions, score_answer
     from core.grounding.check import Support
 
@@ -45,43 +42,29 @@ def run(args: argparse.Namespace, services) -> int:  # noqa: ANN001 - app.servic
     if not folder.is_dir():
         raise MnemoError(f"{folder} is not a folder.", "Give the folder of documents to import.")
     score = AnswerScore()
-    with tempfile.TemporaryDirectory(prefix="mnemo-eval-answers-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        if services.paths.settings.exists():
-            shutil.copy(services.paths.settings, home / "settings.json")
-        scratch = Services(home)
-        try:
-            scratch.set_embedder(services.embedder)
-            scratch.set_llm(services.llm)
-            scratch.persona.set_model_use(not args.rules_only, writing=not args.rules_only)
-            rc, imported = _cli(["import", "--quiet", str(folder)], scratch)
-            scratch.persona.flush(args.timeout)
-            store = Support.of([c.text for c in scratch.documents.iter_chunks()] +
-                               [f.value for f in scratch.persona.facts.all()])
-            print(imported.strip() + (f" (exit code {rc})" if rc else ""))
-            for q in questions:
-                t0 = time.perf_counter()
-                with contextlib.redirect_stderr(io.StringIO()):   # "(conversation N)"
-                    _cli(["chat", "-m", q.text], scratch)
-                seconds = time.perf_counter() - t0
-                conv = scratch.conversations.list()[0]
-                msg = scratch.conversations.messages(conv.id)[-1]
-                meta = msg.meta or {}
-                mode = (meta.get("grounding") or {}).get("mode", "model") if isinstance(meta.get("grounding"), dict) \
-                    else str(meta.get("grounding", "model"))
-                row = score_answer(q, msg.content, meta.get("sources", []), mode, store, seconds,
-                                   float(meta.get("tokens_per_s", 0.0)))
-                score.rows.append(row)
-                mark = "✓" if row.right else "✗"
-                print(f"{mark} [{mode}, {seconds:.1f} s] {q.text}\n    {' '.join(msg.content.split())[:200]}"
-                      + (f"\n    INVENTED: {', '.join(row.invented)}" if row.invented else ""))
-        finally:
-            scratch.persona.close()
-            scratch.set_llm(None)
-            scratch.set_embedder(None)
-            scratch.secrets.delete("fact-key")
-            scratch.close()
+    # the chat model is always lent: 'mnemo chat -m' uses it; --rules-only only keeps it out of the persona's work
+    with scratch_services(services, "mnemo-eval-answers-", persona_model=not args.rules_only, chat_model=True) as scratch:
+        rc, imported = run_cli(["import", "--quiet", str(folder)], scratch)
+        scratch.persona.flush(args.timeout)
+        store = Support.of([c.text for c in scratch.documents.iter_chunks()] +
+                           [f.value for f in scratch.persona.facts.all()])
+        print(imported.strip() + (f" (exit code {rc})" if rc else ""))
+        for q in questions:
+            t0 = time.perf_counter()
+            with contextlib.redirect_stderr(io.StringIO()):   # "(conversation N)"
+                run_cli(["chat", "-m", q.text], scratch)
+            seconds = time.perf_counter() - t0
+            conv = scratch.conversations.list()[0]
+            msg = scratch.conversations.messages(conv.id)[-1]
+            meta = msg.meta or {}
+            grounding = meta.get("grounding")
+            mode = str(grounding.get("mode", "model")) if isinstance(grounding, dict) else "model"
+            row = score_answer(q, msg.content, meta.get("sources", []), mode, store, seconds,
+                               float(meta.get("tokens_per_s", 0.0)))
+            score.rows.append(row)
+            mark = "✓" if row.right else "✗"
+            print(f"{mark} [{mode}, {seconds:.1f} s] {q.text}\n    {' '.join(msg.content.split())[:200]}"
+                  + (f"\n    INVENTED: {', '.join(row.invented)}" if row.invented else ""))
     j = score.to_json()
     print(f"\naccuracy {j['accuracy']:.3f} ({sum(r.right for r in score.rows)}/{j['n']}), invented {j['invented']:.3f}, "
           f"citation precision {j['citation_precision']:.3f}, by kind "

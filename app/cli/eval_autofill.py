@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,10 +34,10 @@ def register(es: argparse._SubParsersAction) -> None:
 
 
 def _fill_via_cli(scratch: Any, form: Path, use_model: bool) -> list:
-    from app.cli.eval_profile import _cli
+    from app.cli.scratch import run_cli
     from core.autofill.evaluation import proposals_from_review
 
-    rc, out = _cli(["fill", str(form), "--json"] + ([] if use_model else ["--no-model"]), scratch)
+    rc, out = run_cli(["fill", str(form), "--json"] + ([] if use_model else ["--no-model"]), scratch)
     if rc:
         raise MnemoError(f"mnemo fill {form} failed (exit code {rc}).", "Run it by hand to see why.")
     return proposals_from_review(json.loads(out))
@@ -48,37 +46,15 @@ def _fill_via_cli(scratch: Any, form: Path, use_model: bool) -> list:
 def _imported(services: Any, persona: Path, use_model: bool, timeout: float,
               each: Callable[[Callable[[Path], list]], None]) -> None:
     """Import ``persona/docs`` as a user would into a scratch data folder, then call ``each(fill)``."""
-    from app.cli.eval_profile import _cli
-    from app.services import Services
+    from app.cli.scratch import run_cli, scratch_services
 
-    with tempfile.TemporaryDirectory(prefix="mnemo-eval-autofill-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        if services.paths.settings.exists():
-            shutil.copy(services.paths.settings, home / "settings.json")
-        scratch = Services(home)
-        try:
-            scratch.set_embedder(services.embedder)  # one embedder in memory, shared
-            if use_model:
-                from models.llm import LlamaRuntime
-
-                llm = services.llm
-                if isinstance(llm, LlamaRuntime) and not llm.loaded:
-                    llm.load()
-                scratch.set_llm(llm)
-            scratch.persona.set_model_use(use_model, writing=use_model)
-            rc, out = _cli(["import", "--quiet", str(persona / "docs")], scratch)
-            print(f"{persona.name}: {out.strip().splitlines()[-1] if out.strip() else ''}"
-                  + (f" (exit code {rc})" if rc else ""))
-            if not scratch.persona.flush(timeout):
-                print(f"{persona.name}: the persona's background work did NOT finish in {timeout:.0f} s")
-            each(lambda form: _fill_via_cli(scratch, form, use_model))
-        finally:
-            scratch.persona.close()
-            scratch.set_llm(None)  # the shared model belongs to the outer services
-            scratch.set_embedder(None)
-            scratch.secrets.delete("fact-key")
-            scratch.close()
+    with scratch_services(services, "mnemo-eval-autofill-", persona_model=use_model) as scratch:
+        rc, out = run_cli(["import", "--quiet", str(persona / "docs")], scratch)
+        print(f"{persona.name}: {out.strip().splitlines()[-1] if out.strip() else ''}"
+              + (f" (exit code {rc})" if rc else ""))
+        if not scratch.persona.flush(timeout):
+            print(f"{persona.name}: the persona's background work did NOT finish in {timeout:.0f} s")
+        each(lambda form: _fill_via_cli(scratch, form, use_model))
 
 
 def _from_truth(services: Any, truth: dict[str, Any], each: Callable[[Callable[[Path], list]], None]) -> None:

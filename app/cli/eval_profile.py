@@ -9,12 +9,8 @@ passport or IBAN can be scored). Only the facts that profile shows are scored; s
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,17 +30,6 @@ def register(es: argparse._SubParsersAction) -> None:
     p.add_argument("--json", dest="json_out", help="also write the scores to this JSON file")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the background work")
     p.set_defaults(func=run)
-
-
-def _cli(argv: list[str], services) -> tuple[int, str]:  # noqa: ANN001 - app.services.Services
-    """Run one ``mnemo`` command on ``services`` as its command line would; return (exit code, its output)."""
-    from app.cli.main import build_parser
-
-    args = build_parser().parse_args(argv)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = int(args.func(args, services) or 0)
-    return rc, out.getvalue()
 
 
 def shown_facts(persona, profile: str) -> list[tuple[str, str]]:  # noqa: ANN001 - PersonaService
@@ -79,45 +64,24 @@ def inferred_owner(persona, facts: list[tuple[str, str]]) -> tuple[str | None, s
 
 
 def run(args: argparse.Namespace, services) -> int:
-    from app.services import Services
+    from app.cli.scratch import run_cli, scratch_services
     from core.persona.evaluate import load_expected, score_owner, score_profile
 
     folder = Path(args.dir)
     if not folder.is_dir():
         raise MnemoError(f"{folder} is not a folder.", "Give the folder of the persona's documents.")
     expected = load_expected(Path(args.expected))
-    with tempfile.TemporaryDirectory(prefix="mnemo-eval-profile-") as tmp:
-        home = Path(tmp) / "home"
-        home.mkdir()
-        if services.paths.settings.exists():
-            shutil.copy(services.paths.settings, home / "settings.json")
-        scratch = Services(home)
-        try:
-            scratch.set_embedder(services.embedder)  # one embedder in memory, shared
-            if not args.rules_only:
-                from models.llm import LlamaRuntime
-
-                llm = services.llm
-                if isinstance(llm, LlamaRuntime) and not llm.loaded:
-                    llm.load()  # loaded, as in the app while the user chats: background work may use it
-                scratch.set_llm(llm)
-            scratch.persona.set_model_use(not args.rules_only, writing=not args.rules_only)
-            t0 = time.perf_counter()
-            rc, imported = _cli(["import", "--quiet", str(folder)], scratch)
-            t1 = time.perf_counter()
-            finished = scratch.persona.flush(args.timeout)
-            t2 = time.perf_counter()
-            _, profile = _cli(["profile", "--sensitive"], scratch)
-            facts = shown_facts(scratch.persona, profile)
-            stored = len(scratch.persona.facts.all())
-            owner, how, evidence = inferred_owner(scratch.persona, facts)
-            topics = [t.name for t in scratch.persona.topics.list()]
-        finally:
-            scratch.persona.close()
-            scratch.set_llm(None)  # the shared model belongs to the outer services
-            scratch.set_embedder(None)
-            scratch.secrets.delete("fact-key")
-            scratch.close()
+    with scratch_services(services, "mnemo-eval-profile-", persona_model=not args.rules_only) as scratch:
+        t0 = time.perf_counter()
+        rc, imported = run_cli(["import", "--quiet", str(folder)], scratch)
+        t1 = time.perf_counter()
+        finished = scratch.persona.flush(args.timeout)
+        t2 = time.perf_counter()
+        _, profile = run_cli(["profile", "--sensitive"], scratch)
+        facts = shown_facts(scratch.persona, profile)
+        stored = len(scratch.persona.facts.all())
+        owner, how, evidence = inferred_owner(scratch.persona, facts)
+        topics = [t.name for t in scratch.persona.topics.list()]
     score = score_profile(expected, facts)
     if expected.owner:
         score.owner = score_owner(expected.owner, owner, how, evidence)

@@ -14,7 +14,7 @@ from typing import Sequence
 from core.chat.context import ContextItem, DirectAnswer
 from core.persona.facts import FactRecord, FactStore
 from core.persona.keys import label
-from core.persona.people import PeopleStore, Person
+from core.persona.people import RELATIONS, PeopleStore, Person
 from core.persona.phones import phone_display
 from core.persona.questions import FactQuestion, parse_question
 
@@ -117,8 +117,6 @@ class FactAnswers:
 
     # ---- other people's values -----------------------------------------------------------------------------
     def _theirs(self, q: FactQuestion, people: Sequence[Person], facts: dict[str, FactRecord]) -> DirectAnswer:
-        from core.persona.people import RELATIONS
-
         rel = RELATIONS.get(q.who, q.who)
         matches = [p for p in people if RELATIONS.get(p.relation.casefold(), p.relation) == rel] or \
                   [p for p in people if q.who.casefold() in p.name.casefold()]

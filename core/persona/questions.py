@@ -17,11 +17,10 @@ from core.persona.people import RELATIONS
 
 # First-person words: the question is about the user. A possessive must come just before the thing asked
 # ("my mobile number", "mein Geburtstag"); a pronoun may sit anywhere in the phrase ("where do I live").
-_POSSESSIVE = r"my|mine|mein|meine|meinen|meinem|meiner|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|miei|mijn"
+_POSSESSIVE = r"my|mine|mein|meine|meinen|meinem|meiner|meines|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|miei|mijn"
 # Spanish and Italian drop the pronoun: the first-person verb says it ("¿Dónde trabajo?", "Dove abito?").
 _PRONOUN = r"i|me|ich|mir|mich|je|j|moi|yo|jag|mig|io|ik|vivo|trabajo|naci|abito|lavoro|nacqui|sono"
 _SELF = re.compile(rf"\b(?:(?P<pos>{_POSSESSIVE})|(?P<pro>{_PRONOUN}))\b")
-_POSSESSIVE_WORDS = "my|mein|meine|meinen|meinem|meiner|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|mijn"
 
 # (pattern on the folded question, key). The first that matches wins, so the specific come first.
 _KEYS: list[tuple[str, str]] = [
@@ -43,7 +42,7 @@ _KEYS: list[tuple[str, str]] = [
     (r"phone|mobile|cell\b|telephone|\btel\b|telefon|handy|rufnummer|portable|movil|celular|telefono|mobil|"
      r"cellulare|telefoon|mobiel|\bnummer\b|"
      # a bare "number" is the phone only as "my number" ("my membership number" is something else)
-     rf"\b(?:{_POSSESSIVE_WORDS})\s+(?:number|numero)\b", "tel"),
+     rf"\b(?:{_POSSESSIVE})\s+(?:number|numero)\b", "tel"),
     (r"post ?code|postal code|zip|\bplz\b|postleitzahl|code postal|codigo postal|postnummer|codice postale|postcode",
      "postal-code"),
     (r"\b(?:where|wo|ou|donde|var|dove|waar)\b.*\b(?:live|wohne|habite|vis|vivo|bor|abito|woon)\b|"
@@ -71,7 +70,7 @@ _KEY_RES = [(re.compile(p), k) for p, k in _KEYS]
 _RELATIONS = {fold(k): v for k, v in RELATIONS.items()}
 _REL = "|".join(sorted((re.escape(k) for k in _RELATIONS), key=len, reverse=True))
 # "min systers", "meines Bruders": the genitive -s is the same person
-_REL_RE = re.compile(rf"\b(?:my|mein\w*|mon|ma|mes|mi|mis|min|mitt|mina|mio|mia|mijn)\s+({_REL})(?:'?s)?\b")
+_REL_RE = re.compile(rf"\b(?:{_POSSESSIVE})\s+({_REL})(?:'?s)?\b")
 
 
 def _own(text: str, key: re.Match[str]) -> bool:
