@@ -18,8 +18,11 @@ class _Section(BaseModel):
 
 
 class ModelSettings(_Section):
-    """Which GGUF chat model runs and how llama.cpp runs it."""
+    """Which chat model runs: a local GGUF through llama.cpp, or a model on an OpenAI-compatible server."""
 
+    backend: Literal["embedded", "openai"] = Field("embedded", title="Chat model runs", description="embedded = a local GGUF in this process; openai = a server that speaks the OpenAI API (llama.cpp's llama-server, Ollama, LM Studio, vLLM).")
+    base_url: str = Field("", title="Server address", description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (backend openai). Its API key is kept in the keyring: mnemo settings set-secret model.api_key.")
+    server_model: str = Field("", title="Server model", description="Model name sent to the server (backend openai). Empty = the first model the server lists.")
     path: str = Field("", title="Chat model file", description="Path to a GGUF model. Empty = the embedded SmolLM2-135M-Instruct.")
     n_gpu_layers: int = Field(-1, ge=-1, le=1000, title="GPU layers", description="Layers offloaded to the GPU (-1 = all, 0 = CPU only). Ignored by CPU-only builds.")
     n_ctx: int = Field(4096, ge=512, le=131072, title="Context length", description="Tokens of context the model keeps.")
@@ -148,6 +151,15 @@ class DocumentSettings(_Section):
     include_hidden: bool = Field(False, title="Import hidden files", description="Also import files and folders whose names start with a dot.")
 
 
+class StorageSettings(_Section):
+    """Where the vector index lives (SQLite stays the source of truth; the index can always be rebuilt from it)."""
+
+    vectors: Literal["embedded", "chroma-server"] = Field("embedded", title="Vector index", description="embedded = Chroma files in the data folder; chroma-server = a Chroma server (its token is kept in the keyring).")
+    chroma_host: str = Field("127.0.0.1", title="Chroma server host", description="Host of the Chroma server (storage.vectors = chroma-server).")
+    chroma_port: int = Field(8000, ge=1, le=65535, title="Chroma server port", description="Port of the Chroma server.")
+    chroma_ssl: bool = Field(False, title="Chroma server uses TLS", description="Connect to the Chroma server over HTTPS.")
+
+
 class InterfaceSettings(_Section):
     """How the desktop app looks."""
 
@@ -170,4 +182,5 @@ class Settings(BaseModel):
     autofill: AutofillSettings = Field(default_factory=AutofillSettings, title="Autofill")
     privacy: PrivacySettings = Field(default_factory=PrivacySettings, title="Privacy")
     documents: DocumentSettings = Field(default_factory=DocumentSettings, title="Documents")
+    storage: StorageSettings = Field(default_factory=StorageSettings, title="Storage")
     interface: InterfaceSettings = Field(default_factory=InterfaceSettings, title="Interface")
