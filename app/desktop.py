@@ -29,6 +29,12 @@ def _process_age() -> float:
         return 0.0
 
 
+def _qt_running() -> bool:
+    """A QApplication already runs (tests, ``make screenshots``): its platform plugin loaded."""
+    qt = sys.modules.get("PySide6.QtWidgets")
+    return qt is not None and qt.QApplication.instance() is not None
+
+
 class Desktop:
     """The running app: the window at once, the services built in the background, then the model."""
 
@@ -63,9 +69,11 @@ class Desktop:
         # Load the embedder now (importing torch holds the GIL for a moment) rather than in the
         # middle of the first question or import; then keep the watched folders in sync.
         def warm_up(ctx: Any) -> None:
-            services.embedder.embed(["warm-up"])
+            services.embedder.embed(["warm-up"])  # the ONNX graph when it is made, else torch
             if not ctx.cancel.cancelled:
                 services.documents.start_watching()
+            if not ctx.cancel.cancelled and services.fast_queries_missing():
+                services.prepare_fast_queries()  # once per embedder: later starts skip torch for queries
 
         Job(self.window, warm_up, "Preparing document search").start()
 
@@ -88,6 +96,12 @@ class Desktop:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(argv) if argv is not None else sys.argv
+    from app.qt_libs import check
+
+    problem = None if _qt_running() else check(argv=args)
+    if problem:   # Qt would abort with "Reinstalling the application may fix this problem"
+        print(problem, file=sys.stderr)
+        return 1
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -33,6 +33,9 @@ def run(args: argparse.Namespace, services) -> int:
     print(f"  database heads: {', '.join(services.db.current_heads()) or 'none'}")
     for w in services.settings_store.warnings:
         print(f"  settings warning: {w}")
+    from app.qt_libs import doctor_line
+
+    print(doctor_line()[1])   # a warning only: the CLI works without a window
     print(f"Keyring: {services.secrets.backend_name}")
     if services.secrets.warning:
         print(f"  WARNING: {services.secrets.warning}")
