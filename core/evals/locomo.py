@@ -31,6 +31,7 @@ import numpy as np
 
 from core.grounding.check import Support
 from core.errors import Cancelled
+from core.evals.budget import BUDGETS, Item, budget_recall
 from core.evals.locomo_data import CATEGORIES, Conversation, Question, load_locomo
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 from core.memory.reflect import ReflectionStats
@@ -49,8 +50,9 @@ METHODS = ("dense turns (baseline)", "hybrid turns", "mnemo fused", "mnemo reran
            "mnemo reranked, trained")
 
 
-def recall(order: Sequence[Sequence[str]], evidence: set[str], k: int) -> float:
-    got = {d for refs in order[:k] for d in refs}
+def recall(order: Sequence[Item], evidence: set[str], k: int) -> float:
+    """Item recall@k: the share of ``evidence`` among all the turns behind the top ``k`` items."""
+    got = {d for it in order[:k] for d in it.turns}
     return len(evidence & got) / len(evidence) if evidence else 0.0
 
 
@@ -71,17 +73,24 @@ class _Scores:
     def __init__(self) -> None:
         self.rows: dict[str, dict[int, list[list[float]]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(self, method: str, cat: int, order: Sequence[Sequence[str]], ev: set[str]) -> None:
-        turns5 = len({d for refs in order[:5] for d in refs})
-        self.rows[method][cat].append([*(recall(order, ev, k) for k in KS), turns5])
+    def add(self, method: str, cat: int, order: Sequence[Item], ev: set[str]) -> None:
+        turns5 = len({d for it in order[:5] for d in it.turns})
+        at_budget = [budget_recall(order, ev, b) for b in BUDGETS]
+        self.rows[method][cat].append([*(recall(order, ev, k) for k in KS), turns5,
+                                       *(r for r, _ in at_budget), *(t for _, t in at_budget)])
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        nk, nb = len(KS), len(BUDGETS)
         for method, cats in self.rows.items():
             allrows = np.array([r for rows in cats.values() for r in rows])
             def pack(a: np.ndarray) -> dict[str, float]:
                 return {**{f"recall@{k}": round(float(a[:, j].mean()), 4) for j, k in enumerate(KS)},
-                        "turns@5": round(float(a[:, 3].mean()), 2), "n": int(len(a))}
+                        "turns@5": round(float(a[:, nk].mean()), 2),
+                        **{f"budget@{b}": round(float(a[:, nk + 1 + j].mean()), 4) for j, b in enumerate(BUDGETS)},
+                        **{f"tokens@{b}": round(float(a[:, nk + 1 + nb + j].mean()), 1)
+                           for j, b in enumerate(BUDGETS)},
+                        "n": int(len(a))}
             out[method] = {"overall": pack(allrows),
                            "by_category": {CATEGORIES[c]: pack(np.array(rows)) for c, rows in sorted(cats.items())}}
         return out
@@ -146,12 +155,12 @@ class _Refs:
     def dias(self, refs: Sequence[str]) -> list[str]:
         return [self.ref2dia.get(r, r) for r in refs]
 
-    def order(self, cands: list[Candidate], order: Sequence[int]) -> list[list[str]]:
-        return [self.dias(cands[i].turn_refs) for i in order]
+    def order(self, cands: list[Candidate], order: Sequence[int]) -> list[Item]:
+        return [Item.of(self.dias(cands[i].turn_refs), cands[i].text) for i in order]
 
-    def turns(self, mem: MemoryService, ids: list[int]) -> list[list[str]]:
+    def turns(self, mem: MemoryService, ids: list[int]) -> list[Item]:
         tmap = mem.store.turns(ids)
-        return [[self.ref2dia.get(tmap[i].ref, "")] for i in ids]
+        return [Item.of([self.ref2dia.get(tmap[i].ref, "")], tmap[i].text) for i in ids]
 
 
 def _load_history(home: _Home, conv: Conversation) -> tuple[list[int], dict[str, str]]:
@@ -384,12 +393,16 @@ def format_table(result: dict[str, Any]) -> str:
     lines = [f"LoCoMo: {', '.join(result['conversations'])}: {result['sessions']} sessions, {result['turns']} turns; "
              f"questions (cat. 1-4) train {result['questions']['train']}, test {result['questions']['test']}"]
     for title, key in (("Held-out questions", "test"), ("All questions (no reranker training)", "all_questions")):
-        lines += ["", title, f"{'method':28s} {'R@5':>6s} {'R@10':>6s} {'R@20':>6s} {'turns@5':>8s}  by category R@5"]
+        lines += ["", title + ": recall at a budget of 5/10/20 distinct turns (B@), the context tokens it costs "
+                  "(tok@), and item recall (R@: every turn behind the top k items)",
+                  f"{'method':28s} {'B@5':>6s} {'B@10':>6s} {'B@20':>6s} {'tok@5':>6s} {'tok@20':>6s} "
+                  f"{'R@5':>6s} {'R@10':>6s} {'R@20':>6s} {'turns@5':>7s}  by category B@20"]
         for method, res in result[key].items():
             o = res["overall"]
-            cats = "  ".join(f"{c[:6]} {v['recall@5']:.2f}" for c, v in res["by_category"].items())
-            lines.append(f"{method:28s} {o['recall@5']:6.3f} {o['recall@10']:6.3f} {o['recall@20']:6.3f} "
-                         f"{o['turns@5']:8.1f}  {cats}")
+            cats = "  ".join(f"{c[:6]} {v['budget@20']:.2f}" for c, v in res["by_category"].items())
+            lines.append(f"{method:28s} {o['budget@5']:6.3f} {o['budget@10']:6.3f} {o['budget@20']:6.3f} "
+                         f"{o['tokens@5']:6.0f} {o['tokens@20']:6.0f} "
+                         f"{o['recall@5']:6.3f} {o['recall@10']:6.3f} {o['recall@20']:6.3f} {o['turns@5']:7.1f}  {cats}")
     lat, srch = result["latency_ms"], result.get("search_ms", {})
     lines += ["", f"per question, query embedding + retrieval + rerank: p50 {lat['p50']} ms, p95 {lat['p95']} ms; "
               f"retrieval + rerank alone: p50 {srch.get('p50')} ms, p95 {srch.get('p95')} ms "

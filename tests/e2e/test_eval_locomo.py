@@ -25,6 +25,13 @@ def test_eval_locomo_subset_json(home, tmp_path, capsys):
     assert set(methods) >= {"dense turns (baseline)", "hybrid turns", "mnemo fused"}
     for m in methods.values():
         assert 0.0 <= m["overall"]["recall@5"] <= m["overall"]["recall@10"] <= m["overall"]["recall@20"] <= 1.0
+        o = m["overall"]
+        assert 0.0 <= o["budget@5"] <= o["budget@10"] <= o["budget@20"] <= 1.0
+        assert 0 < o["tokens@5"] <= o["tokens@20"]
+    for turns in ("dense turns (baseline)", "hybrid turns"):   # one turn an item: the budget is item recall
+        assert methods[turns]["overall"]["budget@10"] == methods[turns]["overall"]["recall@10"]
+    # a memory brings several turns: at most as many evidence turns in 5 turns of budget as in 5 items
+    assert methods["mnemo fused"]["overall"]["budget@5"] <= methods["mnemo fused"]["overall"]["recall@5"]
     assert methods["mnemo fused"]["overall"]["recall@10"] >= methods["dense turns (baseline)"]["overall"]["recall@10"]
     assert "mnemo reranked, trained" in res["test"] and res["latency_ms"]["p95"] > 0
     assert res["timing_s"]["reflection: model"] > 0
