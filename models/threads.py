@@ -13,9 +13,13 @@ count when it leaves it. The normal count is read once, under a lock, before any
 changed it, and never from a thread that may have inherited a section's 1; a restore
 therefore never leaves the process on one thread, whatever the order in which sections of
 different threads end, and no section waits for another's work.
+
+A section opened before anything imported torch pins nothing (a query through the ONNX graph
+never loads torch, and importing it only to set a thread count would cost seconds).
 """
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -30,8 +34,10 @@ _active = 0                  # open sections, all threads together (for tests an
 def one_thread() -> Iterator[None]:
     """Run the body with torch on one CPU thread in this thread; sections nest and overlap across threads."""
     global _normal, _active
-    import torch
-
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
     depth = getattr(_local, "depth", 0)
     if depth == 0:
         with _lock:

@@ -5,11 +5,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.autofill.forms import filled_json, read_form, write_form
-from core.autofill.model import Proposal
 from core.errors import MnemoError
+
+if TYPE_CHECKING:
+    from core.autofill.model import Proposal
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +62,9 @@ def _load_edited(path: str) -> list[dict[str, Any]]:
 
 
 def run_fill(args: argparse.Namespace, services: Any) -> int:
+    from core.autofill.forms import filled_json, read_form, write_form
+    from core.autofill.model import Proposal
+
     af = services.autofill
     form = read_form(args.form)
     if args.accept:

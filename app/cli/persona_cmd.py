@@ -5,7 +5,6 @@ import argparse
 
 from app.cli.progress import run_job
 from core.errors import MnemoError
-from core.persona.phones import phone_display
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,6 +63,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _line(f) -> str:  # FactRecord
     flags = ("P" if f.pinned else " ") + ("S" if f.sensitive else " ")
+    from core.persona.phones import phone_display
+
     value = phone_display(f.value) if f.key == "tel" else f.value
     return f"{flags} {f.key:<22} {value:<36} {f.confidence:>4.2f}  {f.source}"
 
@@ -104,6 +105,8 @@ def run_whoami(args: argparse.Namespace, services) -> int:
 
 
 def run_people(args: argparse.Namespace, services) -> int:
+    from core.persona.phones import phone_display
+
     people = services.persona.people
     rows = people.lookup(args.who) if args.who else people.all()
     if not rows:

@@ -3,9 +3,18 @@
 Migrations are alembic revisions under ``migrations/versions``. Each concern's first
 revision branches from ``0001`` with its own branch label, and Mnemo upgrades to
 ``heads``, so independent features never fight over one linear chain.
+
+Loading alembic and its scripts costs more than a quick command's whole work, so a stamp
+beside the database (``<db>.schema``) records the digest of the migration scripts and the
+heads they brought the database to; an open whose scripts and database heads match the
+stamp skips alembic. Any other open (new scripts, a restored or older database, no stamp)
+migrates as before.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +38,14 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.close()
 
 
+def _scripts_digest() -> str:
+    """A digest of the migration scripts (names and contents)."""
+    h = hashlib.sha256()
+    for f in sorted((MIGRATIONS_DIR / "versions").glob("*.py")) + [MIGRATIONS_DIR / "env.py"]:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def _alembic_config(connection: object):  # -> alembic.config.Config
     from alembic.config import Config
 
@@ -50,12 +67,43 @@ class Database:
         event.listen(self.engine, "connect", _on_connect)
         self.migrate()
 
+    @property
+    def _stamp(self) -> Path:
+        return self.path.with_name(self.path.name + ".schema")
+
+    def _stamped_heads(self, scripts: str) -> list[str] | None:
+        """The database's heads if the stamp says the scripts of digest ``scripts`` brought it there, else None."""
+        try:
+            stamp = json.loads(self._stamp.read_text(encoding="utf-8"))
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+            try:
+                heads = sorted(r[0] for r in con.execute("SELECT version_num FROM alembic_version"))
+            finally:
+                con.close()
+        except (OSError, ValueError, sqlite3.Error):
+            return None
+        if isinstance(stamp, dict) and stamp.get("scripts") == scripts and stamp.get("heads") == heads and heads:
+            return heads
+        return None
+
+    def _write_stamp(self, scripts: str, heads: list[str]) -> None:
+        tmp = self._stamp.with_name(self._stamp.name + ".tmp")
+        try:
+            tmp.write_text(json.dumps({"scripts": scripts, "heads": sorted(heads)}), encoding="utf-8")
+            os.replace(tmp, self._stamp)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # only a shortcut: the next open migrates through alembic
+
     def migrate(self) -> list[str]:
         """Apply every pending migration; return the heads the database is at."""
+        self._check_integrity()
+        scripts = _scripts_digest()
+        heads = self._stamped_heads(scripts)
+        if heads is not None:
+            return heads
         from alembic import command
         from alembic.runtime.migration import MigrationContext
 
-        self._check_integrity()
         # pysqlite runs DDL outside any transaction by default, so a crash mid-migration left a half-made
         # schema that never migrated again ("table ... already exists"). This engine issues BEGIN itself:
         # all of an upgrade commits at once or not at all (SQLite's DDL is transactional).
@@ -72,6 +120,7 @@ class Database:
                 "Restore it from a backup (mnemo restore) or move it aside to start empty.") from exc
         finally:
             engine.dispose()
+        self._write_stamp(scripts, heads)
         return heads
 
     def _check_integrity(self) -> None:
@@ -93,10 +142,8 @@ class Database:
                 "Restore your data with 'mnemo restore BACKUP', or move the file aside to start empty.")
 
     def current_heads(self) -> list[str]:
-        from alembic.runtime.migration import MigrationContext
-
         with self.engine.connect() as conn:
-            return list(MigrationContext.configure(conn).get_current_heads())
+            return sorted(r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
