@@ -19,6 +19,7 @@ def register(es: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=int, default=1, help="passes over the training questions")
     p.add_argument("--lr", type=float, default=None, help="reranker learning rate (default: the setting)")
     p.add_argument("--workdir", type=Path, default=None, help="where the per-conversation data folders go")
+    p.add_argument("--reuse", action="store_true", help="development: reuse the reflected data folders an earlier run left in --workdir")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run)
 
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace, services) -> int:
                          lr=args.lr if args.lr is not None else r.reranker_lr, baseline=r.reinforce_baseline,
                          train_frac=args.train_frac, epochs=args.epochs, answers=args.answers,
                          max_conversations=args.conversations, max_sessions=args.sessions, seed=args.seed,
+                         reuse=args.reuse and args.workdir is not None,
                          answer_llm=(lambda: services.llm) if args.answers else None)
     finally:
         if tmp is not None:

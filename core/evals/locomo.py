@@ -10,13 +10,13 @@ never mistaken for turn recall.
 
 Compared on the same held-out questions: dense retrieval over raw turns (the baseline),
 hybrid retrieval over raw turns, Mnemo's fused retrieval (memories + turns), and Mnemo with
-the reranker before and after online REINFORCE training on the first part of the questions
-(reward: a shown item holds an evidence turn, standing in for the model's citation).
+the reranker before and after online REINFORCE training on the questions about the earlier
+sessions (``core.evals.split``: evidence disjoint from the test questions'; reward: a shown
+item holds an evidence turn, standing in for the model's citation).
 """
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -32,6 +32,7 @@ import numpy as np
 from core.grounding.check import Support
 from core.errors import Cancelled
 from core.evals.budget import BUDGETS, Item, budget_recall
+from core.evals.split import Split, split_by_time
 from core.evals.locomo_data import CATEGORIES, Conversation, Question, load_locomo
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 from core.memory.reflect import ReflectionStats
@@ -129,6 +130,7 @@ class _Tally:
     invented: list[bool] = field(default_factory=list)      # answers holding a value the conversation lacks
     n_train: int = 0
     n_test: int = 0
+    n_dropped: int = 0                                       # evidence on both sides of the time cut
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -221,13 +223,12 @@ def _reflect(svc: _Home, folder: Path, reused: bool, conv: Conversation, tally: 
     return _Refs(ref2dia)
 
 
-def _split_questions(conv: Conversation, p: _Params) -> tuple[list[Question], list[Question], list[Question]]:
-    """(all, train, test): questions of categories 1-4 with evidence in the loaded sessions, shuffled."""
+def _split_questions(conv: Conversation, p: _Params) -> tuple[list[Question], Split]:
+    """All questions of categories 1-4 with evidence in the loaded sessions, and their split by session time
+    (``core.evals.split``: no test question's evidence is any training question's)."""
     known = {t.dia_id for s in conv.sessions for t in s.turns}
     qs = [q for q in conv.questions if q.category in (1, 2, 3, 4) and q.evidence & known]
-    qs = [qs[i] for i in np.random.default_rng(p.seed).permutation(len(qs))]  # categories in both parts
-    n_tr = int(math.floor(p.train_frac * len(qs)))
-    return qs, qs[:n_tr], qs[n_tr:]
+    return qs, split_by_time(qs, conv.sessions, p.train_frac)
 
 
 def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: list[Question],
@@ -294,8 +295,10 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
     mem = svc.memory
     try:
         refs = _reflect(svc, folder, reused, conv, tally, progress, cancel)
-        qs, train, test = _split_questions(conv, p)
+        qs, split = _split_questions(conv, p)
+        train, test = split.train, split.test
         tally.n_train, tally.n_test = tally.n_train + len(train), tally.n_test + len(test)
+        tally.n_dropped += len(split.dropped)
         with tally.timed("embed questions"):
             qvecs = {q.question: mem.retriever.query_vector(q.question) for q in qs}
         with tally.timed("baselines"):
@@ -346,7 +349,8 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
     result: dict[str, Any] = {
         "file": str(path), "conversations": [c.sample_id for c in convs],
         "sessions": refl.sessions, "turns": refl.turns,
-        "questions": {"train": tally.n_train, "test": tally.n_test},
+        "questions": {"train": tally.n_train, "test": tally.n_test, "neither": tally.n_dropped,
+                      "split": "by session time: train = evidence wholly before the cut, test = wholly after"},
         "settings": p.settings(model),
         "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
         "latency_ms": _pct(tally.latency_ms), "search_ms": _pct(tally.search_ms),
@@ -391,7 +395,9 @@ def _answer(llm: ChatModelLoader, q: Question, cands: list[Candidate], store: Su
 def format_table(result: dict[str, Any]) -> str:
     """The result as plain-text tables: held-out questions by method, overall and by category."""
     lines = [f"LoCoMo: {', '.join(result['conversations'])}: {result['sessions']} sessions, {result['turns']} turns; "
-             f"questions (cat. 1-4) train {result['questions']['train']}, test {result['questions']['test']}"]
+             f"questions (cat. 1-4): reranker training {result['questions']['train']}, held-out test "
+             f"{result['questions']['test']}, neither {result['questions'].get('neither', 0)} (split by session time: "
+             "no test question's evidence is a training question's)"]
     for title, key in (("Held-out questions", "test"), ("All questions (no reranker training)", "all_questions")):
         lines += ["", title + ": recall at a budget of 5/10/20 distinct turns (B@), the context tokens it costs "
                   "(tok@), and item recall (R@: every turn behind the top k items)",
