@@ -1,5 +1,11 @@
 """The Chroma vector index: vectors only, keyed by SQLite ids, rebuildable from SQLite.
 
+It lives where a ``VectorLocation`` says (``core.store.vector_backend``): Chroma files in
+the data folder (``VectorIndex(path)``), or a Chroma server, where this data folder's
+collections carry its id in their names. ``switch`` points the same index elsewhere (the
+services holding it follow). On a server, a connection that fails or is refused is a
+``StorageError`` that says what to do; nothing in SQLite depends on it.
+
 Embeddings are always passed explicitly (Chroma's default embedding function would
 download a model) and Chroma's telemetry is off. A collection has a fixed width once it
 holds a vector (even after every vector is deleted): an empty one of another width is
@@ -8,16 +14,20 @@ with an ``EmbedderError`` that says to re-embed (``mnemo reembed``).
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import numpy as np
 
-from core.errors import EmbedderError, StorageError
+from core.errors import EmbedderError
+from core.store.vector_backend import VectorLocation, open_client, server_error
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -45,39 +55,97 @@ class VectorHit:
     metadata: dict[str, Any]
 
 
-class VectorIndex:
-    """Named collections of vectors in one Chroma ``PersistentClient`` folder."""
+def _guarded(method: F) -> F:
+    """Turn a server that stopped answering (or refuses the token) into a clear ``StorageError``."""
+    @functools.wraps(method)
+    def call(self: VectorIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            clear = server_error(self.location, exc)
+            if clear is None:
+                raise
+            self._forget_client()  # the next call connects again (the server may be back)
+            raise clear from exc
+    return call  # type: ignore[return-value]
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+
+class VectorIndex:
+    """Named collections of vectors in one Chroma: a ``PersistentClient`` folder or a server."""
+
+    def __init__(self, path: Path | str | None = None, location: VectorLocation | None = None) -> None:
+        if location is None:
+            if path is None:
+                raise ValueError("VectorIndex needs a folder or a location")
+            location = VectorLocation.embedded(Path(path))
+        self.location = location
         self._client: Any = None
         self._lock = threading.Lock()
         self._collections: dict[str, Any] = {}
 
     @property
+    def path(self) -> Path:
+        return self.location.path
+
+    def switch(self, location: VectorLocation) -> None:
+        """Use the collections at ``location`` from now on (``storage.vectors`` changed)."""
+        with self._lock:
+            self.location = location
+            self._client = None
+            self._collections.clear()
+
+    def _forget_client(self) -> None:
+        with self._lock:
+            self._client = None
+            self._collections.clear()
+
+    @property
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                try:
-                    import chromadb
-                    from chromadb.config import Settings as ChromaSettings
-
-                    self.path.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(
-                        path=str(self.path),
-                        settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
-                except Exception as exc:
-                    raise StorageError(
-                        f"The vector index in {self.path} could not be opened ({exc}).",
-                        "Run 'mnemo recover --vectors' to set it aside and rebuild it from the database.") from exc
+                self._client = open_client(self.location)
             return self._client
 
+    def _full(self, name: str) -> str:
+        return self.location.prefix + name
+
+    @_guarded
     def collection(self, name: str) -> Any:
         if name not in self._collections:
             self._collections[name] = self.client.get_or_create_collection(
-                name=name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+                name=self._full(name), embedding_function=None, metadata={"hnsw:space": "cosine"})
         return self._collections[name]
 
+    @_guarded
+    def names(self) -> list[str]:
+        """The collections of this data folder here (without the server's folder prefix), sorted."""
+        prefix = self.location.prefix
+        out = []
+        for col in self.client.list_collections():
+            full = col if isinstance(col, str) else col.name
+            if full.startswith(prefix):
+                out.append(full[len(prefix):])
+        return sorted(out)
+
+    def read(self, name: str, batch: int = 2000) -> Iterator[tuple[list[str], np.ndarray, list[dict[str, Any]]]]:
+        """Every (ids, vectors, metadatas) of collection ``name``, ``batch`` at a time (a copy elsewhere)."""
+        offset = 0
+        while True:
+            ids, emb, metas = self._page(name, offset, batch)
+            if not ids:
+                return
+            yield ids, emb, metas
+            offset += len(ids)
+
+    @_guarded
+    def _page(self, name: str, offset: int, n: int) -> tuple[list[str], np.ndarray, list[dict[str, Any]]]:
+        got = self.collection(name).get(limit=n, offset=offset, include=["embeddings", "metadatas"])
+        ids = list(got["ids"])
+        emb = np.asarray(got["embeddings"], dtype=np.float32) if ids else np.zeros((0, 0), np.float32)
+        metas = [dict(m or {"_": 0}) for m in (got.get("metadatas") or [None] * len(ids))]
+        return ids, emb, metas
+
+    @_guarded
     def upsert(self, name: str, ids: Sequence[str | int], embeddings: np.ndarray,
                metadatas: Sequence[dict[str, Any]] | None = None) -> None:
         if len(ids) == 0:
@@ -102,11 +170,13 @@ class VectorIndex:
                 col = self.collection(name)
                 col.upsert(**part)
 
+    @_guarded
     def delete(self, name: str, ids: Iterable[str | int]) -> None:
         ids = [str(i) for i in ids]
         if ids:
             self.collection(name).delete(ids=ids)
 
+    @_guarded
     def query(self, name: str, embedding: np.ndarray, n: int,
               where: dict[str, Any] | None = None) -> list[VectorHit]:
         col = self.collection(name)
@@ -126,15 +196,18 @@ class VectorIndex:
         metas = (res.get("metadatas") or [[{}] * len(ids)])[0]
         return [VectorHit(i, float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas)]
 
+    @_guarded
     def count(self, name: str) -> int:
         return self.collection(name).count()
 
+    @_guarded
     def width(self, name: str) -> int | None:
         """The width of the vectors collection ``name`` holds (None when it holds none)."""
         got = self.collection(name).get(limit=1, include=["embeddings"])
         emb = got.get("embeddings")
         return int(len(emb[0])) if emb is not None and len(emb) else None
 
+    @_guarded
     def vectors(self, name: str, ids: Sequence[str | int]) -> dict[str, np.ndarray]:
         """The stored vectors of ``ids`` (those the collection has), by id."""
         col = self.collection(name)
@@ -146,14 +219,18 @@ class VectorIndex:
                 out[i] = np.asarray(e, dtype=np.float32)
         return out
 
+    @_guarded
     def ids(self, name: str) -> set[str]:
         return set(self.collection(name).get(include=[])["ids"])
 
     def drop(self, name: str) -> None:
+        client = self.client  # a server that is down says so; a collection that is not there is fine
         try:
-            self.client.delete_collection(name)
-        except Exception:
-            pass
+            client.delete_collection(self._full(name))
+        except Exception as exc:
+            clear = server_error(self.location, exc)
+            if clear is not None:
+                raise clear from exc
         self._collections.pop(name, None)
 
     def rebuild(self, name: str, rows: Iterable[tuple[str | int, np.ndarray, dict[str, Any] | None]]) -> int:
