@@ -23,6 +23,34 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def _vectors(services) -> bool:
+    """The "Vectors:" section: where the index is, the server's heartbeat, counts beside the database's."""
+    from core.errors import MnemoError
+    from core.store.migrate_vectors import counts
+    from core.store.vector_backend import probe
+
+    loc = services.vectors.location
+    print(f"Vectors: {loc.describe()}")
+    try:
+        if loc.is_server:
+            info = probe(loc)
+            print(f"  server version {info.version}, heartbeat round trip {info.latency_ms:.1f} ms, "
+                  f"collections mnemo-{loc.folder}-*")
+            if loc.token() and not loc.ssl and loc.host not in ("127.0.0.1", "localhost", "::1"):
+                print("  WARNING: the token goes to the server unencrypted: set storage.chroma_ssl true")
+        rows = counts(services.vectors, services.db)
+    except MnemoError as exc:
+        print(f"  ERROR {exc}")
+        return False
+    for r in rows:
+        want = "" if r.expected is None else f", database {r.expected:,}"
+        print(f"  {r.name}: {r.vectors:,} vectors{want}{'' if r.matches else '  (MISMATCH)'}")
+    if not all(r.matches for r in rows):
+        print("  WARNING: the index does not hold every vector the database has: "
+              "run 'mnemo doctor --rebuild-vectors' (or 'mnemo vectors migrate' if you just switched storage.vectors)")
+    return True
+
+
 def run(args: argparse.Namespace, services) -> int:
     ok = True
     print(f"Mnemo {_version('mnemo')} on Python {platform.python_version()} ({platform.system()} {platform.machine()})")
@@ -71,6 +99,7 @@ def run(args: argparse.Namespace, services) -> int:
         except Exception as exc:
             print(f"  embedder: ERROR {exc}")
             ok = False
+    ok = _vectors(services) and ok
     if args.protect_sensitive:
         from app.cli.progress import run_job
 
