@@ -173,3 +173,21 @@ def shared_embedder():
     from models.embedder import Embedder
 
     return Embedder()
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="session")
+def onnx_graph(onnx_cache) -> Path:
+    """The embedded all-MiniLM-L6-v2 exported to ONNX and checked once for the session, at its cache name."""
+    from models.embedded import default_embedder
+    from models.onnx_embedder import onnx_cache_path
+    from models.onnx_export import export_onnx
+
+    model_dir = default_embedder()
+    if model_dir is None:
+        pytest.skip("the embedded embedder package is not installed")
+    return export_onnx(model_dir, onnx_cache_path(model_dir, onnx_cache))

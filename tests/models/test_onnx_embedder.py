@@ -1,7 +1,7 @@
 """The query embedder without torch: the ONNX export of the embedded model gives sentence-transformers' vectors.
 
-One real export per test session (``onnx_graph``, tens of seconds on a busy CPU); the other
-tests reuse it, or a small fake model folder where only file contents matter.
+One real export per test session (``onnx_graph`` in tests/conftest.py, tens of seconds on a busy
+CPU); the other tests reuse it, or a small fake model folder where only file contents matter.
 """
 from __future__ import annotations
 
@@ -24,18 +24,6 @@ from models.onnx_export import VERIFY_TEXTS, export_onnx
 REPO = Path(__file__).resolve().parents[2]
 MODEL_DIR = default_embedder()
 needs_model = pytest.mark.skipif(MODEL_DIR is None, reason="the embedded embedder package is not installed")
-
-
-@pytest.fixture(scope="session")
-def onnx_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("onnx-cache")
-
-
-@pytest.fixture(scope="session")
-def onnx_graph(onnx_cache) -> Path:
-    """The embedded all-MiniLM-L6-v2 exported and checked once for the session, at its cache name."""
-    assert MODEL_DIR is not None
-    return export_onnx(MODEL_DIR, onnx_cache_path(MODEL_DIR, onnx_cache))
 
 
 def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
