@@ -16,7 +16,7 @@ def register(es: argparse._SubParsersAction) -> None:
     p.add_argument("--conversations", type=int, default=None, help="only the first N conversations")
     p.add_argument("--sessions", type=int, default=None, help="only the first N sessions of each")
     p.add_argument("--train-frac", type=float, default=0.5, help="share of questions the reranker learns from")
-    p.add_argument("--epochs", type=int, default=1, help="passes over the training questions")
+    p.add_argument("--epochs", type=int, default=5, help="passes over the training questions")
     p.add_argument("--lr", type=float, default=None, help="reranker learning rate (default: the setting)")
     p.add_argument("--workdir", type=Path, default=None, help="where the per-conversation data folders go")
     p.add_argument("--reuse", action="store_true", help="development: reuse the reflected data folders an earlier run left in --workdir")

@@ -131,6 +131,7 @@ class _Tally:
     n_train: int = 0
     n_test: int = 0
     n_dropped: int = 0                                       # evidence on both sides of the time cut
+    updates: int = 0                                         # reranker training steps
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -252,8 +253,11 @@ def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: 
 
 
 def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvecs: dict[str, np.ndarray],
-                    p: _Params, rng: np.random.Generator) -> None:
-    """Online REINFORCE on the training questions: reward +1 for a shown item holding an evidence turn."""
+                    p: _Params, rng: np.random.Generator) -> int:
+    """Online REINFORCE on the training questions, in time order, ``epochs`` passes: reward +1 for a shown
+    item holding an evidence turn (the citation a right answer makes), -1 for one shown and not; returns the
+    number of updates."""
+    n = 0
     for _ in range(p.epochs):
         for q in train:
             got = mem.retriever.retrieve(q.question, k=p.k, qvec=qvecs[q.question])
@@ -261,10 +265,12 @@ def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvec
                 continue
             shown = mem.reranker.sample(got.scores, min(p.m, len(got.candidates)), p.tau, rng)
             rewards = [1.0 if set(refs.dias(got.candidates[i].turn_refs)) & q.evidence else -1.0 for i in shown]
-            M, prior, kinds = features(got.candidates)
+            M, prior, kinds, sig = features(got.candidates)
             mem.reranker.update(got.query_vec, M, prior, shown, rewards, lr=p.lr, baseline=p.baseline, tau=p.tau,
-                                kinds=kinds)
+                                kinds=kinds, signals=sig)
+            n += 1
     mem.reranker.save()
+    return n
 
 
 def _test_trained(mem: MemoryService, refs: _Refs, test: list[Question], embedder: TextEmbedder,
@@ -304,7 +310,7 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
         with tally.timed("baselines"):
             _score_baselines(mem, refs, qs, test, qvecs, p, tally)
         with tally.timed("train reranker"):
-            _train_reranker(mem, refs, train, qvecs, p, rng)
+            tally.updates += _train_reranker(mem, refs, train, qvecs, p, rng)
         with tally.timed("test questions"):
             store = Support.of([s.date_time for s in conv.sessions] + [t.text for s in conv.sessions for t in s.turns])
             _test_trained(mem, refs, test, embedder, answer_llm, p, tally, store)
@@ -315,7 +321,7 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
 
 def run_locomo(path: Path, workdir: Path, embedder: TextEmbedder, llm: ChatModelLoader | None, *, k: int = 20,
                m: int = 5, tau: float = 0.5, lr: float = 1e-3, baseline: float = 0.5, train_frac: float = 0.5,
-               epochs: int = 1, answers: bool = False, max_conversations: int | None = None,
+               epochs: int = 5, answers: bool = False, max_conversations: int | None = None,
                max_sessions: int | None = None, seed: int = 0, reuse: bool = False, progress: ProgressFn = no_progress,
                cancel: CancelToken | None = None, answer_llm: ChatModelLoader | None = None) -> dict[str, Any]:
     """Run the evaluation; ``llm`` None = reflection without the model (extractive notes); with ``answers``,
@@ -352,6 +358,9 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
         "questions": {"train": tally.n_train, "test": tally.n_test, "neither": tally.n_dropped,
                       "split": "by session time: train = evidence wholly before the cut, test = wholly after"},
         "settings": p.settings(model),
+        "reranker": {"updates": tally.updates, "passes": p.epochs,
+                     "reward": "citations of the evidence: a shown item is cited when it holds an evidence turn "
+                               "(the model's own citations are not used to train it here)"},
         "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
         "latency_ms": _pct(tally.latency_ms), "search_ms": _pct(tally.search_ms),
         "load_average": load,
@@ -409,6 +418,10 @@ def format_table(result: dict[str, Any]) -> str:
             lines.append(f"{method:28s} {o['budget@5']:6.3f} {o['budget@10']:6.3f} {o['budget@20']:6.3f} "
                          f"{o['tokens@5']:6.0f} {o['tokens@20']:6.0f} "
                          f"{o['recall@5']:6.3f} {o['recall@10']:6.3f} {o['recall@20']:6.3f} {o['turns@5']:7.1f}  {cats}")
+    if "reranker" in result:
+        rr = result["reranker"]
+        lines += ["", f"reranker trained with {rr['updates']} updates ({rr['passes']} passes over the training "
+                  f"questions); reward: {rr['reward']}"]
     lat, srch = result["latency_ms"], result.get("search_ms", {})
     lines += ["", f"per question, query embedding + retrieval + rerank: p50 {lat['p50']} ms, p95 {lat['p95']} ms; "
               f"retrieval + rerank alone: p50 {srch.get('p50')} ms, p95 {srch.get('p95')} ms "

@@ -53,10 +53,10 @@ class MemoryContextProvider:
         if not r.learn_from_citations or got is None or not idx:
             return
         rewards = [1.0 if (j + 1) in cited else -1.0 for j in range(len(idx))]
-        M, prior, kinds = features(got.candidates)
+        M, prior, kinds, sig = features(got.candidates)
         t0 = time.perf_counter()
         self.retriever.reranker.update(got.query_vec, M, prior, idx, rewards, lr=r.reranker_lr,
-                                       baseline=r.reinforce_baseline, tau=r.gumbel_tau, kinds=kinds)
+                                       baseline=r.reinforce_baseline, tau=r.gumbel_tau, kinds=kinds, signals=sig)
         self.retriever.reranker.save()
         self.updates += 1
         log.info("reranker updated from %d citations of %d shown (%.1f ms)", len(cited), len(idx),

@@ -1,10 +1,14 @@
 """The learnable reranker of RMM's retrospective reflection, trained by REINFORCE from citations.
 
-    q' = q + W_q q,  m' = m + W_m m,  s = q'·m' + β·p + b_kind
+    q' = q + W_q q,  m' = m + W_m m,  s = q'·m' + β·p + b_kind + w·f
 
 p is the retriever's fused score scaled to [0, 1] over the K candidates (our retriever is
 hybrid, so the paper's "reranker starts as the retriever" needs it), b_kind a bias per
-candidate kind (memory, raw turn, passage). W_q and W_m start at zero, β at ``beta0``. Top-M are sampled with Gumbel noise (τ); after an answer,
+candidate kind (memory, raw turn, passage), f the candidate's retrieval signals
+(``SIGNALS``: where each ranking placed it, how many turns it costs, whether the people it
+quotes are the ones asked about) and w their weights: what the fusion should trust more is
+learnt from citations across questions, where W_q and W_m learn topics. W_q, W_m and w start
+at zero, β at ``beta0``. Top-M are sampled with Gumbel noise (τ); after an answer,
 cited items get reward +1 and shown-but-uncited −1, and one REINFORCE step with a baseline
 ascends Σ (r − b)·∇ log softmax(s/τ)_i. Plain numpy: the model is two matrices. Weights
 persist as safetensors.
@@ -28,6 +32,8 @@ from core.errors import EmbedderError
 log = logging.getLogger(__name__)
 
 KINDS = ("memory", "turn", "passage")
+# The retrieval signals of a candidate, each in [0, 1] (``core.memory.retrieval.signals``).
+SIGNALS = ("mem_kw", "mem_dense", "turn_kw", "turn_dense", "turns", "speaker")
 
 
 def kind_index(kinds: list[str]) -> np.ndarray:
@@ -53,6 +59,7 @@ class Reranker:
         self.W_m = np.zeros((dim, dim), np.float32)
         self.beta = self.beta0
         self.bias = np.zeros(len(KINDS), np.float32)
+        self.w_sig = np.zeros(len(SIGNALS), np.float32)
         self.updates = 0
         if self.path is not None and self.path.exists():
             self.load()
@@ -83,8 +90,8 @@ class Reranker:
 
     # ---- scoring --------------------------------------------------------------------------------
     def scores(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None = None,
-               kinds: np.ndarray | None = None) -> np.ndarray:
-        """q [d], M [K, d], prior [K], kinds [K] (indices into KINDS) -> scores [K]."""
+               kinds: np.ndarray | None = None, signals: np.ndarray | None = None) -> np.ndarray:
+        """q [d], M [K, d], prior [K], kinds [K] (indices into KINDS), signals [K, len(SIGNALS)] -> scores [K]."""
         if len(M) == 0:
             return np.zeros(0, np.float32)
         self._fit(int(np.shape(q)[-1]))
@@ -92,10 +99,10 @@ class Reranker:
             raise EmbedderError(f"The memory reranker was given {np.shape(M)[-1]}-wide candidate vectors for a "
                                 f"{self.dim}-wide query.", "Run 'mnemo reembed' to embed every stored text again.")
         with self._lock:
-            return self._scores(q, M, prior, kinds)[0]
+            return self._scores(q, M, prior, kinds, signals)[0]
 
     def _scores(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None,
-                kinds: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                kinds: np.ndarray | None, signals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # s = (M + M W_mᵀ) q' = M (q' + W_mᵀ q'): matrix-vector products only (a matrix-matrix
         # product let BLAS spin threads for 50 ms on a loaded 2-core machine).
         qp = q + self.W_q @ q                          # [d]
@@ -105,6 +112,8 @@ class Reranker:
             s = s + self.beta * prior
         if kinds is not None:
             s = s + self.bias[kinds]
+        if signals is not None:
+            s = s + np.asarray(signals, np.float32) @ self.w_sig
         return s.astype(np.float32), qp, v
 
     @staticmethod
@@ -116,13 +125,14 @@ class Reranker:
 
     # ---- learning ---------------------------------------------------------------------------------
     def update(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None, shown: list[int], rewards: list[float],
-               lr: float = 1e-3, baseline: float = 0.5, tau: float = 0.5, kinds: np.ndarray | None = None) -> float:
+               lr: float = 1e-3, baseline: float = 0.5, tau: float = 0.5, kinds: np.ndarray | None = None,
+               signals: np.ndarray | None = None) -> float:
         """One REINFORCE step; returns the mean advantage. ``shown`` index rows of M."""
         if not shown or len(M) == 0:
             return 0.0
         self._fit(int(np.shape(q)[-1]))
         with self._lock:
-            s, qp, _ = self._scores(q, M, prior, kinds)
+            s, qp, _ = self._scores(q, M, prior, kinds, signals)
             z = s / tau
             p = np.exp(z - z.max())
             p /= p.sum()
@@ -140,6 +150,8 @@ class Reranker:
                 self.beta += lr * float(g_s @ prior)
             if kinds is not None:
                 np.add.at(self.bias, kinds, lr * g_s)
+            if signals is not None:
+                self.w_sig += lr * (g_s @ np.asarray(signals, np.float32))
             self.updates += 1
         return float(adv[shown].mean())
 
@@ -153,8 +165,8 @@ class Reranker:
         tmp = self.path.with_suffix(".tmp")
         with self._lock:
             save_file({"W_q": self.W_q, "W_m": self.W_m, "beta": np.array([self.beta], np.float32),
-                       "bias": self.bias}, str(tmp),
-                      metadata={"dim": str(self.dim), "updates": str(self.updates)})
+                       "bias": self.bias, "w_sig": self.w_sig}, str(tmp),
+                      metadata={"dim": str(self.dim), "updates": str(self.updates), "signals": ",".join(SIGNALS)})
         tmp.replace(self.path)
 
     def load(self) -> None:
@@ -166,6 +178,9 @@ class Reranker:
                 meta = f.metadata() or {}
                 W_q, W_m, beta = f.get_tensor("W_q"), f.get_tensor("W_m"), f.get_tensor("beta")
                 bias = f.get_tensor("bias") if "bias" in f.keys() else np.zeros(len(KINDS), np.float32)
+                # signal weights learnt for another list of signals (or none, an older file) start at zero
+                same = meta.get("signals") == ",".join(SIGNALS) and "w_sig" in f.keys()
+                w_sig = f.get_tensor("w_sig") if same else np.zeros(len(SIGNALS), np.float32)
         except Exception as exc:  # a damaged file: start fresh, keep the file for inspection
             log.warning("reranker weights %s unreadable (%s); starting from scratch", self.path, exc)
             return
@@ -175,4 +190,5 @@ class Reranker:
             return
         self.W_q, self.W_m, self.beta = W_q.astype(np.float32), W_m.astype(np.float32), float(beta[0])
         self.bias = bias.astype(np.float32)
+        self.w_sig = w_sig.astype(np.float32)
         self.updates = int(meta.get("updates", 0))

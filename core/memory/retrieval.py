@@ -4,10 +4,13 @@ Candidates come from three places, fused by weighted reciprocal rank: topic memo
 (dense + BM25 over date, note and source turns), raw turns (L0 memory: dense + BM25, so
 nothing said is lost if a note is poor) and, when the documents feature is there, document
 passages. A raw turn already behind a better-ranked memory is dropped (it adds nothing).
-The fused score becomes the reranker's prior p in [0, 1].
+The fused score becomes the reranker's prior p in [0, 1]; where each ranking placed a
+candidate, the turns it costs and whether it quotes the people asked about are its signals
+(``signals``), whose weights the reranker learns.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -15,8 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from core.memory.reranker import Reranker, kind_index
-from core.memory.store import MEMORIES, TURNS, MemoryStore
+from core.memory.reranker import SIGNALS, Reranker, kind_index
+from core.memory.store import MAX_TEXT_TURNS, MEMORIES, TURNS, MemoryStore
 from core.ports import DocumentSearch, TextEmbedder
 from core.search.fusion import rrf
 from core.store.embedding import embed_query, embed_texts
@@ -40,6 +43,7 @@ class Candidate:
     prior: float = 0.0
     vec: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    signals: np.ndarray | None = None   # [len(SIGNALS)] in [0, 1], set by the retriever
 
     @property
     def ref(self) -> str:
@@ -57,10 +61,33 @@ class Retrieved:
         return [int(i) for i in np.argsort(-self.scores, kind="stable")]
 
 
-def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The reranker's inputs for candidates: vectors [K, d], priors [K], kind indices [K]."""
+def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The reranker's inputs for candidates: vectors [K, d], priors [K], kind indices [K], signals [K, S]."""
+    sig = np.stack([c.signals if c.signals is not None else np.zeros(len(SIGNALS), np.float32) for c in cands])
     return (np.stack([c.vec for c in cands]), np.array([c.prior for c in cands], np.float32),  # type: ignore[misc]
-            kind_index([c.kind for c in cands]))
+            kind_index([c.kind for c in cands]), sig.astype(np.float32))
+
+
+_SPEAKER = re.compile(r"^([^:\n]{1,40}):", re.M)
+_WORD = re.compile(r"[\w']+")
+
+
+def speakers_of(c: Candidate) -> list[str]:
+    """Who speaks in a candidate's lines ("Name: words"; a memory's first line is its note)."""
+    lines = c.text.split("\n")
+    return [m.group(1).strip() for line in (lines[1:] if c.kind == "memory" and len(lines) > 1 else lines)
+            if (m := _SPEAKER.match(line))]
+
+
+def signals(c: Candidate, ranks: list[dict[tuple[str, int], int]], n: int, query_words: set[str]) -> np.ndarray:
+    """A candidate's ``SIGNALS``: its place in each ranking (1 first .. 0 absent), the share of
+    MAX_TEXT_TURNS it costs, the share of its lines spoken by someone the query names."""
+    key = (c.kind, c.id)
+    places = [1.0 - r[key] / n if key in r else 0.0 for r in ranks]
+    who = speakers_of(c)
+    named = [any(w in query_words for w in _WORD.findall(s.lower()) if len(w) > 2) for s in who]
+    return np.array([*places, min(len(c.turn_refs), MAX_TEXT_TURNS) / MAX_TEXT_TURNS,
+                     sum(named) / len(named) if named else 0.0], np.float32)
 
 
 class Retriever:
@@ -97,13 +124,16 @@ class Retriever:
         rankings: list[list[tuple[str, int]]] = []
         weights: list[float] = []
         w = self.weights
+        none: list[tuple[str, int]] = []
+        mem_kw = [("memory", i) for i, _ in self.store.keyword(MEMORIES, query, n)] if use_memories else none
+        mem_dn = [("memory", i) for i, _ in self.store.dense(MEMORIES, q, n)] if use_memories else none
+        turn_kw = [("turn", i) for i, _ in self.store.keyword(TURNS, query, n)] if use_turns else none
+        turn_dn = [("turn", i) for i, _ in self.store.dense(TURNS, q, n)] if use_turns else none
         if use_memories:
-            rankings += [[("memory", i) for i, _ in self.store.keyword(MEMORIES, query, n)],
-                         [("memory", i) for i, _ in self.store.dense(MEMORIES, q, n)]]
+            rankings += [mem_kw, mem_dn]
             weights += [w["mem_kw"], w["mem_dense"]]
         if use_turns:
-            rankings += [[("turn", i) for i, _ in self.store.keyword(TURNS, query, n)],
-                         [("turn", i) for i, _ in self.store.dense(TURNS, q, n)]]
+            rankings += [turn_kw, turn_dn]
             weights += [w["turn_kw"], w["turn_dense"]]
         passages: dict[int, Any] = {}
         if self._documents is not None:
@@ -115,8 +145,11 @@ class Retriever:
         cands = self._materialise(fused, k, passages)
         if cands:
             hi, lo = max(c.prior for c in cands), min(c.prior for c in cands)
+            ranks = [{key: r for r, key in enumerate(lst)} for lst in (mem_kw, mem_dn, turn_kw, turn_dn)]
+            words = set(_WORD.findall(query.lower()))
             for c in cands:
                 c.prior = (c.prior - lo) / (hi - lo) if hi > lo else 1.0
+                c.signals = signals(c, ranks, n, words)
             scores = self.reranker.scores(q, *features(cands))
         else:
             scores = np.zeros(0, np.float32)

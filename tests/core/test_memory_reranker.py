@@ -84,3 +84,38 @@ def test_gumbel_sampling_is_greedy_at_low_temperature_and_varies_at_high():
     assert Reranker.sample(s, 3, 1e-4, rng) == [1, 3, 2]
     picks = {tuple(Reranker.sample(s, 2, 5.0, rng)) for _ in range(50)}
     assert len(picks) > 3
+
+
+def test_scripted_citations_move_the_cited_signal_up_on_new_queries(tmp_path):
+    """Across questions the model always cites the candidate the turn keyword ranking placed first (not the one
+    the fusion put first): the learnt signal weight ranks such a candidate higher for queries never seen."""
+    from core.memory.reranker import SIGNALS
+
+    rng = np.random.default_rng(5)
+    d, K = 16, 8
+    kw = SIGNALS.index("turn_kw")
+
+    def episode():
+        M, q = _unit(rng, K, d), _unit(rng, 1, d)[0]
+        prior = np.linspace(1, 0, K).astype(np.float32)       # fusion order 0, 1, 2, ...
+        sig = np.zeros((K, len(SIGNALS)), np.float32)
+        target = int(rng.integers(3, K))                      # ranked low by the fusion
+        sig[target, kw] = 1.0
+        return q, M, prior, sig, target
+
+    r = Reranker(d, tmp_path / "reranker.safetensors")
+    test = [episode() for _ in range(30)]
+    rank = lambda rr, e: int(np.argsort(-rr.scores(e[0], e[1], e[2], np.ones(K, int), e[3])).tolist().index(e[4]))  # noqa: E731
+    before = np.mean([rank(r, e) for e in test])
+    for _ in range(200):                                      # the scripted chat: show 5, the model cites the target
+        q, M, prior, sig, target = episode()
+        shown = r.sample(r.scores(q, M, prior, np.ones(K, int), sig), 5, 0.5, rng)
+        r.update(q, M, prior, shown, [1.0 if i == target else -1.0 for i in shown], lr=1e-2, kinds=np.ones(K, int),
+                 signals=sig)
+    after = np.mean([rank(r, e) for e in test])
+    assert before >= 3 and after < 1                          # from below the shown five to first
+    assert r.w_sig[kw] > 0 and r.w_sig[kw] == r.w_sig.max()
+    r.save()
+    again = Reranker(d, tmp_path / "reranker.safetensors")    # persisted: the next session starts where this one ended
+    np.testing.assert_array_equal(again.w_sig, r.w_sig)
+    assert np.mean([rank(again, e) for e in test]) == after
