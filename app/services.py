@@ -6,6 +6,7 @@ services (the model, the embedder, Chroma) are created on first use.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from core.privacy.protect import ProtectReport
     from core.settings import Settings
     from core.store.reembed import Reembedder
+    from core.store.vector_backend import VectorLocation
     from models.llm import LlamaConfig
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 MODEL_KEYS = {"model.path", "model.n_gpu_layers", "model.n_ctx", "model.n_threads", "model.n_batch",
               "model.flash_attn", "model.seed"}
 EMBEDDER_KEYS = {"model.embedder_path", "model.embedder_device"}
+STORAGE_KEYS = {"storage.vectors", "storage.chroma_host", "storage.chroma_port", "storage.chroma_ssl"}
 
 
 class Services:
@@ -63,7 +66,7 @@ class Services:
                     self.protect_sensitive()
                 except MnemoError as exc:  # a locked keyring, say: start anyway; the next start goes on
                     log.warning("sensitive values already stored could not be protected yet: %s", exc)
-            self.vectors = VectorIndex(self.paths.vectors)
+            self.vectors = VectorIndex(location=self.vector_location())  # storage.*: the data folder or a server
             self.conversations = ConversationStore(self.db, self.sensitive)
             self.chat = ChatService(self.conversations, self.settings_store, self._load_llm)
             self._build_features()
@@ -108,6 +111,12 @@ class Services:
                                       self._load_llm, lambda: self.llm_config().resolved_path(),
                                       documents=self.documents)
         self.chat.set_logits_processor(self.decoder.processor_factory)
+        # The model manager: the embedded model, the GGUFs downloaded into models/llm and those added by path.
+        from core.modelhub import ModelCatalog
+        from models.embedded import default_gguf
+
+        self.models = ModelCatalog(self.paths.models / "llm", self.settings_store, default_gguf,
+                                   decoder_checkpoint=self.decoder.checkpoint_dir)
         # Autofill reads the persona's facts, and documents and memories for what the facts do not say.
         facts = self.persona.facts
 
@@ -140,6 +149,12 @@ class Services:
             return None
         return protect.protect_existing(self.sensitive, progress or _log_progress, cancel)
 
+    def vector_location(self, backend: str | None = None) -> VectorLocation:
+        """Where the vector index is by ``storage.*`` (or would be with ``backend``); the token from the keyring."""
+        from core.store.vector_backend import TOKEN_SECRET, location
+
+        return location(self.settings.storage, self.paths.home, lambda: self.secrets.get(TOKEN_SECRET), backend)
+
     def rebuild_vectors(self) -> int:
         """Rebuild every Chroma collection from the vectors kept in SQLite (``mnemo doctor --rebuild-vectors``)."""
         return self.documents.rebuild_vectors() + self.memory.store.rebuild_vectors()
@@ -150,6 +165,8 @@ class Services:
         return self.settings_store.settings
 
     def _on_settings_changed(self, keys: set[str]) -> None:
+        if keys & STORAGE_KEYS:
+            self.vectors.switch(self.vector_location())  # every store holds this one index: they follow
         if keys & MODEL_KEYS:
             self.reload_llm()
         if keys & EMBEDDER_KEYS:
@@ -193,12 +210,39 @@ class Services:
 
     @property
     def embedder(self) -> TextEmbedder:
+        """On the CPU, torch for batches and the model's cached ONNX graph for queries (``models.dual_embedder``)."""
         if self._embedder is None:
-            from models.embedder import Embedder
-
             m = self.settings.model
-            self._embedder = Embedder(m.embedder_path or None, device=m.embedder_device)
+            if m.embedder_device == "cpu":
+                from models.dual_embedder import DualEmbedder
+
+                self._embedder = DualEmbedder(m.embedder_path or None, self.paths.models / "onnx")
+            else:
+                from models.embedder import Embedder
+
+                self._embedder = Embedder(m.embedder_path or None, device=m.embedder_device)
         return self._embedder
+
+    def fast_queries_missing(self) -> bool:
+        """True when queries could skip torch but the embedder's ONNX graph is not made yet."""
+        from models.dual_embedder import DualEmbedder
+
+        emb = self.embedder
+        return isinstance(emb, DualEmbedder) and emb.fast() is None and not emb.fast_refused
+
+    def prepare_fast_queries(self) -> str:
+        """Make the embedder's ONNX graph once if it is missing (slow: torch); what queries now run on.
+
+        ``MNEMO_ONNX_EXPORT=0`` skips making it (the test suite: 10-30 s per data folder).
+        """
+        from models.dual_embedder import DualEmbedder
+
+        emb = self.embedder
+        if not isinstance(emb, DualEmbedder):
+            return f"queries through torch (the embedder runs on {emb.device})"
+        if os.environ.get("MNEMO_ONNX_EXPORT", "1") != "0":
+            emb.ensure_fast()
+        return emb.fast_status
 
     def set_embedder(self, embedder: TextEmbedder | None) -> None:
         """Use ``embedder`` instead of loading the configured one (tests, an embedder loaded elsewhere)."""

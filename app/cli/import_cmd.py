@@ -109,4 +109,16 @@ def run(args: argparse.Namespace, services) -> int:
     print_warnings(report, docs)
     if report.cancelled:
         return 130
+    _prepare_fast_queries(services, args.quiet)
     return 0
+
+
+def _prepare_fast_queries(services, quiet: bool) -> None:
+    """Torch is loaded now (it embedded the passages): make the embedder's ONNX graph once, for fast queries."""
+    if "torch" not in sys.modules or not services.fast_queries_missing():
+        return
+    if not quiet:
+        print("Preparing fast search (once, some seconds)...", file=sys.stderr)
+    status = services.prepare_fast_queries()
+    if not quiet:
+        print(f"Search: {status}.", file=sys.stderr)
