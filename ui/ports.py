@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: the services are built by app/services.py, not 
     from core.decoder.service import DecoderService
     from core.documents import DocumentService
     from core.memory.service import MemoryService
+    from core.modelhub import ModelCatalog
     from core.persona.service import PersonaService
     from core.ports import ChatModel
     from core.settings import Settings, SettingsStore
@@ -70,6 +71,11 @@ class AppServices(Protocol):
 
     @property
     def autofill(self) -> AutofillService: ...
+
+    @property
+    def models(self) -> ModelCatalog:
+        """The chat models: embedded, downloaded, added by path (the Models pane)."""
+        ...
 
     @property
     def llm(self) -> ChatModel:

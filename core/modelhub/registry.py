@@ -90,6 +90,10 @@ class Registry:
             self.file.write(data)
 
 
+# the same facts for this process, across data folders (the embedded model's are read once)
+_memo: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
 class InfoCache:
     """GGUF facts by (path, size, mtime): read once per file version."""
 
@@ -102,13 +106,21 @@ class InfoCache:
         st = path.stat()
         return [st.st_size, st.st_mtime_ns]
 
+    @staticmethod
+    def _key(path: Path, stamp: list[int]) -> tuple[str, int, int]:
+        return str(path), stamp[0], stamp[1]
+
     def get(self, path: Path) -> dict[str, Any] | None:
         try:
             stamp = self._stamp(path)
         except OSError:
             return None
+        memo = _memo.get(self._key(path, stamp))
+        if memo is not None:
+            return memo
         entry = self.file.read().get("files", {}).get(str(path))
         if isinstance(entry, dict) and entry.get("stamp") == stamp and isinstance(entry.get("info"), dict):
+            _memo[self._key(path, stamp)] = entry["info"]
             return entry["info"]
         return None
 
@@ -118,6 +130,7 @@ class InfoCache:
                 stamp = self._stamp(path)
             except OSError:
                 return
+            _memo[self._key(path, stamp)] = info
             data = self.file.read()
             files = {k: v for k, v in data.get("files", {}).items() if Path(k).exists()}  # forget files gone
             files[str(path)] = {"stamp": stamp, "info": info}
