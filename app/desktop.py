@@ -39,15 +39,17 @@ class Desktop:
     """The running app: the window at once, the services built in the background, then the model."""
 
     def __init__(self, app: Any, on_fatal: Any = None) -> None:
+        from app.paths import default_home
         from ui.main_window import MainWindow
         from ui.theme import apply_interface
+        from ui.window_state import FILE_NAME
         from ui.workers import Job
 
         self.app = app
         self.services: Services | None = None
         self._on_fatal = on_fatal
         apply_interface(app, None)
-        self.window = MainWindow(None)
+        self.window = MainWindow(None, state_file=default_home() / FILE_NAME)   # last size, position, pane
         self.window.show()
         self.opening = Job(self.window, self._build, "Opening the data folder").success(self._attach).failure(self._failed)
         self.opening.start()
@@ -109,6 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Mnemo")
     app.setOrganizationName("Mnemo")
     app.setDesktopFileName("mnemo")
+    from ui.icons import app_icon
+
+    app.setWindowIcon(app_icon())   # title bar and task bar
     if "--first-paint" in args:
         from ui.main_window import MainWindow
         from ui.theme import apply_interface

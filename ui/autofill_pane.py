@@ -8,20 +8,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
 from core.autofill import AutofillService, Form, Proposal
 from core.autofill.review import apply_review, corrections, status_note, summarize
 from core.errors import MnemoError
+from ui.icons import set_icon
 from ui.ports import AppServices, Pane
+from ui.theme import attention_background
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.progress_panel import ProgressPanel
 from ui.workers import Job, JobContext, report_error
 
 COLUMNS = ("Field", "Proposed value", "Source", "Confidence", "Note")
+VALUE_COLUMN, CONFIDENCE_COLUMN = 1, 3
+COLUMN_SHARES = ((0, 0.21, 110, 280), (2, 0.19, 100, 260), (4, 0.26, 130, 380))   # column, share, min, max px
+VALUE_SHARE = 0.3   # the proposed value keeps at least this much of the width while the others can give way
 FORM_FILTER = "Forms (*.pdf *.html *.htm *.json *.txt);;All files (*)"
 
 
@@ -43,6 +48,7 @@ class AutofillPane(Pane):
         top = QHBoxLayout()
         self.open_button = QPushButton("Open a form…")
         self.open_button.clicked.connect(self._open_dialog)
+        set_icon(self.open_button, "open")
         self.use_model = QCheckBox("Ask the model about fields the profile does not cover")
         self.use_model.setChecked(True)
         self.use_model.setToolTip("Slower; such answers cite the memory or document they come from")
@@ -82,25 +88,74 @@ class AutofillPane(Pane):
         self._update()
 
     def _make_table(self) -> QTableWidget:
-        """Field, value (editable), source, confidence, note; rows grow with wrapped text."""
+        """Field, value (editable), source, confidence, note: fitted to the pane's width (no sideways scrolling),
+        the value column taking what is left; long notes wrap, and rows are as tall as their text."""
         table = QTableWidget(0, len(COLUMNS))
         table.setHorizontalHeaderLabels(COLUMNS)
         table.verticalHeader().hide()
-        table.verticalHeader().setMinimumSectionSize(30)
+        table.verticalHeader().setMinimumSectionSize(28)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.setAlternatingRowColors(True)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         table.setWordWrap(True)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         h = table.horizontalHeader()
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(0, 220)
-        h.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        h.resizeSection(1, 260)
-        for c in (2, 3):
-            h.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        h.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        h.sectionResized.connect(lambda *_: table.resizeRowsToContents())
+        h.setMinimumSectionSize(60)
+        for c in range(len(COLUMNS)):
+            h.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+        h.setSectionResizeMode(VALUE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(CONFIDENCE_COLUMN, QHeaderView.ResizeMode.Fixed)
+        h.setStretchLastSection(False)
+        h.sectionResized.connect(lambda *_: self._fit_rows())
+        table.viewport().installEventFilter(self)
         return table
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        table = getattr(self, "table", None)
+        if table is not None and obj is table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return False
+
+    def fit_columns(self) -> None:
+        """Share the table's width: Field 21%, Source 19%, Note 26% (within bounds), Confidence its header, the
+        value the rest, and at least 30% of it when the pane is narrow."""
+        width = self.table.viewport().width()
+        if width <= 0:
+            return
+        h = self.table.horizontalHeader()
+        confidence = self.table.fontMetrics().horizontalAdvance("Confidence") + 28
+        h.resizeSection(CONFIDENCE_COLUMN, confidence)
+        sizes = {column: max(low, min(high, int(width * share))) for column, share, low, high in COLUMN_SHARES}
+        room = width - confidence - int(width * VALUE_SHARE)   # what the others may take, the value keeping its share
+        if sum(sizes.values()) > room:                           # narrow: the others give way, down to their minimum
+            lows = {column: low for column, _, low, _ in COLUMN_SHARES}
+            spare = sum(sizes[c] - lows[c] for c in sizes)
+            cut = min(spare, sum(sizes.values()) - room)
+            for c in sizes:
+                sizes[c] -= int(cut * (sizes[c] - lows[c]) / spare) if spare else 0
+        for column, size in sizes.items():
+            h.resizeSection(column, size)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Rows as tall as their wrapped text, and one line tall when a row has little to say."""
+        if self.table.rowCount():
+            self.table.resizeRowsToContents()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange:   # the theme changed: the empty-value tint follows it
+            self._tint_empty()
+        super().changeEvent(event)
+
+    def _tint_empty(self) -> None:
+        tint = attention_background(self.palette())
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, VALUE_COLUMN)
+            if item is not None:
+                item.setBackground(QBrush() if item.text() else tint)
 
     # ---- opening ------------------------------------------------------------------------------------
     def _open_dialog(self) -> None:
@@ -155,14 +210,16 @@ class AutofillPane(Pane):
                 item = QTableWidgetItem(text)
                 if c != 1:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                if c in (0, 2, 4):
+                if c in (0, 2, 4) and text:
                     item.setToolTip(text)
-                if c == 1 and not p.value:
-                    item.setBackground(QColor(255, 244, 229))
+                if c == CONFIDENCE_COLUMN:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, item)
+        self._tint_empty()
         self._filling = False
         self.stack.setCurrentWidget(self.table)
-        QTimer.singleShot(0, self.table.resizeRowsToContents)   # once the columns have their real widths
+        self.fit_columns()
+        QTimer.singleShot(0, self.fit_columns)   # once the table has its real width
         self._update()
         self.proposed.emit(self.proposals)
 
@@ -182,8 +239,8 @@ class AutofillPane(Pane):
                 item.setText(value)
 
     def _on_edit(self, item: QTableWidgetItem) -> None:
-        if not self._filling and item.column() == 1:
-            item.setBackground(QColor(0, 0, 0, 0) if item.text() else QColor(255, 244, 229))
+        if not self._filling and item.column() == VALUE_COLUMN:
+            item.setBackground(QBrush() if item.text() else attention_background(self.palette()))
             self._update()
 
     def _update(self) -> None:

@@ -17,15 +17,20 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLabel, Q
 from core.errors import MnemoError
 from ui.memory_pane import MemoryPane
 from ui.ports import AppServices, Pane
+from ui.icons import set_icon
+from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.empty_state import EmptyState
 from ui.widgets.search_field import search_field
-from ui.widgets.source_dialog import SourceDialog
-from ui.widgets.transcript import Transcript
+from ui.widgets.source_dialog import ShownDialog, SourceDialog
+from ui.widgets.transcript import Bubble, Transcript
 from ui.widgets.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from ui.workers import Job, report_error
 
 if TYPE_CHECKING:
     from core.chat.service import ChatReply
+
+
+LIST_MIN_WIDTH = 240   # the conversation list never gets narrower than this
 
 
 class _EnterSends(QObject):
@@ -59,6 +64,7 @@ class ChatPane(Pane):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_list())
         splitter.addWidget(self._build_chat())
+        splitter.setStretchFactor(0, 0)   # the list keeps its width; the transcript takes what is left
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([270, 800])
         splitter.setChildrenCollapsible(False)
@@ -75,10 +81,12 @@ class ChatPane(Pane):
     # ---- building -----------------------------------------------------------------------------
     def _build_list(self) -> QWidget:
         box = QWidget()
+        box.setMinimumWidth(LIST_MIN_WIDTH)
         col = QVBoxLayout(box)
         col.setContentsMargins(12, 12, 6, 12)
         col.setSpacing(8)
         self.new_button = QPushButton("New chat")
+        set_icon(self.new_button, "new")
         self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
         self.new_button.clicked.connect(self.new_chat)
         new_action = QAction(self)
@@ -107,7 +115,7 @@ class ChatPane(Pane):
         col.setContentsMargins(6, 12, 12, 12)
         col.setSpacing(8)
         header = QHBoxLayout()
-        self.title = QLabel("New conversation")
+        self.title = ElidedLabel("New conversation")   # a long title is shortened, never widens the pane
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
@@ -124,6 +132,7 @@ class ChatPane(Pane):
             header.addWidget(b)
         self.transcript = Transcript()
         self.transcript.source_clicked.connect(self.open_source)
+        self.transcript.shown_clicked.connect(self.show_shown)
         self.empty = EmptyState(
             "Ask Mnemo anything",
             "Answers come from the model on this computer, with what Mnemo knows about you: imported documents "
@@ -139,10 +148,13 @@ class ChatPane(Pane):
         self.input.installEventFilter(self._enter)
         self.send_button = QPushButton("Send")
         self.send_button.setDefault(True)
+        self.send_button.setToolTip("Send (Enter)")
+        set_icon(self.send_button, "send")
         self.send_button.clicked.connect(self.send)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setToolTip("Stop the answer here; what was written so far is kept")
         self.stop_button.clicked.connect(self.stop)
+        set_icon(self.stop_button, "stop")
         self.stop_button.hide()
         row = QHBoxLayout()
         row.addWidget(self.input, 1)
@@ -367,10 +379,20 @@ class ChatPane(Pane):
         source = self.find_source(link)
         if source is None:
             return
+        self._source_dialog(source).show()
+
+    def _source_dialog(self, source: dict[str, Any]) -> SourceDialog:
         dialog = SourceDialog(source, self)
         dialog.show_in_memory.connect(self._show_memory)
         dialog.open_document.connect(self._open_document)
+        return dialog
+
+    def show_shown(self, bubble: Bubble) -> ShownDialog:
+        """Every note the model was shown for this answer, cited or not; each opens as a source."""
+        dialog = ShownDialog(list(bubble.meta.get("sources") or []), self)
+        dialog.open_source.connect(lambda s: self._source_dialog(s).show())
         dialog.show()
+        return dialog
 
     def _show_memory(self, ref: str) -> None:
         host = self.host()

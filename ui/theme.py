@@ -1,8 +1,9 @@
 """Apply the interface settings (theme, font size) to the running application.
 
-Fusion everywhere (one look on every OS). "dark" and "light" set an explicit palette,
-because not every platform honours a requested colour scheme; "system" keeps the
-platform's own palette.
+Fusion everywhere (one look on every OS) with Mnemo's own palette in a light and a dark
+variant (not every platform honours a requested colour scheme, and Fusion's default grey is
+flat); "system" picks the variant the platform asks for. ``tests/ui/test_theme.py`` checks
+the contrast of every text colour against its background.
 """
 from __future__ import annotations
 
@@ -16,36 +17,73 @@ if TYPE_CHECKING:
     from core.settings.schema import InterfaceSettings
 
 SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark, "system": Qt.ColorScheme.Unknown}
-_DEFAULT_PALETTE: QPalette | None = None
+
+
+LIGHT = {
+    "Window": "#f5f6f8", "WindowText": "#1f2328", "Base": "#ffffff", "AlternateBase": "#eceef3",
+    "Text": "#1f2328", "Button": "#fbfbfc", "ButtonText": "#1f2328", "Highlight": "#4f46e5",
+    "HighlightedText": "#ffffff", "ToolTipBase": "#1f2328", "ToolTipText": "#f5f6f8",
+    "PlaceholderText": "#5f6670", "Link": "#3730c4", "LinkVisited": "#6d28d9", "Mid": "#c4c8d0",
+    "Midlight": "#e2e5eb", "Dark": "#9aa0a9", "Light": "#ffffff", "Shadow": "#70757e", "BrightText": "#ffffff",
+    "Accent": "#4f46e5",
+}
+DARK = {
+    "Window": "#1d1f24", "WindowText": "#e6e7eb", "Base": "#15161a", "AlternateBase": "#262830",
+    "Text": "#e6e7eb", "Button": "#2a2c34", "ButtonText": "#e6e7eb", "Highlight": "#5257dc",
+    "HighlightedText": "#ffffff", "ToolTipBase": "#2a2c34", "ToolTipText": "#e6e7eb",
+    "PlaceholderText": "#9ba1ab", "Link": "#a9b6ff", "LinkVisited": "#c8b5ff", "Mid": "#3b3e48",
+    "Midlight": "#30323b", "Dark": "#0d0e11", "Light": "#444754", "Shadow": "#000000", "BrightText": "#ffffff",
+    "Accent": "#5257dc",
+}
+DISABLED = {"light": "#9aa0a9", "dark": "#6c717b"}
+
+
+def palette(scheme: str) -> QPalette:
+    """Mnemo's palette, ``"light"`` or ``"dark"``: one accent (the icon's indigo), text at AA contrast or better."""
+    colours = DARK if scheme == "dark" else LIGHT
+    p = QPalette()
+    for name, colour in colours.items():
+        p.setColor(getattr(QPalette.ColorRole, name), QColor(colour))   # every colour group
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(DISABLED["dark" if scheme == "dark" else "light"]))
+    return p
 
 
 def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
-        QPalette.ColorRole.Base: "#17181a", QPalette.ColorRole.AlternateBase: "#2a2b2e",
-        QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2e31",
-        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#3d7fd9",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d2e31",
-        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
-        QPalette.ColorRole.Link: "#8ab4f8", QPalette.ColorRole.Mid: "#3c4043",
-        QPalette.ColorRole.Midlight: "#3c4043", QPalette.ColorRole.Dark: "#111214",
-        QPalette.ColorRole.Light: "#4a4d51", QPalette.ColorRole.BrightText: "#ffffff",
-    }
-    for role, colour in roles.items():
-        p.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
-    return p
+    return palette("dark")
+
+
+def is_dark(p: QPalette) -> bool:
+    return p.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def attention_background(p: QPalette) -> QColor:
+    """A soft amber behind a cell that needs the user (an empty proposed value), readable under either text colour."""
+    return QColor("#4a3a17") if is_dark(p) else QColor("#fff1d6")
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG 2 contrast ratio of two colours (1 … 21)."""
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def scheme_for(app: QApplication, theme: str) -> str:
+    """"light" or "dark": the one chosen, or for "system" what the platform asks for (light when it does not say)."""
+    if theme in ("light", "dark"):
+        return theme
+    return "dark" if app.styleHints().colorScheme() == Qt.ColorScheme.Dark else "light"
 
 
 def apply_interface(app: QApplication, interface: InterfaceSettings | None) -> None:
     """The chosen colour scheme and font size (``interface`` may be None: defaults)."""
-    global _DEFAULT_PALETTE
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
-    if _DEFAULT_PALETTE is None:
-        _DEFAULT_PALETTE = QPalette(app.palette())
     font = app.font()
     size = interface.font_size if interface is not None else 0
     if size and font.pointSize() != size:
@@ -53,8 +91,11 @@ def apply_interface(app: QApplication, interface: InterfaceSettings | None) -> N
         app.setFont(font)
     theme = interface.theme if interface is not None else "system"
     app.styleHints().setColorScheme(SCHEMES.get(theme, Qt.ColorScheme.Unknown))   # Qt >= 6.8 (pinned 6.12)
-    app.setPalette(dark_palette() if theme == "dark" else _DEFAULT_PALETTE)
+    app.setPalette(palette(scheme_for(app, theme)))
     for w in app.allWidgets():   # style sheets resolve palette(...) when set: set them again
         sheet = w.styleSheet()
         if sheet:
             w.setStyleSheet(sheet)
+    from ui.icons import retint
+
+    retint(app)

@@ -58,3 +58,38 @@ def test_desktop_shows_the_window_first_then_opens_the_data_folder_and_loads_the
         desktop.close()
         for job in running_jobs():   # e.g. the embedder warm-up: let it end before the next test
             job.wait(120)
+
+
+def test_every_pane_has_an_icon_and_a_shortcut_that_moves_the_keyboard_there(qtbot, window):
+    from PySide6.QtCore import Qt
+
+    from ui.main_window import PANES
+
+    assert not window.windowIcon().isNull()
+    assert PANES.index("Models") == 4 and PANES[-1] == "Settings"
+    for i, name in enumerate(PANES):
+        item = window.sidebar.item(i)
+        assert item.text() == name and not item.icon().isNull() and f"Ctrl+{i + 1}" in item.toolTip()
+    window.activateWindow()
+    for i, name in enumerate(PANES):
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_1 + i), Qt.KeyboardModifier.ControlModifier)
+        assert window.stack.currentWidget() is window.panes[name], name
+        focus = window.focusWidget()
+        if focus is not None and name != "Models":   # a placeholder pane has nothing to focus
+            assert window.panes[name].isAncestorOf(focus) or focus is window.panes[name], (name, focus)
+    assert window.sidebar.focusPolicy() & Qt.FocusPolicy.TabFocus   # Tab reaches the sidebar; arrows switch panes
+
+
+def test_the_models_pane_opens_or_says_it_is_not_there_yet(window):
+    import importlib.util
+
+    from ui.main_window import PlaceholderPane
+
+    pane = window.show_pane("Models")
+    if importlib.util.find_spec("ui.models_pane") is None:
+        assert isinstance(pane, PlaceholderPane)
+        assert window.message_bar.kind != "error"   # a missing module is not an error to show
+    else:
+        from ui.models_pane import ModelsPane
+
+        assert isinstance(pane, ModelsPane)
