@@ -56,6 +56,7 @@ class AddressDialog(QDialog):
 class ModelsPane(Pane):
     """The model manager of the desktop app."""
 
+    applied = Signal(set)               # settings keys changed by Use (as the Settings pane's): the window reloads
     refreshed = Signal(object)          # list[ModelEntry] (tests)
     add_finished = Signal(object)       # ModelEntry or the exception
 
@@ -236,6 +237,7 @@ class ModelsPane(Pane):
             report_error(self, exc, "Switching the model")
             return
         self._note(f"Chat model: {used.name}. The next answer loads it.")
+        self.applied.emit({"model.path", "model.backend"})
         self.refresh()
 
     def remove_selected(self, confirm: bool = True) -> None:

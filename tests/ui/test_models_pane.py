@@ -122,3 +122,24 @@ def test_the_decoder_line_when_its_tokenizer_is_another_model_s(qtbot, pane, ser
     pane.use_selected()
     _refreshed(qtbot, pane)
     assert not pane.decoder_label.isVisibleTo(pane)
+
+
+def test_the_window_s_models_pane_switches_the_model(qtbot, window) -> None:
+    from ui.models_pane import ModelsPane
+
+    p = window.show_pane("Models")
+    assert isinstance(p, ModelsPane)
+    _refreshed(qtbot, p)
+    assert _rows(p)["embedded"][0] == "●"
+    changed: list[set[str]] = []
+    p.applied.connect(changed.append)
+    (window.services.paths.models / "llm").mkdir(exist_ok=True)
+    write_tiny_gguf(window.services.paths.models / "llm" / "tiny.gguf")
+    p.refresh()
+    _refreshed(qtbot, p)
+    p.select("tiny")
+    p.use_selected()
+    assert changed == [{"model.path", "model.backend"}]
+    assert window.services.settings.model.path.endswith("tiny.gguf")
+    p.select("embedded")
+    p.use_selected()
