@@ -31,11 +31,13 @@ if TYPE_CHECKING:
     from core.store.reembed import Reembedder
     from core.store.vector_backend import VectorLocation
     from models.llm import LlamaConfig
+    from models.openai_llm import OpenAIConfig
 
 log = logging.getLogger(__name__)
 
 MODEL_KEYS = {"model.path", "model.n_gpu_layers", "model.n_ctx", "model.n_threads", "model.n_batch",
-              "model.flash_attn", "model.seed"}
+              "model.flash_attn", "model.seed",
+              "model.backend", "model.base_url", "model.server_model"}
 EMBEDDER_KEYS = {"model.embedder_path", "model.embedder_device"}
 STORAGE_KEYS = {"storage.vectors", "storage.chroma_host", "storage.chroma_port", "storage.chroma_ssl"}
 
@@ -110,7 +112,7 @@ class Services:
         self.decoder = DecoderService(self.paths.models / "decoder", self.settings_store, self.conversations,
                                       self._load_llm, lambda: self.llm_config().resolved_path(),
                                       documents=self.documents)
-        self.chat.set_logits_processor(self.decoder.processor_factory)
+        self.chat.set_logits_processor(self.decoder.processor_factory, self.decoder.chat_notice)
         # The model manager: the embedded model, the GGUFs downloaded into models/llm and those added by path.
         from core.modelhub import ModelCatalog
         from models.embedded import default_gguf
@@ -183,13 +185,27 @@ class Services:
         return LlamaConfig(path=m.path, n_gpu_layers=m.n_gpu_layers, n_ctx=m.n_ctx, n_threads=m.n_threads,
                            n_batch=m.n_batch, flash_attn=m.flash_attn, seed=m.seed)
 
+    def server_llm_config(self) -> OpenAIConfig:
+        """The model server of ``model.backend = openai``; its API key is read from the keyring at each request."""
+        from models.openai_llm import OpenAIConfig
+
+        m = self.settings.model
+        return OpenAIConfig(base_url=m.base_url, model=m.server_model, fallback_n_ctx=m.n_ctx,
+                            key_source=lambda: self.secrets.get("model.api_key"))
+
     @property
     def llm(self) -> ChatModel:
+        """The chat model: the local GGUF (``model.backend = embedded``) or the model server (``openai``)."""
         with self._llm_lock:
             if self._llm is None:
-                from models.llm import LlamaRuntime
+                if self.settings.model.backend == "openai":
+                    from models.openai_llm import OpenAIChatModel
 
-                self._llm = LlamaRuntime(self.llm_config())
+                    self._llm = OpenAIChatModel(self.server_llm_config())
+                else:
+                    from models.llm import LlamaRuntime
+
+                    self._llm = LlamaRuntime(self.llm_config())
             return self._llm
 
     @property

@@ -51,6 +51,7 @@ class ChatService:
         self._llm_provider = llm
         self.providers: list[ContextProvider] = list(providers)
         self._logits_processor = logits_processor  # returns a processor list or None (memory decoder)
+        self._processor_notice: Callable[[], str] | None = None  # why that list is None although it is enabled
         self.answerers: list[DirectAnswerer] = []
 
     def add_provider(self, provider: ContextProvider) -> None:
@@ -75,8 +76,10 @@ class ChatService:
             missing = missing or got
         return missing
 
-    def set_logits_processor(self, factory: Callable[[], Any] | None) -> None:
+    def set_logits_processor(self, factory: Callable[[], Any] | None, notice: Callable[[], str] | None = None) -> None:
+        """``factory()`` gives the processors of an answer (or None); ``notice()`` says why None, for its meta."""
         self._logits_processor = factory
+        self._processor_notice = notice
 
     def prepare(self, text: str, history: Sequence[dict[str, str]], conversation_id: int | None) -> list[tuple[ContextProvider, PreparedContext]]:
         prepared = []
@@ -124,7 +127,8 @@ class ChatService:
                                on_token, "extractive")
         llm = self._llm_provider()
         s = self.settings.settings
-        budget = max(256, s.model.n_ctx - s.generation.max_tokens - 64)
+        n_ctx = llm.info.n_ctx if s.model.backend == "openai" else s.model.n_ctx   # a server says its own context size
+        budget = max(256, n_ctx - s.generation.max_tokens - 64)
         system_texts = [pc.system_text for _, pc in prepared]
         messages = build_messages(s.generation.system_prompt, system_texts, items, history, text, budget)
         if vault is not None and s.privacy.sensitive_in_prompt:
@@ -180,9 +184,14 @@ class ChatService:
         cancelled = cancelled or (cancel is not None and cancel.cancelled)   # the caller tells stop from fail
         seconds = usage.get("seconds") or (time.perf_counter() - t0)
         n = usage.get("pieces", len(pieces))
-        return "".join(pieces), {"pieces": n, "seconds": round(seconds, 3),
-                                 "tokens_per_s": round(n / seconds, 2) if seconds else 0.0,
-                                 "cancelled": cancelled, "model": llm.info.name if llm.loaded else ""}
+        meta = {"pieces": n, "seconds": round(seconds, 3), "tokens_per_s": round(n / seconds, 2) if seconds else 0.0,
+                "cancelled": cancelled, "model": llm.info.name if llm.loaded else ""}
+        if usage.get("server"):
+            meta["server"] = usage["server"]
+        notice = self._processor_notice() if processor is None and self._processor_notice else ""
+        if notice:
+            meta["decoder"] = notice
+        return "".join(pieces), meta
 
     @staticmethod
     def _feedback(prepared: list[tuple[ContextProvider, PreparedContext]], items: list[ContextItem],

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+REMOTE_NOTICE = ("The memory decoder is off: the chat model runs on a server (model.backend = openai), and the decoder "
+                 "mixes into the model's full next-token distribution, which only the embedded backend gives Mnemo. "
+                 "Switch back with 'mnemo settings set model.backend embedded' to use it.")
+
 
 @dataclass
 class DecoderStatus:
@@ -130,7 +134,14 @@ class DecoderService:
         except TokenizerMismatch as exc:
             raise MnemoError(str(exc), "Build and train the decoder again for this model, or switch back to the model it was trained for.") from exc
 
+    @property
+    def remote(self) -> bool:
+        """True when the chat model runs on a server: the decoder cannot be mixed in."""
+        return self.settings.settings.model.backend == "openai"
+
     def enable(self) -> None:
+        if self.remote:
+            raise MnemoError(REMOTE_NOTICE.replace("is off", "cannot be turned on"))
         self.check_tokenizer()
         self._session_off = False
         self.notice = ""
@@ -149,9 +160,10 @@ class DecoderService:
             ds = json.loads((self.datastore_dir / "build.json").read_text(encoding="utf-8"))
         rec = read_record(self.checkpoint_dir)
         enabled = bool(self.settings.settings.decoder.enabled)
-        active = enabled and not self._session_off and rec is not None
+        active = enabled and not self._session_off and rec is not None and not self.remote
         resumable = (self.checkpoint_dir / "train_state.pt").exists()
-        return DecoderStatus(enabled=enabled, active=active, datastore=ds, checkpoint=rec, notice=self.notice,
+        notice = REMOTE_NOTICE if self.remote else self.notice
+        return DecoderStatus(enabled=enabled, active=active, datastore=ds, checkpoint=rec, notice=notice,
                              extra={"resumable_training": resumable})
 
     # ---- chat hook --------------------------------------------------------------------------
@@ -163,7 +175,7 @@ class DecoderService:
     def processor_factory(self) -> list[Any] | None:
         """For ChatService: ``[processor]`` when the decoder is enabled and usable, else None."""
         d = self.settings.settings.decoder
-        if not d.enabled or self._session_off:
+        if not d.enabled or self._session_off or self.remote:
             return None
         with self._lock:
             try:
@@ -173,6 +185,14 @@ class DecoderService:
                 self.notice = f"The memory decoder is enabled but not used: {exc}"
                 log.warning(self.notice)
                 return None
+
+    def chat_notice(self) -> str:
+        """For an answer's meta: why an enabled decoder was not mixed into it ("" when it was, or is off)."""
+        if not self.settings.settings.decoder.enabled:
+            return ""
+        if self.remote:
+            return REMOTE_NOTICE
+        return self.notice if self._session_off else ""
 
     def _get_processor(self, d: Any) -> Any:
         from models.decoder.config import resolve_device
