@@ -1,8 +1,10 @@
-"""``mnemo settings list|get|set|reset``: every setting, validated against the schema."""
+"""``mnemo settings list|get|set|reset``: every setting, validated against the schema;
+``set-secret|delete-secret``: the secrets of servers (an API key, a token), kept in the keyring, never in settings."""
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from app.cli.reembed_cmd import settings_notice
@@ -22,7 +24,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("value")
     rp = ss.add_parser("reset", help="put one setting back to its default")
     rp.add_argument("key")
+    xp = ss.add_parser("set-secret", help="store a server's secret in the keyring (read from the terminal or stdin)",
+                       description="Store the API key of the model server or the token of the Chroma server in the "
+                                   "keyring. The value is read without echo from the terminal, or from one line of "
+                                   "stdin (e.g. 'pass show mnemo | mnemo settings set-secret model.api_key').")
+    xp.add_argument("name", choices=sorted(SECRET_NAMES))
+    dp = ss.add_parser("delete-secret", help="remove a server's secret from the keyring")
+    dp.add_argument("name", choices=sorted(SECRET_NAMES))
     p.set_defaults(func_noservices=run)
+
+
+SECRET_NAMES = {"model.api_key": "the API key of the model server (model.base_url)",
+                "storage.chroma_token": "the token of the Chroma server (storage.chroma_host)"}
+
+
+def _read_secret(name: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{name} ({SECRET_NAMES[name]}): ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _secrets(args: argparse.Namespace, paths: DataPaths) -> int:
+    from core.secrets import SecretStore
+
+    store = SecretStore(paths.home)
+    if args.action == "delete-secret":
+        store.delete(args.name)
+        print(f"{args.name} removed from {store.backend_name}.")
+        return 0
+    value = _read_secret(args.name).strip()
+    if not value:
+        print(f"No value given: {args.name} is unchanged. Type it at the prompt, or pipe it on one line of stdin.",
+              file=sys.stderr)
+        return 2
+    store.set(args.name, value)
+    print(f"{args.name} stored in {store.backend_name}; it is used from the next request on.")
+    return 0
 
 
 def _fmt(value: object) -> str:
@@ -35,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     store = SettingsStore(paths.settings)
     for w in store.warnings:
         print(f"warning: {w}")
+    if args.action in ("set-secret", "delete-secret"):
+        return _secrets(args, paths)
     if args.action == "list":
         infos = store.list()
         if args.json:
