@@ -67,10 +67,12 @@ def plan(paths: Sequence[str | Path], include_hidden: bool = False,
 class ImportTracker:
     """Folder rows from an import's progress reports (``update``), for a plan made before it started."""
 
-    def __init__(self, plans: Sequence[FolderPlan], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, plans: Sequence[FolderPlan], clock: Callable[[], float] = time.monotonic,
+                 started: float | None = None) -> None:
+        """``started``: when the import began, on ``clock`` (the plan may be ready after it began)."""
         self.plans = list(plans)
         self._clock = clock
-        self._t0 = clock()
+        self._t0 = clock() if started is None else started
         self._where = {f: (i, j) for i, p in enumerate(self.plans) for j, f in enumerate(p.files)}
         self._current: tuple[int, int] | None = None   # (plan, file) being read
         self._bytes = 0                                # bytes read so far, all folders

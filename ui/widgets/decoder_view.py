@@ -1,4 +1,5 @@
-"""The Memory decoder tab: build the datastore, train (progress + Cancel), switch on, set α, held-out figures."""
+"""The Memory decoder tab: build the datastore, train (progress + Cancel), switch on, set α, held-out figures,
+and the training curve (held-out perplexity per epoch against the model alone, and by α)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
@@ -8,8 +9,10 @@ from PySide6.QtWidgets import (QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushB
                                QWidget)
 
 from core.errors import MnemoError
+from core.insights.training_curve import training_curve
 from ui.ports import AppServices
 from ui.widgets.progress_panel import ProgressPanel
+from ui.widgets.training_curve import TrainingCurveView
 from ui.workers import Job, JobContext, report_error
 
 if TYPE_CHECKING:
@@ -50,7 +53,10 @@ class DecoderView(QWidget):
         self.progress = ProgressPanel()
         col.addWidget(self.progress)
         col.addWidget(self._use_box())
-        col.addStretch(1)
+        curve_box = QGroupBox("How training went")
+        QVBoxLayout(curve_box).addWidget(curve := TrainingCurveView())
+        self.curve = curve
+        col.addWidget(curve_box, 1)
         self.refresh()
 
     def _build_and_train_boxes(self) -> QHBoxLayout:
@@ -94,6 +100,7 @@ class DecoderView(QWidget):
         self.alpha.setMinimumWidth(240)
         self.alpha.setMaximumWidth(360)
         self.alpha.valueChanged.connect(self._alpha_text)
+        self.alpha.valueChanged.connect(lambda v: self.curve.set_alpha(v / 100))
         self.alpha.sliderReleased.connect(self._alpha_commit)
         self.alpha_label = QLabel()
         self.alpha_label.setMinimumWidth(280)
@@ -147,6 +154,7 @@ class DecoderView(QWidget):
         self.alpha.setValue(int(round(self.services.settings.decoder.alpha * 100)))
         self.alpha.blockSignals(False)
         self._alpha_text(self.alpha.value())
+        self.curve.show_curve(training_curve(c, self.services.settings.decoder.alpha))
         self.notice.setText(st.notice)
         self.notice.setVisible(bool(st.notice))
 
