@@ -160,3 +160,19 @@ def test_fits_or_not(tmp_path: Path) -> None:
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal:       16000000 kB\nMemFree:         1000 kB\nMemAvailable:    8000000 kB\n")
     assert read_meminfo(meminfo) == (16000000 * 1024, 8000000 * 1024)
+
+
+def test_a_file_added_by_path_that_is_gone_is_listed_with_why_and_can_be_forgotten(setup) -> None:
+    catalog, _, folder, tmp = setup
+    mine = write_tiny_gguf(tmp / "mine.gguf")
+    catalog.add(str(mine))
+    mine.unlink()
+    e = catalog.get("mine")
+    assert e.info is None and "does not exist" in e.error
+    with pytest.raises(ModelHubError, match="cannot be used"):
+        catalog.use("mine")
+    catalog.remove("mine")
+    assert [x.name for x in catalog.entries()] == [EMBEDDED]
+    (folder / "registry.json").write_text("{ damaged")
+    assert [x.name for x in catalog.entries()] == [EMBEDDED]        # set aside, started afresh
+    assert (folder / "registry.json.unreadable").exists()
