@@ -51,6 +51,29 @@ def _vectors(services) -> bool:
     return True
 
 
+def _model_server(services) -> bool:
+    """The chat model on a server: its address, whether a key is set, its model and context, a round trip."""
+    import statistics
+
+    m = services.settings.model
+    print(f"Chat model: on a server (model.backend = openai) at {m.base_url or '(no address set)'}")
+    try:
+        key = services.secrets.get("model.api_key")
+        print(f"  API key: {'set, in ' + services.secrets.backend_name if key else 'none set (mnemo settings set-secret model.api_key)'}")
+        llm = services.llm
+        info = llm.load()
+        print(f"  server: {info.metadata.get('server', info.path)} ({info.metadata.get('flavour', 'unknown')})")
+        print(f"  model: {info.name} (served as {info.metadata.get('server_model', info.name)}), context {info.n_ctx} "
+              f"tokens (read from {info.metadata.get('n_ctx_source', 'the server')})")
+        rtt = statistics.median(llm.ping() for _ in range(3))
+        print(f"  round trip: {rtt * 1000:.1f} ms (median of 3 requests to /v1/models)")
+        print("  memory decoder: off with a model on a server (it needs the embedded backend)")
+        return True
+    except Exception as exc:
+        print(f"  server: ERROR {exc}")
+        return False
+
+
 def run(args: argparse.Namespace, services) -> int:
     ok = True
     print(f"Mnemo {_version('mnemo')} on Python {platform.python_version()} ({platform.system()} {platform.machine()})")
@@ -81,7 +104,9 @@ def run(args: argparse.Namespace, services) -> int:
     except Exception as exc:
         print(f"llama.cpp: ERROR {exc}")
         ok = False
-    if not args.no_load:
+    if services.settings.model.backend == "openai":
+        ok = _model_server(services) and ok
+    elif not args.no_load:
         try:
             info = services.llm.load()
             print(f"  model: {info.name} ({info.architecture}), {info.n_layers} layers, context {info.n_ctx}")
