@@ -179,17 +179,19 @@ class VectorIndex:
     @_guarded
     def query(self, name: str, embedding: np.ndarray, n: int,
               where: dict[str, Any] | None = None) -> list[VectorHit]:
-        col = self.collection(name)
-        count = col.count()
-        if count == 0 or n <= 0:
+        if n <= 0:
             return []
+        col = self.collection(name)
+        # no count() first: Chroma returns fewer than n when it holds fewer (one round trip less on a server)
         try:
             res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                            n_results=min(n, count), where=where, include=["distances", "metadatas"])
+                            n_results=n, where=where, include=["distances", "metadatas"])
         except Exception as exc:
             widths = _width_error(exc)
             if widths is None:
                 raise
+            if col.count() == 0:
+                return []  # emptied, but made for another width: nothing to find
             raise width_mismatch(name, *widths) from exc
         ids = res["ids"][0]
         dists = res["distances"][0]
