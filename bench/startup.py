@@ -1,0 +1,101 @@
+"""Whole-process wall time of quick commands, before and after a change, in one run.
+
+Each command runs as a fresh process (interpreter, imports, data folder, work, exit), timed
+by this parent; "before" runs the code of a git revision (a temporary worktree, ``--before``,
+default the revision before the fast query path) and "after" the working tree, alternating
+run by run on the same data folder so machine load hits both alike. Medians, and their ratio.
+
+For ``chat -m`` the time is to the first byte of the answer on stdout (the first streamed
+token, or the whole grounded answer when it is shown at once).
+
+The data folder is made once: a persona's documents imported by the working tree's code
+(which also makes the embedder's ONNX graph, as ``mnemo import`` does for a user).
+
+    .venv/bin/python bench/startup.py [--runs 5] [--before b56903f] [--home DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PERSONA = REPO / "tests" / "fixtures" / "personas" / "fiona-en" / "docs"
+COMMANDS = {
+    "help": ["--help"],
+    "search": ["search", "Where did I stay last spring"],
+    "facts list": ["facts", "list"],
+    "chat -m (first byte)": ["chat", "-m", "Which day is bin collection?"],
+}
+
+
+def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> float:
+    env = {**os.environ, "MNEMO_HOME": str(home), "PYTHONPATH": str(code_dir), "HF_HUB_OFFLINE": "1",
+           "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "app.cli.main", *args], cwd=code_dir, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert p.stdout is not None
+    first = None
+    if first_byte:
+        if p.stdout.read(1):
+            first = time.perf_counter() - t0
+    p.stdout.read()
+    rc = p.wait()
+    total = time.perf_counter() - t0
+    if rc != 0:
+        raise SystemExit(f"{' '.join(args)} failed in {code_dir} (exit {rc})")
+    return first if first is not None else total
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--before", default="b56903f", help="git revision to compare with")
+    ap.add_argument("--home", type=Path, help="data folder to use (default: a new one with a persona imported)")
+    ap.add_argument("--only", nargs="*", help="command names to time (default: all)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="mnemo-startup-"))
+    before = tmp / "before"
+    subprocess.run(["git", "worktree", "add", "--detach", str(before), args.before], cwd=REPO, check=True,
+                   capture_output=True)
+    try:
+        home = args.home
+        if home is None:
+            home = tmp / "home"
+            env = {**os.environ, "MNEMO_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "app.cli.main", "import", "--quiet", str(PERSONA)], cwd=REPO,
+                           env=env, check=True, capture_output=True)
+            print(f"data folder: {home} (persona imported and the ONNX graph made in {time.perf_counter() - t0:.1f} s)")
+        names = args.only or list(COMMANDS)
+        print(f"{'command':<22} {'before s':>9} {'after s':>9} {'after/before':>13}   ({args.runs} runs each, "
+              f"before = {args.before}, load average {os.getloadavg()[0]:.1f})")
+        for name in names:
+            cmd = COMMANDS[name]
+            first = name.startswith("chat")
+            b: list[float] = []
+            a: list[float] = []
+            run_once(REPO, home, cmd, first)  # warm the file cache for both
+            run_once(before, home, cmd, first)
+            for _ in range(args.runs):
+                b.append(run_once(before, home, cmd, first))
+                a.append(run_once(REPO, home, cmd, first))
+            mb, ma = statistics.median(b), statistics.median(a)
+            print(f"{name:<22} {mb:>9.2f} {ma:>9.2f} {ma / mb:>13.2f}")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=REPO, capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
