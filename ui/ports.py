@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # types only: the services are built by app/services.py, not 
     from core.memory.service import MemoryService
     from core.modelhub import ModelCatalog
     from core.persona.service import PersonaService
+    from core.secrets import SecretStore
     from core.ports import ChatModel
     from core.settings import Settings, SettingsStore
     from core.store.reembed import Reembedder
@@ -50,6 +51,11 @@ class AppServices(Protocol):
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The keyring of this data folder (the settings pane stores servers' keys there)."""
+        ...
 
     @property
     def conversations(self) -> ConversationStore: ...

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 from core.errors import SettingsError
 from ui.ports import AppServices, Pane
 from ui.widgets.reembed_panel import ReembedPanel
+from ui.widgets.secret_field import SecretField
 from ui.workers import Job
 
 EMBEDDER_KEYS = {"model.embedder_path"}   # another embedder makes other vectors (a device does not)
@@ -26,6 +27,12 @@ HINT_STYLE = "color: palette(placeholder-text);"
 FILE_KEYS = {"model.path": ("Choose a GGUF model", "GGUF models (*.gguf);;All files (*)")}
 FOLDER_KEYS = {"model.embedder_path": "Choose an embedding model folder"}
 MULTILINE_KEYS = {"generation.system_prompt"}
+# Secrets of servers, by section: kept in the keyring (never in settings.json) and never shown back.
+SECRETS = {"model": [("model.api_key", "Server API key",
+                      "The API key of the model server (Chat model runs = openai), sent as a bearer token. "
+                      "Kept in the keyring; used from the next request on.")],
+           "storage": [("storage.chroma_token", "Chroma server token",
+                        "The token of the Chroma server (vectors on a server). Kept in the keyring.")]}
 
 
 def _number(x: float, kind: str) -> str:
@@ -154,6 +161,7 @@ class SettingsPane(Pane):
         self.services = services
         self.store = services.settings_store
         self.editors: dict[str, SettingEditor] = {}
+        self.secret_fields: dict[str, SecretField] = {}
         self.errors: dict[str, QLabel] = {}
         self.pending: dict[str, Any] = {}
         self.invalid: dict[str, str] = {}
@@ -252,6 +260,20 @@ class SettingsPane(Pane):
             self.editors[info.key] = editor
             self.errors[info.key] = error
             r += 4
+        for name, title, description in SECRETS.get(section, []):
+            label = QLabel(title)
+            label.setToolTip(name)
+            field = SecretField(self.services.secrets, name)
+            label.setBuddy(field.edit)
+            desc = QLabel(description)
+            desc.setWordWrap(True)
+            desc.setStyleSheet(HINT_STYLE)
+            grid.addWidget(label, r, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(field, r, 1)
+            grid.addWidget(desc, r + 1, 1)
+            grid.setRowMinimumHeight(r + 2, 10)
+            self.secret_fields[name] = field
+            r += 3
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(r, 1)
         scroll = QScrollArea()
