@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +18,7 @@ class Served:
     cuts: int = 0                    # ... this many times
     ranges: bool = True              # honour Range requests
     linked_sha: str | None = None    # serve under /resolve/ with a redirect announcing this sha256
+    pause_s: float = 0.0             # sleep between 64 KB pieces of the body (a slow server)
 
 
 @dataclass
@@ -91,6 +93,12 @@ class FileServer:
                     self.wfile.flush()
                     self.close_connection = True
                     self.connection.shutdown(2)
+                    return
+                if served.pause_s:
+                    for i in range(0, len(body), 65536):
+                        self.wfile.write(body[i:i + 65536])
+                        self.wfile.flush()
+                        time.sleep(served.pause_s)
                     return
                 self.wfile.write(body)
 

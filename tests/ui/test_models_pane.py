@@ -143,3 +143,26 @@ def test_the_window_s_models_pane_switches_the_model(qtbot, window) -> None:
     assert window.services.settings.model.path.endswith("tiny.gguf")
     p.select("embedded")
     p.use_selected()
+
+
+def test_cancel_keeps_the_partial_file_and_the_next_download_resumes(qtbot, pane, services, tmp_path) -> None:
+    data = write_tiny_gguf(tmp_path / "src.gguf", pad_bytes=2_000_000).read_bytes()
+    server = FileServer().start()
+    try:
+        url = server.add("/slow.gguf", data, pause_s=0.02)
+        with qtbot.waitSignal(pane.add_finished, timeout=60_000) as done:
+            pane.add(url)
+            qtbot.waitUntil(lambda: pane.progress.bar.value() > 0, timeout=30_000)
+            pane.progress.cancel_button.click()
+        assert isinstance(done.args[0], Exception) and "kept for a resume" in pane.status_label.text()
+        part = services.paths.models / "llm" / "slow.gguf.partial"
+        kept = part.stat().st_size
+        assert 0 < kept < len(data)
+        server.files["/slow.gguf"].pause_s = 0
+        with qtbot.waitSignal(pane.add_finished, timeout=60_000) as done:
+            pane.add(url)
+        assert not isinstance(done.args[0], BaseException), done.args[0]
+        assert server.requests[-1]["Range"] == f"bytes={kept}-"
+        assert (services.paths.models / "llm" / "slow.gguf").read_bytes() == data
+    finally:
+        server.stop()
