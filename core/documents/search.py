@@ -7,6 +7,10 @@ join the meaning ranking: Chroma's HNSW index can leave a live record unreachabl
 after deletes and upserts (chroma-core/chroma#7758, our chromadb 1.5.9), which made a
 passage matching every query word drop out of the meaning side of the fusion.
 
+Up to ``EXACT_SEARCH_MAX`` passages, the meaning side is exact cosine over the vectors SQLite
+keeps (a few milliseconds at that size) instead of a Chroma query: a quick command then never
+loads Chroma (about a second of imports), and nothing is approximate. Above it, Chroma's index.
+
 The query is embedded on one CPU thread (``core.store.embedding.embed_query``): a query is
 a few tokens, and splitting it over threads made the median 6x slower on a loaded 2-core
 machine (25 ms vs 145 ms). A query of another embedder than the one that made the stored
@@ -35,6 +39,8 @@ from core.store.embedding import embed_query
 __all__ = ["COLLECTION", "HybridSearch", "budget_terms", "embed_query", "index_terms"]
 
 log = logging.getLogger(__name__)
+
+EXACT_SEARCH_MAX = 5000  # passages up to which the meaning ranking is exact, from SQLite's vectors
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 # Keyword search reads at most about this many postings: rare terms first, common ones only
@@ -101,6 +107,13 @@ class HybridSearch:
             return []
         emb = self._query_vector(query)
         self.store.check_space(self._embedder().name, int(emb.shape[-1]), writing=False)
+        exact = self.store.all_vectors(EXACT_SEARCH_MAX)
+        if exact is not None and exact[1].shape[-1] == emb.shape[-1]:
+            ids, matrix = exact
+            sims = matrix @ np.asarray(emb, dtype=np.float32) / np.maximum(
+                np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(emb)), 1e-12)
+            order = np.argsort(-sims, kind="stable")[:n]
+            return [(ids[i], float(sims[i])) for i in order if sims[i] >= MIN_SIMILARITY]
         # Cosine distance; a passage unrelated in meaning (similarity < MIN_SIMILARITY) is no hit.
         return [(int(h.id), 1.0 - float(h.distance)) for h in self.vectors.query(COLLECTION, emb, n)
                 if 1.0 - h.distance >= MIN_SIMILARITY]

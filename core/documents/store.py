@@ -195,6 +195,18 @@ class DocumentStore:
         with self.db.engine.connect() as conn:
             return {int(r[0]): r[1] for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
 
+    def all_vectors(self, at_most: int) -> tuple[builtins.list[int], np.ndarray] | None:
+        """Every stored chunk vector, (ids, float32 [n, dim]), when there are at most ``at_most`` of one width; else None."""
+        with self.db.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, vector FROM chunk WHERE vector IS NOT NULL LIMIT ?",
+                                        (at_most + 1,)).fetchall()
+        if len(rows) > at_most or len({len(r[1]) for r in rows}) > 1:  # many, or two widths mid-re-embed
+            return None
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+        return [int(r[0]) for r in rows], matrix.astype(np.float32)
+
     def fts(self, match: str, n: int) -> builtins.list[int]:
         if not match:
             return []

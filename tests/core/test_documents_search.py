@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from core.documents.model import ChunkDraft
+from core.documents import search as search_module
 from core.documents.search import COLLECTION, HybridSearch, budget_terms, index_terms
 from core.documents.store import DocumentStore
 from core.store.db import Database
@@ -59,8 +60,9 @@ def test_fusion_similarity_floor_and_orphans(tmp_path):
     db.close()
 
 
-def test_keyword_hits_missing_from_chroma_are_scored_from_their_stored_vectors(tmp_path):
+def test_keyword_hits_missing_from_chroma_are_scored_from_their_stored_vectors(tmp_path, monkeypatch):
     """A live passage Chroma's index does not return (chroma-core/chroma#7758) keeps its meaning rank."""
+    monkeypatch.setattr(search_module, "EXACT_SEARCH_MAX", 0)  # Chroma's index ranks, as above that many passages
     db = Database(tmp_path / "db.sqlite3")
     store = DocumentStore(db)
     vectors = VectorIndex(tmp_path / "vectors")
@@ -79,4 +81,27 @@ def test_keyword_hits_missing_from_chroma_are_scored_from_their_stored_vectors(t
     hits = search.search("boat pier", k=5)
     assert hits[0].chunk_id == ids[0] and hits[0].score == pytest.approx(2 / 61)   # first in both rankings again
     assert hits[1].chunk_id == ids[1] and hits[1].score == pytest.approx(1 / 62)   # keyword only: unrelated in meaning
+    db.close()
+
+
+def test_few_passages_rank_exactly_from_sqlite_without_opening_chroma(tmp_path):
+    db = Database(tmp_path / "db.sqlite3")
+    store = DocumentStore(db)
+    vectors = VectorIndex(tmp_path / "vectors")
+    emb = AxisEmbedder()
+    drafts = [ChunkDraft("an oak tree", "t.txt", {}), ChunkDraft("the sailing boat leaves from the pier", "m.eml", {}),
+              ChunkDraft("lighthouse tour on the pier", "r.docx", {})]
+    _, rows, _, _ = store.save(path="/m", name="m", fmt="text", content_hash="h", size=1, mtime=0, meta={},
+                               chunks=drafts)
+    ids = [r[0] for r in rows]
+    vecs = emb.embed([d.text for d in drafts])
+    store.mark_embedded(ids, vecs)
+    search = HybridSearch(store, vectors, lambda: emb)
+    hits = search.vector_hits("boat pier", 10)
+    q = emb.embed(["boat pier"])[0]
+    exact = sorted(((i, float(v @ q)) for i, v in zip(ids, vecs.astype(np.float16).astype(np.float32))),
+                   key=lambda h: -h[1])
+    assert [i for i, _ in hits] == [i for i, s in exact if s >= search_module.MIN_SIMILARITY] and hits
+    assert hits[0][0] == ids[1]
+    assert vectors._client is None  # Chroma was never opened (nor imported for this)
     db.close()
