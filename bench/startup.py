@@ -36,7 +36,9 @@ COMMANDS = {
 
 
 def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> float:
-    env = {**os.environ, "MNEMO_HOME": str(home), "PYTHONPATH": str(code_dir), "HF_HUB_OFFLINE": "1",
+    # as a user runs it: byte code cached (a shell with PYTHONDONTWRITEBYTECODE=1 compiles every module each run)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**env, "MNEMO_HOME": str(home), "PYTHONPATH": str(code_dir), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     t0 = time.perf_counter()
