@@ -25,6 +25,8 @@ COMMANDS: list[str] = [
     "app.cli.decoder_cmd",
     "app.cli.memory_cmd",
     "app.cli.reembed_cmd",
+    "app.cli.models_cmd",
+    "app.cli.vectors_cmd",
 ]
 
 
