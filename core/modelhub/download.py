@@ -99,6 +99,8 @@ def download(url: str, dest: Path, *, sha256: str | None = None, progress: Progr
                         f"The partial file {part} is kept: run the same command again to resume.") from exc
                 log.warning("download from %s cut at %d bytes (%s); resuming (try %d of %d)", host, have, exc,
                             attempt, retries)
+                total = _read_meta(meta_path).get("total") or 0
+                progress(Progress(have // 1024, int(total) // 1024, f"connection cut at {gib(have)}, resuming"))
                 _sleep(retry_wait_s * attempt, cancel)
                 meta = _read_meta(meta_path)
     size, digest, server_sha = result

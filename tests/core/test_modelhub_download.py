@@ -44,7 +44,9 @@ def test_a_complete_download_is_verified_and_moved_in_place(server: FileServer, 
 
 def test_a_cut_connection_resumes_with_a_range_request(server: FileServer, tmp_path: Path) -> None:
     url = server.add("/m.gguf", DATA, cut_after=100_000, cuts=1)
-    out = dl.download(url, tmp_path / "m.gguf", sha256=SHA, retry_wait_s=0)
+    reports: list[Progress] = []
+    out = dl.download(url, tmp_path / "m.gguf", sha256=SHA, retry_wait_s=0, progress=reports.append)
+    assert any(p.message == "connection cut at 100 kB, resuming" for p in reports)
     assert (tmp_path / "m.gguf").read_bytes() == DATA and out.verified
     assert _ranges(server)[0] == "" and _ranges(server)[1] == "bytes=100000-"
     assert server.requests[1]["If-Range"] == server.files["/m.gguf"].etag
