@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from core.modelhub import ModelCatalog
 
 COLUMNS = ("", "Name", "Architecture", "Parameters", "Quantization", "File", "Context", "Chat template",
-           "Memory needed", "Fits this computer")
+           "Memory needed", "Fits this computer", "Tokenizer hash")
 IN_USE = "●"
+FITS_COLUMN = COLUMNS.index("Fits this computer")
 
 
 class AddressDialog(QDialog):
@@ -151,11 +152,11 @@ class ModelsPane(Pane):
             i, est, f = e.info, e.estimate, e.fit
             cells = [IN_USE if e.in_use else "", e.name]
             if i is None:
-                cells += ["?", "", "", "", "", "", "", e.error]
+                cells += ["?", "", "", "", "", "", "", e.error, ""]
             else:
                 cells += [i.architecture, i.parameters_label, i.quantization, gib(i.file_size),
                           f"{i.context_length:,}" if i.context_length else "?", "yes" if i.chat_template else "no",
-                          gib(est.total) if est else "?", f.text if f else "?"]
+                          gib(est.total) if est else "?", f.text if f else "?", i.tokenizer_hash or "?"]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(self._tooltip(e))
@@ -163,7 +164,7 @@ class ModelsPane(Pane):
                     font = QFont(item.font())
                     font.setBold(True)
                     item.setFont(font)
-                if c == len(cells) - 1 and f is not None and not f.fits:
+                if c == FITS_COLUMN and f is not None and not f.fits:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(r, c, item)
         keep = next((r for r, e in enumerate(entries) if selected is not None and e.name == selected.name), None)

@@ -66,16 +66,16 @@ def _list(catalog, services, as_json: bool) -> int:
     if as_json:
         print(json.dumps([_as_json(e) for e in entries], indent=2))
         return 0
-    head = ("", "NAME", "ARCH", "PARAMS", "QUANT", "FILE", "CONTEXT", "CHAT", "NEEDS", "FITS")
+    head = ("", "NAME", "ARCH", "PARAMS", "QUANT", "FILE", "CONTEXT", "CHAT", "TOKENIZER", "NEEDS", "FITS")
     rows = [head]
     for e in entries:
         i = e.info
         if i is None:
-            rows.append(("*" if e.in_use else "", e.name, "?", "", "", "", "", "", "", e.error))
+            rows.append(("*" if e.in_use else "", e.name, "?", "", "", "", "", "", "", "", e.error))
             continue
         rows.append(("*" if e.in_use else "", e.name, i.architecture, i.parameters_label, i.quantization,
                      gib(i.file_size), str(i.context_length or "?"), "yes" if i.chat_template else "no",
-                     gib(e.estimate.total) if e.estimate else "?", e.fit.text if e.fit else "?"))
+                     i.tokenizer_hash or "?", gib(e.estimate.total) if e.estimate else "?", e.fit.text if e.fit else "?"))
     widths = [max(len(str(r[c])) for r in rows[:]) for c in range(len(head) - 1)]
     for r in rows:
         print(safe("  ".join(str(v).ljust(w) for v, w in zip(r, widths)) + "  " + str(r[-1])).rstrip())

@@ -30,8 +30,10 @@ def test_list_add_info_use_remove(home: Path, tmp_path: Path, server: FileServer
     url = server.add("/dl/Tiny-Q4.gguf", data)
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["NAME", "ARCH", "PARAMS", "QUANT", "FILE", "CONTEXT", "CHAT", "NEEDS", "FITS"]
+    assert out.splitlines()[0].split() == ["NAME", "ARCH", "PARAMS", "QUANT", "FILE", "CONTEXT", "CHAT", "TOKENIZER",
+                                       "NEEDS", "FITS"]
     assert out.splitlines()[1].split()[:5] == ["*", "embedded", "llama", "135M", "Q4_1"]
+    assert "a12a6b02d9681c98" in out.splitlines()[1]
 
     assert main(["models", "add", url, "--sha256", hashlib.sha256(data).hexdigest()]) == 0
     captured = capsys.readouterr()

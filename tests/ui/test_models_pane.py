@@ -39,6 +39,7 @@ def test_the_table_shows_each_model_s_facts_and_the_one_in_use(pane) -> None:
     emb = rows["embedded"]
     assert emb[0] == "●" and emb[2:5] == ["llama", "135M", "Q4_1"] and emb[6] == "8,192" and emb[7] == "yes"
     assert emb[9].startswith("fits") or emb[9].startswith("does not fit")
+    assert emb[10] == "a12a6b02d9681c98"
     assert rows["tiny"][0] == "" and rows["tiny"][6] == "256"
     pane.select("embedded")
     assert not pane.use_button.isEnabled() and not pane.remove_button.isEnabled()   # in use, and embedded
