@@ -48,6 +48,7 @@ class Desktop:
         self.app = app
         self.services: Services | None = None
         self._on_fatal = on_fatal
+        self.embedder_ready_at: float | None = None   # process age when the first query vector was made
         apply_interface(app, None)
         self.window = MainWindow(None, state_file=default_home() / FILE_NAME)   # last size, position, pane
         self.window.show()
@@ -66,18 +67,19 @@ class Desktop:
 
         self.services = services
         apply_interface(self.app, services.settings.interface)
-        self.window.attach(services)
 
-        # Load the embedder now (importing torch holds the GIL for a moment) rather than in the
+        # Load the embedder now, in the background while the panes are built, rather than in the
         # middle of the first question or import; then keep the watched folders in sync.
         def warm_up(ctx: Any) -> None:
             services.embedder.embed(["warm-up"])  # the ONNX graph when it is made, else torch
+            self.embedder_ready_at = _process_age()
             if not ctx.cancel.cancelled:
                 services.documents.start_watching()
             if not ctx.cancel.cancelled and services.fast_queries_missing():
                 services.prepare_fast_queries()  # once per embedder: later starts skip torch for queries
 
         Job(self.window, warm_up, "Preparing document search").start()
+        self.window.attach(services)   # builds the panes and starts loading the model first
 
     def _failed(self, exc: BaseException) -> None:
         from PySide6.QtWidgets import QMessageBox
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([a for a in args if a != "--first-paint"])
+    app = QApplication.instance() or QApplication([a for a in args if a not in ("--first-paint", "--ready")])
     app.setApplicationName("Mnemo")
     app.setOrganizationName("Mnemo")
     app.setDesktopFileName("mnemo")
@@ -136,10 +138,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"first paint after {painted[0] if painted else 0:.3f} s")
         return 0
     desktop = Desktop(app, on_fatal=app.quit)
+    if "--ready" in args:
+        _report_ready(app, desktop)
     try:
         return app.exec()
     finally:
         desktop.close()
+
+
+def _report_ready(app: Any, desktop: Desktop) -> None:
+    """``mnemo-desktop --ready`` (bench/startup.py): print when the window painted and when model and embedder were ready."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    marks: dict[str, float] = {}
+
+    class _Paint(QObject):
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                marks.setdefault("painted", _process_age())
+            return False
+
+    probe = _Paint(app)
+    desktop.window.installEventFilter(probe)
+
+    def poll() -> None:
+        s = desktop.services
+        if s is not None:
+            marks.setdefault("services", _process_age())
+        if s is not None and s.llm_loaded:
+            marks.setdefault("model", _process_age())
+        if "painted" in marks and "model" in marks and desktop.embedder_ready_at is not None:
+            ready = max(marks["model"], desktop.embedder_ready_at)
+            print(f"window painted after {marks['painted']:.3f} s; data folder open and panes built after {marks['services']:.3f} s; "
+                  f"model loaded after {marks['model']:.3f} s, embedder after {desktop.embedder_ready_at:.3f} s: "
+                  f"ready {ready - marks['painted']:.3f} s after the window painted", flush=True)
+            timer.stop()
+            app.quit()
+
+    timer = QTimer(app)
+    timer.timeout.connect(poll)
+    timer.start(20)
 
 
 if __name__ == "__main__":
