@@ -5,6 +5,9 @@ by this parent; "before" runs the code of a git revision (a temporary worktree, 
 default the revision before the fast query path) and "after" the working tree, alternating
 run by run on the same data folder so machine load hits both alike. Medians, and their ratio.
 
+"window to ready" is from the window's first paint to model and embedder ready
+(``mnemo-desktop --ready``, offscreen), for revisions that can report it.
+
 For ``chat -m`` the time is to the first byte of the answer on stdout (the first streamed
 token, or the whole grounded answer when it is shown at once).
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -57,6 +61,21 @@ def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> f
     return first if first is not None else total
 
 
+def window_ready(code_dir: Path, home: Path) -> float | None:
+    """Seconds from the window's first paint to model and embedder ready (``mnemo-desktop --ready``), offscreen."""
+    if "--ready" not in (code_dir / "app" / "desktop.py").read_text(encoding="utf-8"):
+        return None  # that revision cannot say
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**env, "MNEMO_HOME": str(home), "PYTHONPATH": str(code_dir), "QT_QPA_PLATFORM": "offscreen",
+           "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    r = subprocess.run([sys.executable, "-m", "app.desktop", "--ready"], cwd=code_dir, env=env, capture_output=True,
+                       text=True, timeout=600)
+    m = re.search(r"ready ([0-9.]+) s after the window painted", r.stdout)
+    if not m:
+        raise SystemExit(f"mnemo-desktop --ready said nothing usable: {r.stdout[-300:]} {r.stderr[-500:]}")
+    return float(m.group(1))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -77,7 +96,7 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "app.cli.main", "import", "--quiet", str(PERSONA)], cwd=REPO,
                            env=env, check=True, capture_output=True)
             print(f"data folder: {home} (persona imported and the ONNX graph made in {time.perf_counter() - t0:.1f} s)")
-        names = args.only or list(COMMANDS)
+        names = [n for n in (args.only or list(COMMANDS)) if n in COMMANDS]
         print(f"{'command':<22} {'before s':>9} {'after s':>9} {'after/before':>13}   ({args.runs} runs each, "
               f"before = {args.before}, load average {os.getloadavg()[0]:.1f})")
         for name in names:
@@ -92,6 +111,16 @@ def main() -> int:
                 a.append(run_once(REPO, home, cmd, first))
             mb, ma = statistics.median(b), statistics.median(a)
             print(f"{name:<22} {mb:>9.2f} {ma:>9.2f} {ma / mb:>13.2f}")
+        if not args.only or "window" in args.only:
+            b_w = [window_ready(before, home) for _ in range(max(1, args.runs // 2))]
+            a_w = [window_ready(REPO, home) for _ in range(max(1, args.runs // 2))]
+            a_med = statistics.median([x for x in a_w if x is not None])
+            if b_w[0] is None:
+                print(f"{'window to ready':<22} {'n/a':>9} {a_med:>9.2f}   (after the first paint; the revision before "
+                      "cannot report it)")
+            else:
+                b_med = statistics.median([x for x in b_w if x is not None])
+                print(f"{'window to ready':<22} {b_med:>9.2f} {a_med:>9.2f} {a_med / b_med:>13.2f}")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=REPO, capture_output=True)
