@@ -68,6 +68,7 @@ class ModelsPane(Pane):
         self.entries: list[ModelEntry] = []
         self.list_job: Job[tuple[list[ModelEntry], str]] | None = None
         self.add_job: Job[ModelEntry] | None = None
+        self._stale = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         bar = QHBoxLayout()
@@ -133,7 +134,9 @@ class ModelsPane(Pane):
     def refresh(self) -> Job[tuple[list[ModelEntry], str]]:
         """List the models in the background (the first read of a big GGUF's header takes seconds)."""
         if self.list_job is not None and self.list_job.running:
+            self._stale = True       # something changed while it reads: list again when it is done
             return self.list_job
+        self._stale = False
         catalog = self.catalog
         self.note_label.setText("Reading the model files…")
 
@@ -179,6 +182,8 @@ class ModelsPane(Pane):
         self.decoder_label.setVisible(bool(decoder_note))
         self._selection_changed()
         self.refreshed.emit(entries)
+        if self._stale:
+            self.refresh()
 
     @staticmethod
     def _tooltip(e: ModelEntry) -> str:
