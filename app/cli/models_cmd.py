@@ -85,6 +85,9 @@ def _list(catalog, services, as_json: bool) -> int:
     if m.backend != "embedded":
         print(safe(f"The chat runs on a server ({m.base_url or 'model.base_url'}, model.backend = {m.backend}); "
                    "'mnemo models use NAME' switches back to a local model."))
+    for part, size, url in catalog.partials():
+        print(safe(f"Unfinished download: {part} ({gib(size)}); resume it with: mnemo models add {url or 'URL'}"
+                   " (or delete the file)."))
     _decoder_note(catalog)
     print("Add one: mnemo models add URL|PATH|owner/repo/file.gguf   Switch: mnemo models use NAME")
     return 0

@@ -89,6 +89,19 @@ class ModelCatalog:
                     self._fill(e, machine)
             return found
 
+    def partials(self) -> list[tuple[Path, int, str]]:
+        """Unfinished downloads: (partial file, bytes so far, its URL); ``add URL`` resumes one."""
+        out: list[tuple[Path, int, str]] = []
+        if not self.folder.is_dir():
+            return out
+        for p in sorted(self.folder.glob("*" + dl.PARTIAL)):
+            meta = dl._read_meta(p.with_suffix(dl.PARTIAL + ".json"))
+            try:
+                out.append((p, p.stat().st_size, str(meta.get("url") or "")))
+            except OSError:
+                continue
+        return out
+
     def get(self, name: str, facts: bool = True) -> ModelEntry:
         entries = self.entries(facts=False)
         for e in entries:

@@ -99,6 +99,9 @@ def test_a_full_disk_keeps_the_partial_file_and_the_next_run_resumes(home: Path,
     assert 0 < part.stat().st_size <= limit and data.startswith(part.read_bytes())
     assert not (home / "models" / "llm" / "big.gguf").exists()
     kept = part.stat().st_size
+    listed = subprocess.run([sys.executable, "-m", "app.cli.main", "models"], cwd=REPO, env=cli_env(home),
+                            capture_output=True, text=True, timeout=300).stdout
+    assert f"Unfinished download: {part}" in listed and f"mnemo models add {url}" in listed
     r = subprocess.run([sys.executable, "-m", "app.cli.main", "models", "add", url, "--sha256",
                         hashlib.sha256(data).hexdigest(), "--quiet"], cwd=REPO, env=cli_env(home),
                        capture_output=True, text=True, timeout=300)
