@@ -8,6 +8,7 @@ pane only shows it. A line warns when the memory decoder was trained for another
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 COLUMNS = ("", "Name", "Architecture", "Parameters", "Quantization", "File", "Context", "Chat template",
            "Memory needed", "Fits this computer", "Tokenizer hash")
 IN_USE = "●"
+Listing = tuple[list[ModelEntry], str, list[tuple[Path, int, str]]]   # models, decoder note, unfinished downloads
 FITS_COLUMN = COLUMNS.index("Fits this computer")
 
 
@@ -66,7 +68,7 @@ class ModelsPane(Pane):
         self.services = services
         self.catalog: ModelCatalog = services.models
         self.entries: list[ModelEntry] = []
-        self.list_job: Job[tuple[list[ModelEntry], str]] | None = None
+        self.list_job: Job[Listing] | None = None
         self.add_job: Job[ModelEntry] | None = None
         self._stale = False
         layout = QVBoxLayout(self)
@@ -84,6 +86,18 @@ class ModelsPane(Pane):
         layout.addLayout(bar)
         self.progress = ProgressPanel()
         layout.addWidget(self.progress)
+        self.partials: list[tuple[Path, int, str]] = []
+        self.resume_row = QWidget()
+        rr = QHBoxLayout(self.resume_row)
+        rr.setContentsMargins(0, 0, 0, 0)
+        self.resume_label = QLabel()
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Download the rest of it from the same address")
+        self.resume_button.clicked.connect(self.resume)
+        rr.addWidget(self.resume_label, 1)
+        rr.addWidget(self.resume_button)
+        self.resume_row.hide()
+        layout.addWidget(self.resume_row)
         self.decoder_label = QLabel()
         self.decoder_label.setObjectName("warningNote")
         self.decoder_label.setWordWrap(True)
@@ -131,7 +145,7 @@ class ModelsPane(Pane):
     def on_shown(self) -> None:
         self.refresh()
 
-    def refresh(self) -> Job[tuple[list[ModelEntry], str]]:
+    def refresh(self) -> Job[Listing]:
         """List the models in the background (the first read of a big GGUF's header takes seconds)."""
         if self.list_job is not None and self.list_job.running:
             self._stale = True       # something changed while it reads: list again when it is done
@@ -140,14 +154,20 @@ class ModelsPane(Pane):
         catalog = self.catalog
         self.note_label.setText("Reading the model files…")
 
-        def work(ctx: JobContext) -> tuple[list[ModelEntry], str]:
-            return catalog.entries(), catalog.decoder_note()
+        def work(ctx: JobContext) -> Listing:
+            return catalog.entries(), catalog.decoder_note(), catalog.partials()
 
         self.list_job = Job(self, work, "Listing the models").success(self._show).start()
         return self.list_job
 
-    def _show(self, result: tuple[list[ModelEntry], str]) -> None:
-        entries, decoder_note = result
+    def _show(self, result: Listing) -> None:
+        entries, decoder_note, partials = result
+        self.partials = [(part, size, url) for part, size, url in partials if url]
+        if self.partials:
+            part, size, url = self.partials[0]
+            more = f" (and {len(self.partials) - 1} more)" if len(self.partials) > 1 else ""
+            self.resume_label.setText(f"Unfinished download: {part.name}, {gib(size)} so far{more}.")
+        self.resume_row.setVisible(bool(self.partials))
         selected = self.selected()
         self.entries = entries
         self.table.setRowCount(len(entries))
@@ -288,9 +308,18 @@ class ModelsPane(Pane):
         self.progress.begin(f"Adding {source}…", on_cancel=job.cancel)
         self.download_button.setEnabled(False)
         self.add_file_button.setEnabled(False)
+        self.resume_button.setEnabled(False)
         self.status_label.setText("")
         job.progress(self._progress).success(self._added).failure(self._failed).finally_(self._add_done).start()
         return job
+
+    def resume(self) -> Job[ModelEntry] | None:
+        """Go on with the first unfinished download (its name comes from its partial file)."""
+        if not self.partials:
+            return None
+        part, _, url = self.partials[0]
+        name = part.name.removesuffix(".partial").removesuffix(".gguf")
+        return self.add(url, name=name)
 
     def _progress(self, p: Progress) -> None:
         self.progress.update_progress(p)
@@ -304,7 +333,6 @@ class ModelsPane(Pane):
         fits = f" ({e.fit.text})" if e.fit else ""
         self._note(f"{verb} {e.name}{fits}. Select it and click Use to chat with it.")
         self.add_finished.emit(e)
-        self.refresh()
 
     def _failed(self, exc: BaseException) -> None:
         message = getattr(exc, "message", None) or str(exc)
@@ -317,7 +345,9 @@ class ModelsPane(Pane):
         self.progress.end()
         self.download_button.setEnabled(True)
         self.add_file_button.setEnabled(True)
+        self.resume_button.setEnabled(True)
         self._selection_changed()
+        self.refresh()          # the new model, or the partial file a failure or cancel left
 
     def _note(self, text: str) -> None:
         self.status_label.setText(text)

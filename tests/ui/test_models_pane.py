@@ -160,10 +160,14 @@ def test_cancel_keeps_the_partial_file_and_the_next_download_resumes(qtbot, pane
         kept = part.stat().st_size
         assert 0 < kept < len(data)
         server.files["/slow.gguf"].pause_s = 0
+        _refreshed(qtbot, pane)
+        assert pane.resume_row.isVisibleTo(pane) and "slow.gguf.partial" in pane.resume_label.text()
         with qtbot.waitSignal(pane.add_finished, timeout=60_000) as done:
-            pane.add(url)
+            pane.resume_button.click()
         assert not isinstance(done.args[0], BaseException), done.args[0]
         assert server.requests[-1]["Range"] == f"bytes={kept}-"
         assert (services.paths.models / "llm" / "slow.gguf").read_bytes() == data
+        _refreshed(qtbot, pane)
+        assert not pane.resume_row.isVisibleTo(pane) and "slow" in _rows(pane)
     finally:
         server.stop()
