@@ -176,3 +176,22 @@ def test_a_file_added_by_path_that_is_gone_is_listed_with_why_and_can_be_forgott
     (folder / "registry.json").write_text("{ damaged")
     assert [x.name for x in catalog.entries()] == [EMBEDDED]        # set aside, started afresh
     assert (folder / "registry.json.unreadable").exists()
+
+
+def test_gpu_memory_comes_from_nvidia_smi_when_the_build_can_offload(tmp_path: Path, monkeypatch) -> None:
+    from core.modelhub import machine
+
+    smi = tmp_path / "bin" / "nvidia-smi"
+    smi.parent.mkdir()
+    smi.write_text("#!/bin/sh\necho 'NVIDIA H200, 143771, 140000'\necho 'NVIDIA H200, 143771, 1000'\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{smi.parent}:/usr/bin:/bin")
+    assert machine.read_nvidia_smi() == (("NVIDIA H200", "NVIDIA H200"), 2 * 143771 * 2**20, 141000 * 2**20)
+    monkeypatch.setattr(machine, "_gpu_offload", lambda: True)
+    m = machine.probe_machine(fresh=True)
+    assert m.gpu_offload and m.vram_free == 141000 * 2**20 and m.gpus == ("NVIDIA H200", "NVIDIA H200")
+    monkeypatch.setattr(machine, "_gpu_offload", lambda: False)   # a CPU build: GPU memory is not asked
+    m = machine.probe_machine(fresh=True)
+    assert m.vram_free is None and m.ram_total > 0
+    smi.write_text("#!/bin/sh\nexit 9\n")
+    assert machine.read_nvidia_smi() is None
