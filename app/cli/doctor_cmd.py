@@ -121,6 +121,7 @@ def run(args: argparse.Namespace, services) -> int:
         try:
             e = services.embedder
             print(f"  {e.path}: dimension {e.dim}")
+            print(f"  {services.prepare_fast_queries()}")   # makes the ONNX graph once if it is missing
         except Exception as exc:
             print(f"  embedder: ERROR {exc}")
             ok = False
