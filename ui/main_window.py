@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
 from ui.icons import app_icon, line_icon
 from ui.ports import AppServices, Host, Pane
@@ -34,12 +34,11 @@ PANE_HINTS = {"Chat": "Ask Mnemo; answers cite your notes", "Documents": "Import
               "Models": "Choose and download chat models", "Settings": "Model, generation, storage and interface"}
 
 SIDEBAR_STYLE = """
-QListWidget#sidebar { border: none; border-right: 1px solid palette(mid); background: palette(alternate-base);
-                      padding-top: 12px; outline: 0; }
+QListWidget#sidebar { border: none; background: palette(alternate-base); padding-top: 12px; outline: 0; }
 QListWidget#sidebar::item { padding: 9px 12px; margin: 2px 8px; border-radius: 6px; }
 QListWidget#sidebar::item:hover:!selected { background: palette(midlight); }
 QListWidget#sidebar::item:selected { background: palette(highlight); color: palette(highlighted-text); }
-QListWidget#sidebar:focus::item:selected { border: 1px solid palette(highlighted-text); }
+QListWidget#sidebar::item:focus { border: 1px solid palette(highlighted-text); }   /* keyboard focus: a ring on the current entry */
 """
 
 
@@ -72,6 +71,7 @@ class MainWindow(Host):
         self.sidebar = QListWidget()
         self.sidebar.setFixedWidth(180)
         self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFrameShape(QFrame.Shape.NoFrame)
         self.sidebar.setStyleSheet(SIDEBAR_STYLE)
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setFocusPolicy(Qt.FocusPolicy.TabFocus)   # Tab reaches it; the arrow keys then switch panes
@@ -189,7 +189,9 @@ class MainWindow(Host):
                     raise
                 return PlaceholderPane(name, "The model manager is not in this version yet; choose a model file "
                                              "in Settings → Model.")
-            return ModelsPane(services)
+            models = ModelsPane(services)
+            models.applied.connect(self._on_settings_applied)   # "Use" changed model.path: load that model
+            return models
         if name == "Settings":
             from ui.settings_pane import SettingsPane
 

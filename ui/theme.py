@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QApplication, QTextBrowser
 
 if TYPE_CHECKING:
     from core.settings.schema import InterfaceSettings
@@ -80,6 +80,25 @@ def scheme_for(app: QApplication, theme: str) -> str:
     return "dark" if app.styleHints().colorScheme() == Qt.ColorScheme.Dark else "light"
 
 
+def app_style() -> str:
+    """The few rules Fusion needs on top of the palette: input frames and check boxes that show on a dark
+    window too (Fusion draws their outline a shade darker than the window, invisible on near-black)."""
+    from ui.icons import ASSETS
+
+    tick = (ASSETS / "icons" / "check.svg").as_posix()
+    return f"""
+QLineEdit, QPlainTextEdit, QTextEdit {{ border: 1px solid palette(mid); border-radius: 4px; padding: 2px 4px;
+                                        background: palette(base); }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border-color: palette(highlight); }}
+QAbstractItemView QLineEdit {{ border: none; border-radius: 0; padding: 0; }}
+QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid palette(placeholder-text); border-radius: 3px;
+                       background: palette(base); }}
+QCheckBox::indicator:hover {{ border-color: palette(highlight); }}
+QCheckBox::indicator:checked {{ background: palette(highlight); border-color: palette(highlight); image: url({tick}); }}
+QCheckBox::indicator:disabled {{ background: palette(window); border-color: palette(mid); }}
+"""
+
+
 def apply_interface(app: QApplication, interface: InterfaceSettings | None) -> None:
     """The chosen colour scheme and font size (``interface`` may be None: defaults)."""
     if app.style().name().lower() != "fusion":
@@ -92,6 +111,7 @@ def apply_interface(app: QApplication, interface: InterfaceSettings | None) -> N
     theme = interface.theme if interface is not None else "system"
     app.styleHints().setColorScheme(SCHEMES.get(theme, Qt.ColorScheme.Unknown))   # Qt >= 6.8 (pinned 6.12)
     app.setPalette(palette(scheme_for(app, theme)))
+    app.setStyleSheet(app_style())   # palette(...) in it resolves to the palette just set
     for w in app.allWidgets():   # style sheets resolve palette(...) when set: set them again
         sheet = w.styleSheet()
         if sheet:
@@ -99,3 +119,32 @@ def apply_interface(app: QApplication, interface: InterfaceSettings | None) -> N
     from ui.icons import retint
 
     retint(app)
+    link = app.palette().color(QPalette.ColorRole.Link)
+    for w in app.allWidgets():
+        if isinstance(w, QTextBrowser):
+            relink(w.document(), link)
+
+
+def relink(doc: QTextDocument, colour: QColor) -> int:
+    """Give every link already laid out in ``doc`` the colour ``colour``; return how many.
+
+    A text browser bakes the link colour into its document when the HTML is set, so after a
+    theme change its links kept the old one (dark blue on near-black). The text is not touched.
+    """
+    n = 0
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            if frag.isValid() and frag.charFormat().isAnchor():
+                cursor = QTextCursor(doc)
+                cursor.setPosition(frag.position())
+                cursor.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                fmt = QTextCharFormat()
+                fmt.setForeground(colour)
+                cursor.mergeCharFormat(fmt)
+                n += 1
+            it += 1
+        block = block.next()
+    return n

@@ -43,3 +43,31 @@ def test_apply_interface_switches_the_palette_and_the_icons(qapp):
         assert not is_dark(qapp.palette())
     finally:
         apply_interface(qapp, None)
+
+
+def test_links_already_shown_follow_a_theme_change(qapp):
+    """A text browser (the Documents pane's search results) keeps the link colour it was filled with."""
+    from PySide6.QtWidgets import QTextBrowser
+
+    from core.settings.schema import InterfaceSettings
+    from ui.theme import apply_interface
+
+    apply_interface(qapp, InterfaceSettings(theme="light"))
+    browser = QTextBrowser()
+    browser.setHtml("<p><a href='doc:1'>race-plan.md line 1</a><br>Training plan…</p><p><b><a href='doc:2'>two</a></b></p>")
+    try:
+        apply_interface(qapp, InterfaceSettings(theme="dark"))
+        colours = set()
+        block = browser.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fmt = it.fragment().charFormat()
+                if fmt.isAnchor():
+                    colours.add(fmt.foreground().color().name())
+                it += 1
+            block = block.next()
+        assert colours == {palette("dark").color(R.Link).name()}
+        assert "Training plan…" in browser.toPlainText()
+    finally:
+        apply_interface(qapp, None)

@@ -11,7 +11,7 @@ import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -20,6 +20,8 @@ from ui.widgets.owner_view import OwnerBar
 
 if TYPE_CHECKING:
     from ui.ports import AppServices
+
+WIDTH = 600
 
 
 def _section(title: str, text: str) -> tuple[QFrame, QVBoxLayout]:
@@ -47,7 +49,7 @@ class Welcome(QDialog):
         self.services = services
         self.setWindowTitle("Welcome to Mnemo")
         self.setWindowIcon(app_icon())
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 16)
         layout.setSpacing(12)
@@ -101,6 +103,19 @@ class Welcome(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self.fit()
+        super().showEvent(event)
+
+    def fit(self) -> None:
+        """As tall as the wrapped text needs at this width (a dialog does not ask its layout by itself)."""
+        layout = self.layout()
+        width = max(self.width(), WIDTH)
+        if layout is not None and layout.hasHeightForWidth():
+            height = layout.totalHeightForWidth(width)
+            self.setMinimumHeight(height)
+            self.resize(width, height)
+
     def _pick_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import a folder")
         if folder:
@@ -115,3 +130,4 @@ class Welcome(QDialog):
         """After an import: who Mnemo now thinks you are."""
         self.import_note.setText("Imported. See the Documents pane for what was read.")
         self.owner.refresh()
+        self.fit()
