@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fill", help="propose values for a form (PDF, HTML, JSON, label list) and write a filled copy",
                        description="Reads FORM, proposes a value for each field with its source and confidence, and "
                                    "prints a review table. The original file is never changed.")
-    p.add_argument("form", help="the form: .pdf (AcroForm), .html, .json field descriptors, or a text file of labels")
+    p.add_argument("form", help="the form: .pdf (fillable, or with printed labels: the values are drawn beside them), "
+                   ".html, .json field descriptors, or a text file of labels")
     p.add_argument("--out", help="write the filled form here (.pdf/.html in the form's format, or .json for review)")
     p.add_argument("--accept", metavar="EDITED.json",
                    help="a review JSON you edited: your corrected values become pinned facts (and fill --out)")

@@ -11,6 +11,7 @@ from pathlib import Path
 from core.autofill.html_form import read_html, write_html
 from core.autofill.model import Form, FormField, Proposal
 from core.autofill.pdf_form import read_pdf, write_pdf
+from core.autofill.pdf_overlay import read_overlay, write_overlay
 from core.errors import MnemoError
 
 _HTML = {".html", ".htm", ".xhtml"}
@@ -40,9 +41,13 @@ def read_form(path: str | Path) -> Form:
     kind = form_kind(path)
     if kind == "pdf":
         form = read_pdf(path)
+        if form.fields:
+            return form
+        form = read_overlay(path)   # no AcroForm: the printed labels are the fields, values drawn beside them
         if not form.fields:
-            raise MnemoError(f"The PDF {path} has no form fields (no AcroForm).",
-                             "Only fillable PDFs can be filled; list the labels in a text file instead.")
+            raise MnemoError(f"The PDF {path} has no form fields and no labels to write beside (such as "
+                             "'Name: ____'); a scanned page has no text Mnemo can read.",
+                             "List the labels in a text file (one per line) and fill that instead.")
         return form
     if kind == "html":
         return read_html(path)
@@ -97,6 +102,11 @@ def write_form(form: Form, proposals: list[Proposal], out: str | Path) -> Path:
         return out
     if form.kind == "pdf":
         write_pdf(Path(form.path), proposals, out, form.fields)
+    elif form.kind == "pdf-overlay":
+        skipped = write_overlay(Path(form.path), proposals, out)
+        if skipped:
+            raise MnemoError(f"Wrote {out}, but without the values of {', '.join(skipped)}: the PDF's standard font "
+                             "cannot write their letters.", "Copy those values into the form by hand.")
     elif form.kind == "html":
         write_html(Path(form.path), proposals, out)
     return out
