@@ -21,10 +21,10 @@ def test_decoder_tab_draws_the_trained_checkpoints_curve_and_alpha(qtbot, servic
     assert view.curve.stack.currentIndex() == 1
     lines = [it for it in view.curve.epochs.getPlotItem().listDataItems()]
     held = next(it for it in lines if it.name() and it.name().startswith("with the decoder"))
-    xs, ys = held.getData()
+    xs, ys = held.getOriginalDataset()   # getData is log10 on the log axis
     assert list(xs) == [1, 2, 3, 4, 5] and [round(y, 6) for y in ys] == [round(p, 6) for p in curve.heldout_ppl]
     base = next(it for it in lines if it.name() == "model alone")
-    assert all(math.isclose(y, record["heldout"]["base_ppl"]) for y in base.getData()[1])
+    assert all(math.isclose(y, record["heldout"]["base_ppl"]) for y in base.getOriginalDataset()[1])
     mixing = view.curve.mixing.getPlotItem()
     alpha_line = next(it for it in mixing.items if type(it).__name__ == "InfiniteLine")
     assert math.isclose(alpha_line.value(), 0.4)

@@ -85,6 +85,9 @@ class ImportProgress(QWidget):
         if self.tracker is not None:
             self.rows = self.tracker.update(p)
             self._set_rows(self.rows)
+            reading = next((r.current for r in self.rows if r.current == p.message), "")
+            if reading:
+                self.panel.label.setText(f"Reading {Path(reading).name}")
 
     def end(self) -> None:
         self.panel.end()
@@ -113,6 +116,6 @@ class ImportProgress(QWidget):
             files.setText(f"{row.files_done} of {row.files_total} files")
             if row.state in STATE_TEXT:
                 eta.setText(STATE_TEXT[row.state] if row.state == "done" or row.eta_s is None
-                            else f"waiting · {format_eta(row.eta_s)}")
+                            else f"waiting · {format_eta(row.eta_s).removesuffix(' left')}")
             else:
                 eta.setText(format_eta(row.eta_s) if row.eta_s is not None else "reading…")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QSplitter, QStackedWidget,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -32,6 +33,7 @@ LANES = {"import": 0, "memory": 1, "fact": 2}
 LABELS = {"fact": "Facts", "memory": "Memories", "import": "Imports"}
 SYMBOLS = {"fact": "s", "memory": "d", "import": "o"}
 REF_ROLE = Qt.ItemDataRole.UserRole
+MIN_SPAN_S = 3600.0
 
 
 def _when(t: datetime) -> str:
@@ -41,6 +43,14 @@ def _when(t: datetime) -> str:
 def _jitter(ref: str) -> float:
     """A small, stable vertical offset, so events of the same minute do not hide each other."""
     return ((zlib.crc32(ref.encode()) % 1000) / 1000 - 0.5) * 0.5
+
+
+def _short_source(e: TimelineEvent) -> str:
+    """An imported file as its folder and name ("Notes/journal.md"); the full path is the cell's tooltip."""
+    if e.kind != "import":
+        return e.source
+    parts = Path(e.source).parts
+    return "/".join(parts[-2:]) if len(parts) > 2 else e.source
 
 
 class TimelineView(QWidget):
@@ -55,6 +65,7 @@ class TimelineView(QWidget):
         self.events: list[TimelineEvent] = []
         self.shown: list[TimelineEvent] = []
         self.job: Job[Any] | None = None
+        self._icons: dict[str, QIcon] = {}
         col = QVBoxLayout(self)
         col.setContentsMargins(8, 8, 8, 8)
         row = QHBoxLayout()
@@ -122,7 +133,17 @@ class TimelineView(QWidget):
         self.events = list(events)
         self.stack.setCurrentIndex(1 if self.events else 0)
         self.apply_filter()
-        self.plot.getPlotItem().getViewBox().autoRange(padding=0.04)
+        self._fit_time()
+
+    def _fit_time(self) -> None:
+        """Every event in view, and at least an hour across, so the axis reads as dates and times, not seconds."""
+        if not self.events:
+            return
+        times = [e.when.timestamp() for e in self.events]
+        lo, hi = min(times), max(times)
+        span = max(hi - lo, MIN_SPAN_S)
+        mid = (lo + hi) / 2
+        self.plot.getPlotItem().setXRange(mid - span / 2, mid + span / 2, padding=0.04)
         self.plot.getPlotItem().setYRange(-0.6, 2.6, padding=0)
 
     def kinds(self) -> list[str]:
@@ -134,14 +155,16 @@ class TimelineView(QWidget):
         self.summary.setText(f"{len(self.shown)} of {len(self.events)} events: " + ", ".join(
             f"{counts[k]} {LABELS[k].lower()}" for k in ("fact", "memory", "import")))
         self.list.clear()
-        self.list.addTopLevelItems([self._row(i, e) for i, e in enumerate(self.shown)])
         self._draw()
+        self.list.addTopLevelItems([self._row(i, e) for i, e in enumerate(self.shown)])
         self.drawn.emit()
 
     def _row(self, i: int, e: TimelineEvent) -> QTreeWidgetItem:
         item = QTreeWidgetItem([_when(e.when), LABELS[e.kind][:-1] if e.kind != "memory" else "Memory",
-                                f"{e.title} — {e.detail}" if e.detail else e.title, e.source])
+                                f"{e.title} — {e.detail}" if e.detail else e.title, _short_source(e)])
         item.setData(0, REF_ROLE, i)
+        if e.kind in self._icons:
+            item.setIcon(1, self._icons[e.kind])
         item.setToolTip(2, f"{e.title}\n{e.detail}")
         item.setToolTip(3, e.source)
         return item
@@ -150,12 +173,16 @@ class TimelineView(QWidget):
     def _draw(self) -> None:
         c = colours(self)
         style_plot(self.plot, c)
+        colour = {k: c.group(i) for i, k in enumerate(("fact", "memory", "import"))}
+        self._icons = {k: swatch(colour[k], SYMBOLS[k]) for k in colour}
+        for kind, box in self.kind_boxes.items():
+            box.setIcon(self._icons[kind])
+        for i in range(self.list.topLevelItemCount()):   # a theme change recolours the list's marks too
+            item = self.list.topLevelItem(i)
+            item.setIcon(1, self._icons[self.shown[int(item.data(0, REF_ROLE))].kind])
         if not self.shown:
             self.scatter.clear()
             return
-        colour = {k: c.group(i) for i, k in enumerate(("fact", "memory", "import"))}
-        for kind, box in self.kind_boxes.items():
-            box.setIcon(swatch(colour[kind], SYMBOLS[kind]))
         self.scatter.setData(
             x=np.array([e.when.timestamp() for e in self.shown]),
             y=np.array([LANES[e.kind] + _jitter(e.ref) for e in self.shown]),

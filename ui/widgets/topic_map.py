@@ -71,6 +71,8 @@ class TopicMapView(QWidget):
         self.legend = QListWidget()
         self.legend.setMaximumWidth(260)
         self.legend.setMinimumWidth(180)
+        self.legend.setTextElideMode(Qt.TextElideMode.ElideRight)     # the full label is in the tooltip
+        self.legend.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.legend.currentRowChanged.connect(self._highlight)
         split = QSplitter()
         split.addWidget(self.plot)
@@ -120,11 +122,13 @@ class TopicMapView(QWidget):
         self.stack.setCurrentIndex(1)
         n_mem = sum(1 for p in m.points if p.kind == "memory")
         persona = sum(1 for c in m.clusters if c.persona_topic is not None)
-        groups = f"{len(m.clusters)} topics" + (f" ({persona} from your profile)" if persona else "")
-        self.summary.setText(
-            f"{len(m.points) - n_mem} passages and {n_mem} memories · {groups} · {m.method} of the stored embeddings "
-            f"(the two axes hold {m.explained[0]:.0%} and {m.explained[1]:.0%} of the spread)"
-            + (f" · {m.note}" if m.note else ""))
+        what = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((len(m.points) - n_mem, "passage"), (n_mem, "memory"))
+                if n]
+        topics = f"{len(m.clusters)} topic{'s' if len(m.clusters) != 1 else ''}" + (
+            f" ({persona} from your profile)" if persona else "")
+        self.summary.setText(" · ".join([" and ".join(what).replace("memorys", "memories"), topics,
+                                         f"{m.method} of their embeddings, the axes hold {m.explained[0]:.0%} and "
+                                         f"{m.explained[1]:.0%} of the spread"] + ([m.note] if m.note else [])))
         self._redraw()
         self.plot.getPlotItem().getViewBox().autoRange(padding=0.06)
         self.drawn.emit()
@@ -140,23 +144,22 @@ class TopicMapView(QWidget):
         if m is None or not m.points:
             return
         groups = [c.group(i) for i in range(len(m.clusters))]
-        edge = pg.mkPen(c.background, width=0.8)
         dim = QColor(c.muted)
         dim.setAlpha(60)
-        brushes, pens, sizes = [], [], []
-        for p in m.points:
-            on = self.highlight is None or p.cluster == self.highlight
-            colour = QColor(groups[p.cluster]) if on else dim
-            if on:
-                colour.setAlpha(215)
-            brushes.append(pg.mkBrush(colour))
-            pens.append(edge)
-            sizes.append(11 if p.kind == "memory" else 8)
+        faded = pg.mkBrush(dim)
+        solid = []
+        for g in groups:   # one brush per topic, shared by its points (pyqtgraph caches a spot per style)
+            colour = QColor(g)
+            colour.setAlpha(215)
+            solid.append(pg.mkBrush(colour))
+        on = [self.highlight is None or p.cluster == self.highlight for p in m.points]
         self.scatter.setData(x=np.array([p.x for p in m.points]), y=np.array([p.y for p in m.points]),
-                             symbol=[SYMBOLS.get(p.kind, "o") for p in m.points], brush=brushes, pen=pens,
-                             size=sizes, data=list(range(len(m.points))))
+                             symbol=[SYMBOLS.get(p.kind, "o") for p in m.points],
+                             brush=[solid[p.cluster] if o else faded for p, o in zip(m.points, on)],
+                             pen=pg.mkPen(c.background, width=0.8),
+                             size=[14 if p.kind == "memory" else 10 for p in m.points], data=list(range(len(m.points))))
         fill = QColor(c.background)
-        fill.setAlpha(190)
+        fill.setAlpha(150)
         for i, cl in enumerate(m.clusters):
             if cl.size == 0 or (self.highlight is not None and i != self.highlight):
                 continue
@@ -166,7 +169,7 @@ class TopicMapView(QWidget):
             font.setBold(True)
             text.setFont(font)
             text.setPos(cl.x, cl.y)
-            text.setZValue(10)
+            text.setZValue(-1)   # under the points: a label never hides one
             self.plot.addItem(text)
             self.labels.append(text)
         self._fill_legend(groups)

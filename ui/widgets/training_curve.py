@@ -40,12 +40,15 @@ class TrainingCurveView(QWidget):
             plot.setMenuEnabled(False)
             plot.setMinimumHeight(190)
             plot.getPlotItem().setMouseEnabled(x=False, y=False)
+            plot.getPlotItem().setLogMode(y=True)   # perplexities: a model alone in the thousands, mixed in tens
         row = QHBoxLayout()
         row.addWidget(self.epochs, 3)
         row.addWidget(self.mixing, 2)
         plots = QWidget()
         plots.setLayout(row)
         row.setContentsMargins(0, 0, 0, 0)
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -53,6 +56,7 @@ class TrainingCurveView(QWidget):
         pl = QVBoxLayout(page)
         pl.setContentsMargins(0, 0, 0, 0)
         pl.addWidget(plots, 1)
+        pl.addWidget(self.legend)
         pl.addWidget(self.caption)
         self.empty = EmptyState("No training curve yet",
                                 "Once the decoder is trained, its held-out perplexity after each epoch appears here "
@@ -81,9 +85,6 @@ class TrainingCurveView(QWidget):
         for plot in (self.epochs, self.mixing):
             style_plot(plot, c)
             plot.clear()
-            legend = plot.getPlotItem().legend
-            if legend is not None:
-                legend.clear()
         k = self.curve
         if k is None:
             return
@@ -92,10 +93,12 @@ class TrainingCurveView(QWidget):
         ep.setTitle("Held-out perplexity per epoch", color=c.text.name())
         ep.setLabel("bottom", "epoch", color=c.muted.name())
         ep.setLabel("left", "perplexity", color=c.muted.name())
-        legend = ep.legend or ep.addLegend(offset=(-10, 10))
-        legend.setLabelTextColor(c.text)
-        legend.setBrush(pg.mkBrush(c.background))
-        legend.setPen(pg.mkPen(c.grid))
+        # the legend is a line of text under the plots: inside, it would hide a curve
+        self.legend.setText(
+            f"<span style='color:{mixed_colour.name()}'>●━</span> with the decoder (α = {k.select_alpha:g}) &nbsp; "
+            f"<span style='color:{base_colour.name()}'>╍╍</span> the model alone &nbsp; "
+            f"<span style='color:{now_colour.name()}'>◯</span> the best epoch, which training keeps &nbsp; "
+            f"<span style='color:{now_colour.name()}'>┃</span> the α answers use now")
         x = np.array(k.epochs, dtype=float)
         y = np.array(k.heldout_ppl, dtype=float)
         finite = np.isfinite(y)
@@ -111,6 +114,8 @@ class TrainingCurveView(QWidget):
             self.epochs.plot([best], [k.heldout_ppl[best - 1]], pen=None, symbol="o", symbolSize=15,
                              symbolBrush=None, symbolPen=pg.mkPen(now_colour, width=2), name=f"best: epoch {best}")
         ep.getViewBox().autoRange(padding=0.1)
+        ep.setXRange(0.5, max(len(k.epochs), 1) + 0.5, padding=0)
+        ep.getAxis("bottom").setTicks([[(e, str(e)) for e in k.epochs]] if len(k.epochs) <= 12 else None)
         self._draw_mixing(c, mixed_colour, now_colour)
         self.caption.setText(self._caption())
 
@@ -132,11 +137,8 @@ class TrainingCurveView(QWidget):
                                label=f"α now {alpha:.2f}", labelOpts={"color": now_colour, "position": 0.92,
                                                                         "fill": pg.mkBrush(c.background)})
         mp.addItem(line)
+        mp.getViewBox().autoRange(padding=0.12)
         mp.setXRange(0, 1, padding=0.05)
-        if pts:
-            lo, hi = min(p[1] for p in pts), max(p[1] for p in pts)
-            pad = max(0.05 * (hi - lo), 0.02 * hi, 1e-3)
-            mp.setYRange(lo - pad, hi + 3 * pad, padding=0)
 
     def _caption(self) -> str:
         k = self.curve
