@@ -95,6 +95,12 @@ SYNONYMS: dict[str, list[str]] = {
                  "nombre de usuario", "usuario"],
     "nationality": ["nationality", "citizenship", "staatsangehorigkeit", "nationalitat", "nationalite",
                     "nacionalidad"],
+    "diet": ["diet", "dietary requirements", "dietary requirement", "dietary preference", "dietary preferences",
+             "dietary restrictions", "dietary needs", "meal preference", "food preference", "meal choice",
+             "ernahrung", "ernahrungsweise", "ernahrungsform", "essenswunsch", "essenswunsche", "speisewunsch",
+             "verpflegung", "regime alimentaire", "preferences alimentaires", "preference alimentaire",
+             "choix du repas", "dieta", "preferencias alimentarias", "restricciones alimentarias",
+             "preferencia alimentaria", "tipo de dieta"],
     # sensitive: only proposed when settings allow it, and always marked
     "iban": ["iban", "bank account", "account number", "kontonummer", "bankverbindung", "numero de compte",
              "compte bancaire", "cuenta bancaria", "numero de cuenta"],

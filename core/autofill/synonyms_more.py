@@ -7,6 +7,9 @@ Written as they read after ``lexicon.normalize`` (lower case, accents folded, pu
 from __future__ import annotations
 
 MORE_SYNONYMS: dict[str, list[str]] = {
+    "diet": ["regime alimentare", "preferenze alimentari", "esigenze alimentari", "tipo di dieta", "dieet",
+             "dieetwensen", "voedingswensen", "maaltijdvoorkeur", "voedingsvoorkeur", "kost", "specialkost",
+             "matpreferens", "kostpreferens", "kostavvikelser"],
     "name": ["nome completo", "nome e cognome", "il tuo nome", "volledige naam", "naam", "uw naam",
              "voor en achternaam", "namn", "fullstandigt namn", "ditt namn", "for och efternamn",
              "full legal name", "name of applicant", "applicant name",

@@ -11,6 +11,7 @@ from datetime import date
 from core.autofill.countries import country_code, country_names, language_code, language_names
 from core.autofill.lexicon import normalize
 from core.autofill.model import Option
+from core.persona.diet import DIET_NAMES, KEY as DIET_KEY
 
 # ---- dates --------------------------------------------------------------------------------
 _MONTHS = {  # EN, DE, FR, ES, IT, NL, SV (folded)
@@ -119,6 +120,7 @@ _GENDER_GROUPS: list[set[str]] = [
 ]
 _MONTH_GROUPS: list[set[str]] = [{str(m), f"{m:02d}", *names} for m, names in _MONTHS.items()]
 _COUNTRY_KEYS = {"country", "country-name", "nationality"}
+_DIET_GROUPS: list[set[str]] = [{diet, *names} for diet, names in DIET_NAMES.items()]
 
 
 def _aliases(text: str, key: str = "") -> set[str]:
@@ -134,7 +136,7 @@ def _aliases(text: str, key: str = "") -> set[str]:
         if code:
             out |= language_names(code)
     groups = _GENDER_GROUPS if key in ("sex", "honorific-prefix") else _MONTH_GROUPS if key == "bday-month" else \
-        ([] if key else _GENDER_GROUPS + _MONTH_GROUPS)
+        _DIET_GROUPS if key == DIET_KEY else ([] if key else _GENDER_GROUPS + _MONTH_GROUPS)
     for g in groups:
         if n in g:
             out |= g

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from core.documents.importers.vcard import read_cards
+from core.persona.diet import KEY as DIET_KEY, stated_diets
 from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
 from core.persona.values import looks_like_card, looks_like_iban, parse_date
 
@@ -150,7 +151,7 @@ LABEL_SKIP = {"subject", "date", "to", "cc", "bcc", "sent", "re", "fw", "fwd", "
               "id", "type", "status", "version", "from", "attendees", "location", "language", "summary", "source"}
 KNOWN_KEYS = set(AUTOCOMPLETE_TOKENS) | set(ALIASES) | set(SENSITIVE_KEYS) | {
     "iban", "ssn", "birthplace", "nationality", "citizenship", "religion", "hobby", "hobbies", "pronouns",
-    "languages", "education", "school", "university", "degree", "children", "pet", "height", "allergies"}
+    "languages", "education", "school", "university", "degree", "children", "pet", "height", "allergies", "diet"}
 PERSONAL_KEYS = {"hobby", "hobbies", "nickname", "pet-name", "blood-type", "shoe-size", "star-sign", "zodiac-sign",
                  "mother-tongue", "native-language", "middle-name", "maiden-name", "dog", "cat", "pet", "partner-name"}
 LABEL_TITLES = {"job-title", "job", "occupation", "profession", "position"}
@@ -466,6 +467,7 @@ def first_person(text: str, confidence_scale: float = 1.0) -> list[Candidate]:
     for m in EMAIL_RE.finditer(text):
         if _CONTACT_CTX.search(text[max(0, m.start() - 60):m.start()]):
             out.append(Candidate("email", m.group(0), 0.85 * confidence_scale, "contact"))
+    out += [Candidate(DIET_KEY, diet, 0.8 * confidence_scale, "diet") for diet in stated_diets(text)]
     return out
 
 
