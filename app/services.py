@@ -240,9 +240,11 @@ class Services:
         return self._embedder
 
     def fast_queries_missing(self) -> bool:
-        """True when queries could skip torch but the embedder's ONNX graph is not made yet."""
+        """True when queries could skip torch but the embedder's ONNX graph is not made yet (and may be made)."""
         from models.dual_embedder import DualEmbedder
 
+        if os.environ.get("MNEMO_ONNX_EXPORT", "1") == "0":
+            return False
         emb = self.embedder
         return isinstance(emb, DualEmbedder) and emb.fast() is None and not emb.fast_refused
 
