@@ -31,6 +31,7 @@ import numpy as np
 
 from core.grounding.check import Support
 from core.errors import Cancelled
+from core.evals.answer_words import AnswerWords
 from core.evals.budget import BUDGETS, Item, budget_recall
 from core.evals.split import Split, split_by_time
 from core.evals.locomo_data import CATEGORIES, Conversation, Question, load_locomo
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 KS = (5, 10, 20)
 METHODS = ("dense turns (baseline)", "hybrid turns", "mnemo fused", "mnemo reranked, untrained",
-           "mnemo reranked, trained")
+           "mnemo reranked, trained", "mnemo fused, whole memories")
 
 
 def recall(order: Sequence[Item], evidence: set[str], k: int) -> float:
@@ -83,7 +84,7 @@ class _Scores:
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         nk, nb = len(KS), len(BUDGETS)
-        for method, cats in self.rows.items():
+        for method, cats in sorted(self.rows.items(), key=lambda mc: METHODS.index(mc[0])):
             allrows = np.array([r for rows in cats.values() for r in rows])
             def pack(a: np.ndarray) -> dict[str, float]:
                 return {**{f"recall@{k}": round(float(a[:, j].mean()), 4) for j, k in enumerate(KS)},
@@ -132,6 +133,7 @@ class _Tally:
     n_test: int = 0
     n_dropped: int = 0                                       # evidence on both sides of the time cut
     updates: int = 0                                         # reranker training steps
+    answer_words: AnswerWords = field(default_factory=AnswerWords)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -245,11 +247,32 @@ def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: 
         got = mem.retriever.retrieve(q.question, k=p.k, qvec=qv)
         fused_order = refs.order(got.candidates, range(len(got.candidates)))
         untrained = refs.order(got.candidates, got.order())
+        mode, mem.retriever.through_memories = mem.retriever.through_memories, False
+        try:   # what Mnemo did before memories led to their turns: a memory shown whole, with all its turns
+            whole = mem.retriever.retrieve(q.question, k=p.k, qvec=qv)
+        finally:
+            mem.retriever.through_memories = mode
+        whole_order = refs.order(whole.candidates, range(len(whole.candidates)))
         for sc in ([tally.scores_all] + ([tally.scores] if id(q) in test_ids else [])):
             sc.add(METHODS[0], q.category, dense, q.evidence)
             sc.add(METHODS[1], q.category, hybrid, q.evidence)
             sc.add(METHODS[2], q.category, fused_order, q.evidence)
             sc.add(METHODS[3], q.category, untrained, q.evidence)
+            sc.add(METHODS[5], q.category, whole_order, q.evidence)
+
+
+def _answer_words(mem: MemoryService, refs: _Refs, qs: list[Question], conv: Conversation, tally: _Tally) -> None:
+    """How much of each answer the memories built from its evidence turns hold (``core.evals.answer_words``)."""
+    dia2ref = {d: r for r, d in refs.ref2dia.items()}
+    text_of = {t.dia_id: f"{t.speaker}: {t.text}" for s in conv.sessions for t in s.turns}
+    by_turn: dict[str, list[Any]] = defaultdict(list)
+    for m in mem.store.list(limit=1_000_000):
+        for r in m.sources:
+            by_turn[r].append(m)
+    for q in qs:
+        mems = {m.id: m for d in q.evidence for m in by_turn.get(dia2ref.get(d, ""), [])}.values()
+        tally.answer_words.add(q.answer, [m.text.split("\n", 1)[0] for m in mems], [m.text for m in mems],
+                               [text_of[d] for d in q.evidence if d in text_of])
 
 
 def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvecs: dict[str, np.ndarray],
@@ -309,6 +332,7 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
             qvecs = {q.question: mem.retriever.query_vector(q.question) for q in qs}
         with tally.timed("baselines"):
             _score_baselines(mem, refs, qs, test, qvecs, p, tally)
+            _answer_words(mem, refs, qs, conv, tally)
         with tally.timed("train reranker"):
             tally.updates += _train_reranker(mem, refs, train, qvecs, p, rng)
         with tally.timed("test questions"):
@@ -364,6 +388,7 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
         "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
         "latency_ms": _pct(tally.latency_ms), "search_ms": _pct(tally.search_ms),
         "load_average": load,
+        "answer_words": tally.answer_words.summary(),
         "reflection": {"memories_added": refl.added, "merged": refl.merged, "model_calls": refl.model_calls,
                        "cached_calls": refl.cached_calls, "fallback_notes": refl.fallback_notes},
         "timing_s": {k_: round(v, 2) for k_, v in timing.items()},
@@ -422,6 +447,12 @@ def format_table(result: dict[str, Any]) -> str:
         rr = result["reranker"]
         lines += ["", f"reranker trained with {rr['updates']} updates ({rr['passes']} passes over the training "
                   f"questions); reward: {rr['reward']}"]
+    if "answer_words" in result:
+        aw = result["answer_words"]
+        lines.append(f"answer words (all {aw['questions']} questions) in the notes of the memories made from the "
+                     f"evidence: {aw['in_notes']:.3f}; in their whole text (date, note, turns quoted): "
+                     f"{aw['in_memory_text']:.3f}; in the evidence turns: {aw['in_evidence_turns']:.3f} "
+                     f"({aw['evidence_behind_no_memory']} questions' evidence is behind no memory)")
     lat, srch = result["latency_ms"], result.get("search_ms", {})
     lines += ["", f"per question, query embedding + retrieval + rerank: p50 {lat['p50']} ms, p95 {lat['p95']} ms; "
               f"retrieval + rerank alone: p50 {srch.get('p50')} ms, p95 {srch.get('p95')} ms "

@@ -4,6 +4,14 @@ Candidates come from three places, fused by weighted reciprocal rank: topic memo
 (dense + BM25 over date, note and source turns), raw turns (L0 memory: dense + BM25, so
 nothing said is lost if a note is poor) and, when the documents feature is there, document
 passages. A raw turn already behind a better-ranked memory is dropped (it adds nothing).
+
+With ``through_memories`` (Mnemo's way: MemoryService sets it) memories lead to their turns:
+each memory ranking becomes a ranking of the turns behind its memories (a memory's turns
+nearest the query first), fused with the turn rankings, and the candidates are turns, each
+with its date and speaker. A memory found by its whole segment lifts the one turn that holds
+the answer, and the model's context is not spent on the rest of the segment: at the same
+budget of turns this beats both plain hybrid turns and whole memories on LoCoMo's
+development conversations (``mnemo eval locomo``).
 The fused score becomes the reranker's prior p in [0, 1]; where each ranking placed a
 candidate, the turns it costs and whether it quotes the people asked about are its signals
 (``signals``), whose weights the reranker learns.
@@ -79,11 +87,12 @@ def speakers_of(c: Candidate) -> list[str]:
             if (m := _SPEAKER.match(line))]
 
 
-def signals(c: Candidate, ranks: list[dict[tuple[str, int], int]], n: int, query_words: set[str]) -> np.ndarray:
-    """A candidate's ``SIGNALS``: its place in each ranking (1 first .. 0 absent), the share of
-    MAX_TEXT_TURNS it costs, the share of its lines spoken by someone the query names."""
+def signals(c: Candidate, ranks: list[dict[tuple[str, int], float]], query_words: set[str]) -> np.ndarray:
+    """A candidate's ``SIGNALS``: its place in each ranking (``ranks``: its rank over the ranking's length;
+    the signal is 1 first .. 0 absent), the share of MAX_TEXT_TURNS it costs, the share of its lines
+    spoken by someone the query names."""
     key = (c.kind, c.id)
-    places = [1.0 - r[key] / n if key in r else 0.0 for r in ranks]
+    places = [1.0 - r[key] if key in r else 0.0 for r in ranks]
     who = speakers_of(c)
     named = [any(w in query_words for w in _WORD.findall(s.lower()) if len(w) > 2) for s in who]
     return np.array([*places, min(len(c.turn_refs), MAX_TEXT_TURNS) / MAX_TEXT_TURNS,
@@ -95,13 +104,14 @@ class Retriever:
 
     def __init__(self, store: MemoryStore, embedder: Callable[[], TextEmbedder], reranker: Reranker,
                  documents: DocumentSearch | None = None, weights: dict[str, float] | None = None,
-                 rrf_k: Callable[[], int] = lambda: 60) -> None:
+                 rrf_k: Callable[[], int] = lambda: 60, through_memories: bool = False) -> None:
         self.store = store
         self._embedder = embedder
         self.reranker = reranker
         self._documents = documents
         self.weights = dict(DEFAULT_WEIGHTS, **(weights or {}))
         self._rrf_k = rrf_k
+        self.through_memories = through_memories   # memories lead to their turns (the turns are the candidates)
         self._qcache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
 
     def query_vector(self, query: str) -> np.ndarray:
@@ -129,6 +139,8 @@ class Retriever:
         mem_dn = [("memory", i) for i, _ in self.store.dense(MEMORIES, q, n)] if use_memories else none
         turn_kw = [("turn", i) for i, _ in self.store.keyword(TURNS, query, n)] if use_turns else none
         turn_dn = [("turn", i) for i, _ in self.store.dense(TURNS, q, n)] if use_turns else none
+        if use_memories and self.through_memories:   # memories lead to their turns: rankings of turns
+            mem_kw, mem_dn = self._through_memories([mem_kw, mem_dn], q)
         if use_memories:
             rankings += [mem_kw, mem_dn]
             weights += [w["mem_kw"], w["mem_dense"]]
@@ -145,15 +157,36 @@ class Retriever:
         cands = self._materialise(fused, k, passages)
         if cands:
             hi, lo = max(c.prior for c in cands), min(c.prior for c in cands)
-            ranks = [{key: r for r, key in enumerate(lst)} for lst in (mem_kw, mem_dn, turn_kw, turn_dn)]
+            ranks = [{key: r / max(len(lst), n) for r, key in enumerate(lst)} for lst in (mem_kw, mem_dn, turn_kw, turn_dn)]
             words = set(_WORD.findall(query.lower()))
             for c in cands:
                 c.prior = (c.prior - lo) / (hi - lo) if hi > lo else 1.0
-                c.signals = signals(c, ranks, n, words)
+                c.signals = signals(c, ranks, words)
             scores = self.reranker.scores(q, *features(cands))
         else:
             scores = np.zeros(0, np.float32)
         return Retrieved(q, cands, scores, time.perf_counter() - t0)
+
+    def _through_memories(self, lists: list[list[tuple[str, int]]], q: np.ndarray) -> list[list[tuple[str, int]]]:
+        """Memory rankings as rankings of their source turns (a memory's turns nearest the query first)."""
+        mems = self.store.many(list({i for lst in lists for _, i in lst}))
+        rows = self.store.turns_by_ref({r for m in mems.values() for r in m.sources})
+        ids = [int(t.id) for t in rows.values()]  # type: ignore[arg-type]  # stored rows have ids
+        cos = dict(zip(ids, (self.store.vectors_of(TURNS, ids) @ q).tolist())) if ids else {}
+        out = []
+        for lst in lists:
+            seen: set[int] = set()
+            turns: list[tuple[str, int]] = []
+            for _, i in lst:
+                src = [int(rows[r].id) for r in (mems[i].sources if i in mems else []) if r in rows]  # type: ignore[arg-type]
+                if not src and i in mems:   # no stored turn behind it (added directly): the memory itself
+                    turns.append(("memory", i))
+                for t in sorted(src, key=lambda t: -cos[t]):
+                    if t not in seen:
+                        seen.add(t)
+                        turns.append(("turn", t))
+            out.append(turns)
+        return out
 
     def _materialise(self, fused: list[tuple[Any, float]], k: int, passages: dict[int, Any]) -> list[Candidate]:
         head = fused[: 3 * k]

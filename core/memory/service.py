@@ -48,7 +48,7 @@ class MemoryService:
         self.reranker = Reranker(dim if dim is not None else (lambda: embedder().dim),
                                  Path(models_dir) / "reranker.safetensors")
         self.retriever = Retriever(self.store, embedder, self.reranker, documents,
-                                   rrf_k=lambda: self.settings.retrieval.rrf_k)
+                                   rrf_k=lambda: self.settings.retrieval.rrf_k, through_memories=True)
         self.idle = IdleReflection(self.pending_conversations, self.reflect_conversation, lambda: self.settings)
         self.provider = MemoryContextProvider(self.retriever, lambda: self.settings, on_activity=self.idle.touch)
         conversations.on_message(lambda *_: self.idle.touch())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from app.cli.main import main
@@ -116,6 +117,64 @@ def test_document_passages_join_the_candidates(mem_services):
     s.memory.retriever._documents = docs
     got = s.memory.retriever.retrieve("Which school does Clara teach at?", k=10)
     kinds = {c.kind for c in got.candidates}
-    assert "passage" in kinds and "memory" in kinds
+    assert "passage" in kinds and "turn" in kinds       # memories lead to the turns they came from
     p = next(c for c in got.candidates if c.kind == "passage")
     assert p.ref == f"chunk:{chunk.id}" and p.vec is not None and p.source == chunk.source
+    s.memory.retriever.through_memories = False          # memories shown whole
+    assert {"passage", "memory"} <= {c.kind for c in s.memory.retriever.retrieve("Which school does Clara teach at?",
+                                                                                 k=10).candidates}
+
+
+class _Row:
+    def __init__(self, id, ref, text, sources=(), summary=""):
+        self.id, self.ref, self.text, self.sources, self.summary = id, ref, text, list(sources), summary
+        self.session_date = "3 March 2024"
+
+
+class _Store:
+    """Two memories and five turns with fixed rankings (what the retriever fuses, nothing else)."""
+
+    def __init__(self):
+        self.t = {i: _Row(i, f"msg:{i}", f"Ann: words {i}") for i in range(1, 6)}
+        self.m = {1: _Row(1, "", "(3 March 2024) Ann: a note\nAnn: words 1\nAnn: words 2", ["msg:1", "msg:2"], "Ann: a note"),
+                  2: _Row(2, "", "(3 March 2024) Ann: other\nAnn: words 5", ["msg:5"], "Ann: other")}
+        self.v = {i: np.eye(8, dtype=np.float32)[i] for i in range(1, 6)}
+
+    def keyword(self, coll, q, n):
+        return [(1, 1.0), (2, 0.5)] if coll == MEMORIES else [(3, 1.0), (4, 0.5)]
+
+    def dense(self, coll, q, n):
+        return [(1, 0.9)] if coll == MEMORIES else [(3, 0.9), (4, 0.8), (2, 0.7)]
+
+    def many(self, ids):
+        return {i: self.m[i] for i in ids if i in self.m}
+
+    def turns(self, ids):
+        return {i: self.t[i] for i in ids if i in self.t}
+
+    def turns_by_ref(self, refs):
+        return {t.ref: t for t in self.t.values() if t.ref in set(refs)}
+
+    def vectors_of(self, coll, ids):
+        return np.stack([self.v[i] if coll != MEMORIES else np.eye(8, dtype=np.float32)[0] for i in ids]) \
+            if len(ids) else np.zeros((0, 8), np.float32)
+
+
+def test_memories_lead_to_their_turns():
+    """Through a memory found first by both its rankings, its turns rank above turns found only by theirs, even
+    a turn no turn ranking found (msg:1); a turn is never a candidate twice; shown whole, the memory is one item."""
+    from core.memory.reranker import Reranker
+    from core.memory.retrieval import Retriever
+
+    q = np.eye(8, dtype=np.float32)[1]                    # nearest msg:1 among memory 1's turns
+    r = Retriever(_Store(), lambda: None, Reranker(8), through_memories=True)
+    got = r.retrieve("what did Ann say", k=10, qvec=q)
+    refs = [c.turn_refs[0] for c in got.candidates]
+    assert all(c.kind == "turn" for c in got.candidates) and len(refs) == len(set(refs))
+    assert set(refs[:2]) == {"msg:1", "msg:2"} and set(refs) == {f"msg:{i}" for i in range(1, 6)}
+    assert refs.index("msg:1") < refs.index("msg:3")     # above the turn both turn rankings put first
+    assert got.candidates[0].source == "chat of 3 March 2024"
+    r.through_memories = False
+    whole = r.retrieve("what did Ann say", k=10, qvec=q)
+    assert whole.candidates[0].kind == "memory" and whole.candidates[0].turn_refs == ["msg:1", "msg:2"]
+    assert "msg:2" not in [c.turn_refs[0] for c in whole.candidates[1:]]   # behind the memory already
