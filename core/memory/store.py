@@ -20,6 +20,7 @@ from sqlalchemy import text as sql
 from sqlmodel import col, select
 
 from core.errors import EmbedderError, MnemoError
+from core.memory.dates import parse_day, with_dates
 from core.memory.tables import Memory, MemoryRevision, MemoryTurn
 from core.ports import TextEmbedder, VectorStore
 from core.search.fusion import fts5_query
@@ -50,9 +51,11 @@ class TurnIn:
 
 
 def memory_text(summary: str, session_date: str, turn_lines: Sequence[str]) -> str:
-    """The text a memory is indexed by: its date, its summary and the turns behind it."""
-    head = f"({session_date}) {summary}" if session_date else summary
-    return "\n".join([head, *turn_lines[:MAX_TEXT_TURNS]])
+    """The text a memory is indexed by: its date, its summary and the turns behind it, each relative time
+    ("yesterday") followed by its date (``core.memory.dates``)."""
+    when = parse_day(session_date)
+    head = f"({session_date}) {with_dates(summary, when)}" if session_date else summary
+    return "\n".join([head, *(with_dates(line, when) for line in turn_lines[:MAX_TEXT_TURNS])])
 
 
 def _blob(vec: np.ndarray) -> bytes:
@@ -129,7 +132,7 @@ class MemoryStore:
                 pos = {t.ref: i for i, t in enumerate(turns)}
                 new_vecs = np.stack([vecs[pos[t.ref]] for t in new])
             self._check(TURNS, int(new_vecs.shape[1]), writing=True)
-            rows = [MemoryTurn(ref=t.ref, conversation_id=conversation_id, speaker=t.speaker, text=t.line,
+            rows = [MemoryTurn(ref=t.ref, conversation_id=conversation_id, speaker=t.speaker, text=self.turn_text(t),
                                session_date=t.session_date, vector=_blob(v)) for t, v in zip(new, new_vecs)]
             with self.db.session() as s:
                 s.add_all(rows)
@@ -143,8 +146,14 @@ class MemoryStore:
         return [known[t.ref] for t in turns]
 
     @staticmethod
+    def turn_text(t: TurnIn) -> str:
+        """A turn as stored and shown: "Speaker: words", relative times followed by their dates."""
+        return with_dates(t.line, parse_day(t.session_date))
+
+    @staticmethod
     def turn_index_text(t: TurnIn) -> str:
-        return f"({t.session_date}) {t.line}" if t.session_date else t.line
+        text = MemoryStore.turn_text(t)
+        return f"({t.session_date}) {text}" if t.session_date else text
 
     def turns_by_ref(self, refs: Iterable[str]) -> dict[str, MemoryTurn]:
         refs = list(refs)
