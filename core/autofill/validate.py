@@ -9,15 +9,18 @@ service then proposes nothing and shows that reason in the review.
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from core.autofill.countries import country_code, language_code
 from core.autofill.model import FormField
-from core.autofill.values import parse_date
+from core.autofill.values import month_number, parse_date
 
 CHOICE_KINDS = {"select", "radio", "checkbox"}
 _KIND_TYPES = {"email": "email", "tel": "tel", "date": "date", "number": "number", "url": "url", "range": "number"}
 _KEY_TYPES = {
     "email": "email", "tel": "tel", "tel-national": "tel", "tel-local": "tel", "bday": "date",
-    "bday-day": "number", "bday-month": "number", "bday-year": "number", "postal-code": "postal-code",
+    "bday-day": "day", "bday-month": "month", "bday-year": "year", "postal-code": "postal-code",
+    "country-name": "country", "country": "country", "nationality": "country", "language": "language",
     "url": "url", "given-name": "name", "family-name": "name", "additional-name": "name", "name": "name",
     "nickname": "name",
 }
@@ -46,7 +49,8 @@ _ANY_POSTAL_CODE = re.compile(r"(?=.*\d)[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]")
 
 
 def wanted_type(field: FormField, key: str) -> str:
-    """What the field accepts: email, tel, date, number, url, postal-code, name or text."""
+    """What the field accepts: email, tel, date, number, url, postal-code, name, day, month, year, country,
+    language or text."""
     if field.kind in _KIND_TYPES:
         return _KIND_TYPES[field.kind]
     return "text" if "+" in key else _KEY_TYPES.get(key, "text")  # "postal-code+address-level2": two values
@@ -78,7 +82,7 @@ def is_postal_code(value: str, region: str = "") -> bool:
     return bool(_ANY_POSTAL_CODE.fullmatch(v))
 
 
-def _type_problem(value: str, wanted: str, field: FormField, region: str) -> str:
+def _type_problem(value: str, wanted: str, field: FormField, region: str, source: str = "fact") -> str:
     v = value.strip()
     if wanted == "email" and not is_email(v):
         return f"'{_short(v)}' is not an e-mail address"
@@ -97,6 +101,17 @@ def _type_problem(value: str, wanted: str, field: FormField, region: str) -> str
         return f"'{_short(v)}' is not a postal code{where}"
     if wanted == "name" and (any(c.isdigit() for c in v) or "@" in v):
         return f"'{_short(v)}' is not a name"
+    if wanted == "day" and not (v.isdigit() and 1 <= int(v) <= 31):
+        return f"'{_short(v)}' is not a day of the month"
+    if wanted == "month" and month_number(v) is None:
+        return f"'{_short(v)}' is not a month"
+    if wanted == "year" and not (v.isdigit() and len(v) == 4 and 1880 <= int(v) <= date.today().year):
+        return f"'{_short(v)}' is not a year"
+    # a profile fact is the user's own word ("Scotland"); a value read out of text must name a country
+    if wanted == "country" and source != "fact" and not country_code(v):
+        return f"'{_short(v)}' is not a country"
+    if wanted == "language" and source != "fact" and not language_code(v):
+        return f"'{_short(v)}' is not a language"
     return ""
 
 
@@ -140,7 +155,7 @@ def problem(value: str, field: FormField, key: str = "", region: str = "", sourc
         return "no value"
     if field.kind in CHOICE_KINDS:
         return ""  # one of the form's own options (the service only ever picks those)
-    why = (_sentence_problem(v, key, field, source) or _type_problem(v, wanted_type(field, key), field, region)
+    why = (_sentence_problem(v, key, field, source) or _type_problem(v, wanted_type(field, key), field, region, source)
            or _pattern_problem(v, field))
     if why:
         return why

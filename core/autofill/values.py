@@ -29,6 +29,14 @@ _MONTHS = {  # EN, DE, FR, ES, IT, NL, SV (folded)
 _MONTH_OF = {name: m for m, names in _MONTHS.items() for name in names}
 
 
+def month_number(text: str) -> int | None:
+    """1-12 for a month written as a number or a name (or its usual abbreviation) in the seven languages."""
+    t = normalize(text).rstrip(".")
+    if t.isdigit():
+        return int(t) if 1 <= int(t) <= 12 else None
+    return _MONTH_OF.get(t)
+
+
 def parse_date(text: str) -> date | None:
     """ISO, D.M.Y, D/M/Y (day first unless impossible), or '14 March 1985' / 'March 14, 1985'."""
     t = normalize(text)

@@ -101,3 +101,17 @@ def test_a_document_value_must_be_in_the_document_as_written() -> None:
     llm = FakeChatModel(json={"answer": "Minka", "source": 1})
     (p,) = service(StaticFacts({}), llm=llm, search=lambda q, k: note[:k]).propose([FormField(name="pet", label="Pet")])
     assert not p.filled  # "Mi-nka" normalises to the same words, but it is not what the document says
+
+
+@pytest.mark.parametrize("value, key, source, ok", [
+    ("11", "bday-month", "fact", True), ("März", "bday-month", "fact", True), ("nov.", "bday-month", "fact", True),
+    ("13", "bday-month", "fact", False), ("Leith", "bday-month", "document", False),
+    ("31", "bday-day", "fact", True), ("32", "bday-day", "fact", False),
+    ("1986", "bday-year", "fact", True), ("86", "bday-year", "fact", False), ("2999", "bday-year", "fact", False),
+    ("Suède", "country-name", "document", True), ("DE", "country-name", "document", True),
+    ("Leith Links", "country-name", "document", False), ("Scotland", "country-name", "fact", True),
+    ("Schwedisch", "language", "memory", True), ("Tuesday", "language", "document", False),
+])
+def test_day_month_year_country_and_language_fields_get_only_those(value: str, key: str, source: str, ok: bool) -> None:
+    field = FormField(name="f", label=key)
+    assert (problem(value, field, key, source=source) == "") is ok, problem(value, field, key, source=source)
