@@ -92,19 +92,7 @@ class TimelineView(QWidget):
         self.scatter = pg.ScatterPlotItem(size=9, hoverable=True, tip=self._tip, hoverSize=13)
         self.scatter.sigClicked.connect(self._clicked)
         self.plot.addItem(self.scatter)
-        self.list = QTreeWidget()
-        self.list.setHeaderLabels(["When", "Kind", "What", "Source"])
-        self.list.setRootIsDecorated(False)
-        self.list.setUniformRowHeights(True)
-        self.list.setAlternatingRowColors(True)
-        header = self.list.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(3, 240)
-        self.list.itemActivated.connect(lambda it, _c: self.open_event(int(it.data(0, REF_ROLE))))
+        self.list = self._event_list()
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.plot)
         split.addWidget(self.list)
@@ -118,6 +106,23 @@ class TimelineView(QWidget):
         self.stack.addWidget(split)
         col.addWidget(self.stack, 1)
         restyle_on_palette_change(self, self._draw)
+
+    def _event_list(self) -> QTreeWidget:
+        """The events as rows: when, kind, what, where from; Enter or a double-click opens one."""
+        tree = QTreeWidget()
+        tree.setHeaderLabels(["When", "Kind", "What", "Source"])
+        tree.setRootIsDecorated(False)
+        tree.setUniformRowHeights(True)
+        tree.setAlternatingRowColors(True)
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(3, 240)
+        tree.itemActivated.connect(lambda it, _c: self.open_event(int(it.data(0, REF_ROLE))))
+        return tree
 
     # ---- data ------------------------------------------------------------------------------------
     def refresh(self) -> Job[Any] | None:
