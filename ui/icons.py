@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QListWidget, QListWidgetItem
 
 ASSETS = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[1])) / "assets"
 SIZES = (16, 20, 24, 32, 48)
@@ -68,6 +68,7 @@ def line_icon(name: str, palette: QPalette | None = None) -> QIcon:
 
 
 ICON_PROPERTY = "mnemoIcon"
+ICON_ROLE = Qt.ItemDataRole.UserRole + 40   # on list items: the name of their line icon
 
 
 def set_icon(button: QAbstractButton, name: str) -> None:
@@ -76,9 +77,23 @@ def set_icon(button: QAbstractButton, name: str) -> None:
     button.setIcon(line_icon(name, button.palette()))
 
 
+def set_item_icon(item: QListWidgetItem, name: str) -> None:
+    """Give a list entry (the sidebar's) the line icon ``name``; ``retint`` redraws it too."""
+    item.setData(ICON_ROLE, name)
+    item.setIcon(line_icon(name))
+
+
 def retint(app: QApplication) -> None:
-    """Redraw every icon set with ``set_icon`` in the current palette (after a theme change)."""
+    """Redraw every icon set with ``set_icon`` or ``set_item_icon`` in the application's palette (after a theme
+    change; a widget's own palette may not have followed yet)."""
+    pal = app.palette()
     for w in app.allWidgets():
         name = w.property(ICON_PROPERTY)
         if isinstance(w, QAbstractButton) and isinstance(name, str):
-            w.setIcon(line_icon(name, app.palette()))
+            w.setIcon(line_icon(name, pal))
+        elif isinstance(w, QListWidget):
+            for i in range(w.count()):
+                item = w.item(i)
+                item_name = item.data(ICON_ROLE) if item is not None else None
+                if isinstance(item_name, str):
+                    item.setIcon(line_icon(item_name, pal))

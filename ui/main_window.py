@@ -16,7 +16,7 @@ from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QVBoxLayout, QWidget
 
-from ui.icons import app_icon, line_icon
+from ui.icons import app_icon, set_item_icon
 from ui.ports import AppServices, Host, Pane
 from ui.theme import apply_interface
 from ui.window_state import FILE_NAME, WindowState, default_geometry, fit_on_screen, screens
@@ -91,8 +91,8 @@ class MainWindow(Host):
             self.stack.addWidget(pane)
             item = QListWidgetItem(name, self.sidebar)
             item.setToolTip(f"{PANE_HINTS[name]} (Ctrl+{i + 1})")
+            set_item_icon(item, name.lower())   # redrawn by the theme (ui.icons.retint)
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda n=name: self.show_pane(n, focus=True))
-        self._tint_sidebar()
         self.sidebar.currentRowChanged.connect(self._on_pane_changed)
         self.sidebar.setCurrentRow(PANES.index(self.state.pane) if self.state.pane in PANES else 0)
         row.addWidget(self.sidebar)
@@ -222,21 +222,7 @@ class MainWindow(Host):
             self.load_model()
         app = QApplication.instance()
         if any(k.startswith("interface.") for k in keys) and isinstance(app, QApplication):
-            apply_interface(app, self.services.settings.interface)
-            self._tint_sidebar()
-
-    def _tint_sidebar(self) -> None:
-        for i, name in enumerate(PANES):
-            item = self.sidebar.item(i)
-            if item is not None:
-                item.setIcon(line_icon(name.lower(), self.sidebar.palette()))
-
-    def changeEvent(self, event) -> None:  # noqa: N802
-        from PySide6.QtCore import QEvent
-
-        if event.type() == QEvent.Type.PaletteChange:   # the theme changed: icons in the new text colour
-            self._tint_sidebar()
-        super().changeEvent(event)
+            apply_interface(app, self.services.settings.interface)   # icons too (ui.icons.retint)
 
     # ---- size, position, last pane ---------------------------------------------------------------
     def _restore_geometry(self) -> None:

@@ -26,19 +26,28 @@ def test_dark_links_are_light_not_dark_blue(qapp):
 
 
 def test_apply_interface_switches_the_palette_and_the_icons(qapp):
-    from PySide6.QtWidgets import QPushButton
+    from PySide6.QtWidgets import QListWidget, QListWidgetItem, QPushButton
 
     from core.settings.schema import InterfaceSettings
-    from ui.icons import set_icon
+    from ui.icons import set_icon, set_item_icon
     from ui.theme import apply_interface, is_dark
 
+    apply_interface(qapp, InterfaceSettings(theme="light"))
     button = QPushButton("Send")
     set_icon(button, "send")
+    sidebar = QListWidget()
+    item = QListWidgetItem("Chat", sidebar)
+    set_item_icon(item, "chat")
     light_icon = button.icon().pixmap(24, 24).toImage()
+    light_item = item.icon().pixmap(24, 24).toImage()
     try:
         apply_interface(qapp, InterfaceSettings(theme="dark"))
         assert is_dark(qapp.palette())
         assert button.icon().pixmap(24, 24).toImage() != light_icon   # redrawn in the dark theme's text colour
+        dark_item = item.icon().pixmap(24, 24).toImage()
+        assert dark_item != light_item
+        ink = [dark_item.pixelColor(x, y) for x in range(24) for y in range(24) if dark_item.pixelColor(x, y).alpha() > 200]
+        assert ink and min(c.lightness() for c in ink) > 150              # light strokes on the dark sidebar
         apply_interface(qapp, InterfaceSettings(theme="light"))
         assert not is_dark(qapp.palette())
     finally:
