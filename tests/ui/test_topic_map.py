@@ -59,6 +59,9 @@ def test_a_few_hundred_points_render_and_a_click_opens_the_passage(qtbot, servic
     assert view.stack.currentIndex() == 1 and len(view.scatter.points()) == 314
     assert len(view.labels) == len(m.clusters) and view.legend.count() == len(m.clusters) + 1
     assert "passages" in view.summary.text() and "PCA" in view.summary.text()
+    rects = [t.sceneBoundingRect() for t in view.labels]
+    assert not [(i, j) for i in range(len(rects)) for j in range(i) if rects[i].intersects(rects[j])], \
+        "two topic labels overlap"
     # click the passage that lies farthest from any other point on screen
     pos = np.array([[_screen_pos(view, p).x(), _screen_pos(view, p).y()] for p in m.points], dtype=float)
     passages = [i for i, p in enumerate(m.points) if p.kind == "passage"]

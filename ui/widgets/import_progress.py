@@ -109,8 +109,9 @@ class ImportProgress(QWidget):
         for i, cells in enumerate(self._cells):
             for w in cells:
                 w.setVisible(i < len(rows))
-        for row, (name, bar, files, eta) in zip(rows, self._cells):
-            name.setText(Path(row.folder).name or row.folder)
+        names = _names([r.folder for r in rows])
+        for row, label, (name, bar, files, eta) in zip(rows, names, self._cells):
+            name.setText(label)
             name.setToolTip(row.folder + (f"\nreading {Path(row.current).name}" if row.current else ""))
             bar.setValue(int(round(row.fraction * 1000)))
             files.setText(f"{row.files_done} of {row.files_total} files")
@@ -119,3 +120,16 @@ class ImportProgress(QWidget):
                             else f"waiting · {format_eta(row.eta_s).removesuffix(' left')}")
             else:
                 eta.setText(format_eta(row.eta_s) if row.eta_s is not None else "reading…")
+
+
+def _names(folders: Sequence[str]) -> list[str]:
+    """Each folder's name, with as many parent folders as it takes to tell two apart ("fiona/docs", "kat/docs")."""
+    parts = [Path(f).parts for f in folders]
+    depth = [1] * len(folders)
+    for _ in range(4):
+        shown = ["/".join(p[-d:]) for p, d in zip(parts, depth)]
+        clash = {n for n in shown if shown.count(n) > 1}
+        if not clash:
+            break
+        depth = [d + 1 if n in clash else d for n, d in zip(shown, depth)]
+    return ["/".join(p[-d:]) or f for p, d, f in zip(parts, depth, folders)]

@@ -68,6 +68,9 @@ class TopicMapView(QWidget):
         self.scatter.sigClicked.connect(self._clicked)
         self.plot.addItem(self.scatter)
         self.labels: list[pg.TextItem] = []
+        self._label_at: list[tuple[float, float, int]] = []   # each label's topic centre and size
+        self.plot.getPlotItem().getViewBox().sigResized.connect(lambda *_: self._place_labels())
+        self.plot.getPlotItem().getViewBox().sigRangeChangedManually.connect(lambda *_: self._place_labels())
         self.legend = QListWidget()
         self.legend.setMaximumWidth(260)
         self.legend.setMinimumWidth(180)
@@ -131,6 +134,7 @@ class TopicMapView(QWidget):
                                          f"{m.explained[1]:.0%} of the spread"] + ([m.note] if m.note else [])))
         self._redraw()
         self.plot.getPlotItem().getViewBox().autoRange(padding=0.06)
+        self._place_labels()
         self.drawn.emit()
 
     # ---- drawing ---------------------------------------------------------------------------------
@@ -140,7 +144,7 @@ class TopicMapView(QWidget):
         m = self.map
         for label in self.labels:
             self.plot.removeItem(label)
-        self.labels = []
+        self.labels, self._label_at = [], []
         if m is None or not m.points:
             return
         groups = [c.group(i) for i in range(len(m.clusters))]
@@ -172,7 +176,28 @@ class TopicMapView(QWidget):
             text.setZValue(-1)   # under the points: a label never hides one
             self.plot.addItem(text)
             self.labels.append(text)
+            self._label_at.append((cl.x, cl.y, cl.size))
+        self._place_labels()
         self._fill_legend(groups)
+
+    def _place_labels(self) -> None:
+        """Each label at its topic's centre, moved down until it overlaps no bigger topic's label (in pixels)."""
+        vb = self.plot.getPlotItem().getViewBox()
+        pw, ph = vb.viewPixelSize()
+        if not self.labels or pw <= 0 or ph <= 0:
+            return
+        placed: list[tuple[float, float, float, float]] = []
+        order = sorted(range(len(self.labels)), key=lambda i: -self._label_at[i][2])
+        for i in order:
+            text, (x, y, _) = self.labels[i], self._label_at[i]
+            rect = text.boundingRect()
+            w, h = rect.width() * pw, rect.height() * ph
+            for _ in range(12):
+                if not any(abs(x - qx) < (w + qw) / 2 and abs(y - qy) < (h + qh) / 2 for qx, qy, qw, qh in placed):
+                    break
+                y -= h * 1.05
+            placed.append((x, y, w, h))
+            text.setPos(x, y)
 
     def _fill_legend(self, groups: list[QColor]) -> None:
         """Row 0 shows every topic; row i + 1 picks out topic i."""

@@ -23,6 +23,17 @@ if TYPE_CHECKING:
     from core.insights.training_curve import TrainingCurve
 
 
+class PlainLogAxis(pg.AxisItem):
+    """A log-scale axis labelled with plain numbers ("60", "2,500") instead of pyqtgraph's "6·10¹"."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 (Qt style)
+        out = []
+        for v in values:
+            x = 10 ** (v * scale)
+            out.append(f"{x:,.0f}" if x >= 10 else f"{x:.3g}")
+        return out
+
+
 class TrainingCurveView(QWidget):
     """``show_curve(curve)`` draws it (None: not trained yet); ``set_alpha`` moves the α marker."""
 
@@ -34,8 +45,8 @@ class TrainingCurveView(QWidget):
         self.alpha: float | None = None
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
-        self.epochs = pg.PlotWidget()
-        self.mixing = pg.PlotWidget()
+        self.epochs = pg.PlotWidget(axisItems={"left": PlainLogAxis("left")})
+        self.mixing = pg.PlotWidget(axisItems={"left": PlainLogAxis("left")})
         for plot in (self.epochs, self.mixing):
             plot.setMenuEnabled(False)
             plot.setMinimumHeight(190)
