@@ -102,6 +102,13 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "arrendador", "verhuurder", "hyresvard", "locatore", "previous landlord", "guarantor", "burge",
                      "garant", "avalista", "garante", "borgsteller", "borgensman", "co applicant", "mitantragsteller",
                      "colocataire", "second applicant", "zweiter mieter", "mitbewohner", "invoice recipient",
+                     # someone who comes along or applies with the user
+                     "companion", "travel companion", "accompanying person", "plus one", "co applicant s",
+                     "joint applicant", "begleitperson", "begleiter", "begleiterin", "mitreisende", "mitreisender",
+                     "accompagnateur", "accompagnatrice", "accompagnant", "co demandeur", "co titulaire",
+                     "acompanante", "cosolicitante", "co solicitante", "accompagnatore", "accompagnatrice",
+                     "cointestatario", "co richiedente", "begeleider", "reisgenoot", "medeaanvrager",
+                     "medsokande", "medresenar", "ledsagare", "sallskap",
                      # another time: a previous address or a maiden name is not the profile's value
                      "previous", "former", "maiden", "prior", "fruhere", "fruherer", "fruheren", "vorherige",
                      "vorheriger", "bisherige", "bisheriger", "ehemalige", "ehemaliger", "geburtsname", "ancien",

@@ -76,3 +76,13 @@ def test_corrections_become_pinned_facts_and_secrets_are_never_stored() -> None:
     assert facts.get("address-level2").value == "Potsdam" and facts.get("address-level2").pinned
     assert facts.get("address-level2").source == "user"
     assert all(v not in ("hunter2", "4111111111111111") for _, v in facts.writes)
+
+
+@pytest.mark.parametrize("label", ["Companion's name", "Name der Begleitperson", "Nom de l'accompagnateur",
+                                   "Nombre del acompañante", "Nome dell'accompagnatore", "Naam begeleider",
+                                   "Medsökandes namn", "Co-applicant e-mail"])
+def test_a_companion_or_co_applicant_field_is_not_the_users(label: str) -> None:
+    from core.autofill.model import FormField
+
+    (p,) = service().propose([FormField(name="x", label=label)])
+    assert p.value == "", (label, p)
