@@ -123,6 +123,7 @@ class _Tally:
 
     scores: _Scores = field(default_factory=_Scores)        # held-out questions
     scores_all: _Scores = field(default_factory=_Scores)    # every question, no reranker training
+    scores_train: _Scores = field(default_factory=_Scores)  # the training questions, before and after training
     timing: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     refl: ReflectionStats = field(default_factory=ReflectionStats)
     latency_ms: list[float] = field(default_factory=list)   # query embedding + hybrid search + rerank
@@ -235,9 +236,10 @@ def _split_questions(conv: Conversation, p: _Params) -> tuple[list[Question], Sp
 
 
 def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: list[Question],
-                     qvecs: dict[str, np.ndarray], p: _Params, tally: _Tally) -> None:
+                     qvecs: dict[str, np.ndarray], p: _Params, tally: _Tally, train: Sequence[Question] = ()) -> None:
     """Dense turns, hybrid turns, fused and untrained-reranker orders for every question."""
     test_ids = {id(q) for q in test}
+    train_ids = {id(q) for q in train}
     for q in qs:
         qv = qvecs[q.question]
         dense = refs.turns(mem, [i for i, _ in mem.store.dense(TURNS, qv, 20)])
@@ -259,6 +261,8 @@ def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: 
             sc.add(METHODS[2], q.category, fused_order, q.evidence)
             sc.add(METHODS[3], q.category, untrained, q.evidence)
             sc.add(METHODS[5], q.category, whole_order, q.evidence)
+        if id(q) in train_ids:
+            tally.scores_train.add(METHODS[3], q.category, untrained, q.evidence)
 
 
 def _answer_words(mem: MemoryService, refs: _Refs, qs: list[Question], conv: Conversation, tally: _Tally) -> None:
@@ -331,10 +335,13 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
         with tally.timed("embed questions"):
             qvecs = {q.question: mem.retriever.query_vector(q.question) for q in qs}
         with tally.timed("baselines"):
-            _score_baselines(mem, refs, qs, test, qvecs, p, tally)
+            _score_baselines(mem, refs, qs, test, qvecs, p, tally, train)
             _answer_words(mem, refs, qs, conv, tally)
         with tally.timed("train reranker"):
             tally.updates += _train_reranker(mem, refs, train, qvecs, p, rng)
+            for q in train:   # how well it fits what it learnt from (not a held-out figure)
+                got = mem.retriever.retrieve(q.question, k=p.k, qvec=qvecs[q.question])
+                tally.scores_train.add(METHODS[4], q.category, refs.order(got.candidates, got.order()), q.evidence)
         with tally.timed("test questions"):
             store = Support.of([s.date_time for s in conv.sessions] + [t.text for s in conv.sessions for t in s.turns])
             _test_trained(mem, refs, test, embedder, answer_llm, p, tally, store)
@@ -386,6 +393,7 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
                      "reward": "citations of the evidence: a shown item is cited when it holds an evidence turn "
                                "(the model's own citations are not used to train it here)"},
         "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
+        "training_questions": tally.scores_train.summary(),
         "latency_ms": _pct(tally.latency_ms), "search_ms": _pct(tally.search_ms),
         "load_average": load,
         "answer_words": tally.answer_words.summary(),
@@ -447,6 +455,10 @@ def format_table(result: dict[str, Any]) -> str:
         rr = result["reranker"]
         lines += ["", f"reranker trained with {rr['updates']} updates ({rr['passes']} passes over the training "
                   f"questions); reward: {rr['reward']}"]
+        for method, res in result.get("training_questions", {}).items():
+            o = res["overall"]
+            lines.append(f"  on its own training questions (fit, not held-out): {method:26s} B@5 {o['budget@5']:.3f} "
+                         f"B@10 {o['budget@10']:.3f} B@20 {o['budget@20']:.3f}")
     if "answer_words" in result:
         aw = result["answer_words"]
         lines.append(f"answer words (all {aw['questions']} questions) in the notes of the memories made from the "

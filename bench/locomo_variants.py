@@ -1,0 +1,75 @@
+"""Retrieval variants side by side at a turn budget, on data folders ``mnemo eval locomo`` reflected.
+
+Reflect once (``mnemo eval locomo FILE --no-model --workdir W``), then compare here, in one
+process with each question embedded once, how variants of Mnemo's fused retrieval (fusion
+weights, memories shown whole or leading to their turns) score: recall at a budget of 5,
+10 and 20 distinct turns over all questions of categories 1-4 (no reranker training: the
+reranker is not involved, the fused order is scored). Choices made with this are made on
+the development conversations, and say so.
+
+    .venv/bin/python bench/locomo_variants.py ../shared/eval/locomo-dev.json W
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from core.evals.budget import BUDGETS, budget_recall  # noqa: E402
+from core.evals.locomo import _open, _Refs, _split_questions, _Params  # noqa: E402
+from core.evals.locomo_data import load_locomo  # noqa: E402
+from core.memory.retrieval import DEFAULT_WEIGHTS  # noqa: E402
+
+VARIANTS: dict[str, tuple[bool, dict[str, float]]] = {
+    "lead to turns, default weights": (True, {}),
+    "whole memories, default weights": (False, {}),
+    "lead to turns, turns weighted as memories": (True, {"turn_kw": 1.0, "turn_dense": 0.6}),
+    "lead to turns, memories only": (True, {"turn_kw": 0.0, "turn_dense": 0.0}),
+    "lead to turns, dense halved": (True, {"mem_dense": 0.3, "turn_dense": 0.15}),
+    "lead to turns, memory dense halved": (True, {"mem_dense": 0.3}),
+    "lead to turns, turn dense halved": (True, {"turn_dense": 0.15}),
+    "lead to turns, turn keywords halved": (True, {"turn_kw": 0.25}),
+    "lead to turns, memory keywords x1.5": (True, {"mem_kw": 1.5}),
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("data", type=Path)
+    ap.add_argument("workdir", type=Path)
+    args = ap.parse_args()
+    from models.embedded import default_embedder
+    from models.embedder import Embedder
+
+    embedder = Embedder(default_embedder())
+    rows: dict[str, list[list[float]]] = {v: [] for v in VARIANTS}
+    for conv in load_locomo(args.data):
+        folder = args.workdir / conv.sample_id
+        home = _open(folder, embedder, None)
+        refs = _Refs(json.loads((folder / "ref2dia.json").read_text()))
+        qs, _ = _split_questions(conv, _Params(20, 5, 0.5, 1e-3, 0.5, 0.5, 1, False, 0))
+        r = home.memory.retriever
+        qvecs = {q.question: r.query_vector(q.question) for q in qs}
+        for name, (through, w) in VARIANTS.items():
+            r.through_memories, r.weights = through, dict(DEFAULT_WEIGHTS, **w)
+            for q in qs:
+                got = r.retrieve(q.question, k=20, qvec=qvecs[q.question])
+                items = refs.order(got.candidates, range(len(got.candidates)))
+                rows[name].append([budget_recall(items, q.evidence, b)[0] for b in BUDGETS])
+        home.memory.close()
+        home.db.close()
+    print(f"{'variant':45s} " + " ".join(f"B@{b:<4d}" for b in BUDGETS) + "  (all questions, cat. 1-4)")
+    for name, got in rows.items():
+        a = np.array(got)
+        print(f"{name:45s} " + " ".join(f"{x:.3f}" for x in a.mean(0)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
