@@ -46,3 +46,9 @@ def test_without_paths_it_is_the_plain_progress_panel(qtbot) -> None:
     w.begin("Scanning…")
     w.update_progress(Progress(1, 4, "x"))
     assert w.tracker is None and w.panel.bar.value() == 1 and not w.folders.isVisible()
+
+
+def test_folders_of_the_same_name_are_told_apart() -> None:
+    from ui.widgets.import_progress import _names
+
+    assert _names(["/p/fiona/docs/Notes", "/p/fiona/docs", "/p/kat/docs"]) == ["Notes", "fiona/docs", "kat/docs"]

@@ -30,7 +30,11 @@ class PlainLogAxis(pg.AxisItem):
         out = []
         for v in values:
             x = 10 ** (v * scale)
-            out.append(f"{x:,.0f}" if x >= 10 else f"{x:.3g}")
+            lead = x / 10 ** math.floor(math.log10(x)) if x > 0 else 0.0
+            if len(values) > 4 and not any(math.isclose(lead, m, rel_tol=0.02) for m in (1, 2, 3, 5)):
+                out.append("")   # minor ticks stay marks: labelled, 6 7 8 9 run into each other
+            else:
+                out.append(f"{x:,.0f}" if x >= 10 else f"{x:.3g}")
         return out
 
 
@@ -120,6 +124,9 @@ class TrainingCurveView(QWidget):
         if k.base_ppl is not None:
             self.epochs.plot([x[0] - 0.3 if len(x) else 0, x[-1] + 0.3 if len(x) else 1], [k.base_ppl] * 2,
                              pen=pg.mkPen(base_colour, width=2, style=Qt.PenStyle.DashLine), name="model alone")
+            tag = pg.TextItem(f"the model alone: {k.base_ppl:.2f}", color=c.text, anchor=(1, 1))
+            tag.setPos(x[-1] + 0.3 if len(x) else 1, math.log10(k.base_ppl))   # view coordinates: log10 on this axis
+            self.epochs.addItem(tag)
         best = k.best_epoch
         if best is not None:
             self.epochs.plot([best], [k.heldout_ppl[best - 1]], pen=None, symbol="o", symbolSize=15,
