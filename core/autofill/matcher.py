@@ -236,7 +236,7 @@ def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -
     keys = {m.key for m in matches.values() if m}
     if "house-number" in keys:
         for m in matches.values():
-            if m and m.key == "street-address" and m.how == "synonym":
+            if m and m.key == "street-address" and m.how != "autocomplete":
                 m.key = "street-name"
     if "given-name" in keys and "family-name" not in keys:
         for m in matches.values():

@@ -86,3 +86,19 @@ def test_a_companion_or_co_applicant_field_is_not_the_users(label: str) -> None:
 
     (p,) = service().propose([FormField(name="x", label=label)])
     assert p.value == "", (label, p)
+
+
+def test_an_italian_pec_field_is_not_the_ordinary_email() -> None:
+    from core.autofill.model import FormField
+
+    email, pec = service().propose([FormField(name="email", label="Indirizzo e-mail"),
+                                    FormField(name="pec", label="PEC (posta elettronica certificata)")])
+    assert email.value == "anna.schmidt@example.de" and pec.value == ""
+
+
+def test_a_street_name_beside_a_house_number_field_is_the_street_alone() -> None:
+    from core.autofill.model import FormField
+
+    name, number = service().propose([FormField(name="champ9", label="Type et nom de voie"),
+                                      FormField(name="champ8", label="N°")])
+    assert (name.value, number.value) == ("Lindenstraße", "12")
