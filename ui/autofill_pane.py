@@ -263,7 +263,7 @@ class AutofillPane(Pane):
         if self.form is None:
             return
         src = Path(self.form.path)
-        suffix = src.suffix if self.form.kind in ("pdf", "html") else ".json"
+        suffix = src.suffix if self.form.kind in ("pdf", "pdf-overlay", "html") else ".json"
         default = src.with_name(f"{src.stem}-filled{suffix}")
         path, _ = QFileDialog.getSaveFileName(self, "Save the filled form", str(default))
         if path:

@@ -109,6 +109,7 @@ class MainWindow(Host):
     def attach(self, services: AppServices) -> None:
         """Build the real panes once the services exist, then load the model in the background."""
         self.services = services
+        self.load_model()   # in the background while the panes are built
         current = max(0, self.sidebar.currentRow())
         for i, name in enumerate(PANES):
             old = self.panes[name]
@@ -123,7 +124,6 @@ class MainWindow(Host):
             self.stack.insertWidget(i, pane)
         self.stack.setCurrentIndex(current)
         self.statusBar().showMessage(f"Data folder: {services.paths.home}", 8000)
-        self.load_model()
         if self.state_file is not None:
             own = Path(services.paths.home) / FILE_NAME
             if own != self.state_file:   # the data folder is the one that counts
