@@ -99,10 +99,10 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    print(f"{'points':>7} {'compute s':>10} {'map drawn s':>12} {'plain scatter s':>16} {'map / plain':>12}")
+    print(f"{'stored':>7} {'points':>7} {'compute s':>10} {'map drawn s':>12} {'plain scatter s':>16} {'map / plain':>12}")
     for n in args.sizes:
         points, compute, drawn, base = one(app, n)
-        print(f"{points:>7} {compute:>10.3f} {drawn:>12.3f} {base:>16.3f} {drawn / base:>12.2f}")
+        print(f"{n:>7} {points:>7} {compute:>10.3f} {drawn:>12.3f} {base:>16.3f} {drawn / base:>12.2f}")
     print("(timings on a shared machine, under other engineers' load)")
 
 

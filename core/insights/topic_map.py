@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 from sqlalchemy import text as sql
@@ -69,34 +69,76 @@ class _Item:
     meta: dict[str, Any]
 
 
-def _memory_items(db: Database) -> list[_Item]:
+def _ids(db: Database) -> list[tuple[str, int, int]]:
+    """(kind, id, vector width) of every memory and passage with a stored vector, memories first, by id."""
     with db.engine.connect() as conn:
-        rows = conn.execute(sql("SELECT id, summary, conversation_id, session_date, vector FROM memory "
-                                "WHERE vector IS NOT NULL ORDER BY id")).fetchall()
-    out = []
-    for mid, summary, cid, date, blob in rows:
-        where = f"chat {cid}" if cid else "memory"
-        out.append(_Item(f"memory:{mid}", "memory", np.frombuffer(blob, dtype=np.float32).astype(np.float32),
-                         summary, f"{where} ({date})" if date else where, {}))
+        mem = conn.execute(sql("SELECT id, length(vector) / 4 FROM memory WHERE vector IS NOT NULL ORDER BY id"))
+        out = [("memory", int(i), int(w)) for i, w in mem]
+        chunks = conn.execute(sql("SELECT id, length(vector) / 2 FROM chunk WHERE vector IS NOT NULL ORDER BY id"))
+        out += [("passage", int(i), int(w)) for i, w in chunks]
     return out
 
 
-def _chunk_items(db: Database) -> list[_Item]:
+def _in(ids: Sequence[int]) -> Iterator[str]:
+    """``IN (...)`` lists of at most 500 ids (SQLite limits the parameters of one statement)."""
+    for start in range(0, len(ids), 500):
+        yield ",".join(str(int(i)) for i in ids[start:start + 500])
+
+
+def _memory_items(db: Database, ids: Sequence[int]) -> dict[int, _Item]:
+    out = {}
+    with db.engine.connect() as conn:
+        for part in _in(ids):
+            for mid, summary, cid, date, blob in conn.execute(sql(
+                    f"SELECT id, summary, conversation_id, session_date, vector FROM memory WHERE id IN ({part})")):
+                where = f"chat {cid}" if cid else "memory"
+                out[int(mid)] = _Item(f"memory:{mid}", "memory", np.frombuffer(blob, dtype=np.float32).copy(),
+                                      summary, f"{where} ({date})" if date else where, {})
+    return out
+
+
+def _chunk_items(db: Database, ids: Sequence[int]) -> dict[int, _Item]:
     import json
 
     from core.documents.store import fs_path
 
+    out = {}
     with db.engine.connect() as conn:
-        rows = conn.execute(sql("SELECT c.id, c.text, c.source, c.meta, d.path, c.vector FROM chunk c "
-                                "JOIN document d ON d.id = c.document_id WHERE c.vector IS NOT NULL "
-                                "ORDER BY c.id")).fetchall()
-    out = []
-    for cid, text, source, meta, path, blob in rows:
-        m = json.loads(meta or "{}")
-        m.setdefault("path", fs_path(path))
-        out.append(_Item(f"chunk:{cid}", "passage", np.frombuffer(blob, dtype=np.float16).astype(np.float32),
-                         text[:TEXT_LIMIT], source, m))
+        for part in _in(ids):
+            for cid, text, source, meta, path, blob in conn.execute(sql(
+                    "SELECT c.id, c.text, c.source, c.meta, d.path, c.vector FROM chunk c JOIN document d "
+                    f"ON d.id = c.document_id WHERE c.id IN ({part})")):
+                m = json.loads(meta or "{}")
+                m.setdefault("path", fs_path(path))
+                out[int(cid)] = _Item(f"chunk:{cid}", "passage", np.frombuffer(blob, dtype=np.float16).astype(np.float32),
+                                      text[:TEXT_LIMIT], source, m)
     return out
+
+
+def _items(db: Database, limit: int) -> tuple[list[_Item], int, str]:
+    """The items to draw (an even sample of ``limit`` when there are more), how many there are, and a note.
+
+    Only ids and widths are read for all of them; vectors and texts only for the sample. Items of one vector
+    width are kept (the most common): widths differ only while a re-embed is half done."""
+    ids = _ids(db)
+    widths: dict[int, int] = {}
+    for _, _, w in ids:
+        widths[w] = widths.get(w, 0) + 1
+    note = ""
+    if len(widths) > 1:
+        keep = max(widths, key=lambda w: widths[w])
+        left = len(ids) - widths[keep]
+        note = (f"{left} item{'s' if left != 1 else ''} with vectors of another width {'are' if left != 1 else 'is'} "
+                "left out until 'mnemo reembed' has finished.")
+        ids = [t for t in ids if t[2] == keep]
+    total = len(ids)
+    if total > limit:
+        ids = [ids[i] for i in np.unique(np.linspace(0, total - 1, limit).round().astype(int))]
+        note = " ".join(x for x in (note, f"Showing an even sample of {len(ids)} of {total} items.") if x)
+    mems = _memory_items(db, [i for k, i, _ in ids if k == "memory"])
+    chunks = _chunk_items(db, [i for k, i, _ in ids if k == "passage"])
+    items = [(mems if k == "memory" else chunks).get(i) for k, i, _ in ids]
+    return [it for it in items if it is not None], total, note   # one forgotten since its id was read is left out
 
 
 def _persona_topics(db: Database) -> tuple[dict[str, int], dict[int, tuple[str, list[str]]]]:
@@ -109,26 +151,6 @@ def _persona_topics(db: Database) -> tuple[dict[str, int], dict[int, tuple[str, 
         topics = {int(i): (n or "", json.loads(k) if isinstance(k, str) else list(k or []))
                   for i, n, k in conn.execute(sql("SELECT id, name, keywords FROM persona_topic"))}
     return placed, topics
-
-
-def _one_space(items: list[_Item]) -> tuple[list[_Item], str]:
-    """Items of one vector width (the most common): widths differ only while a re-embed is half done."""
-    widths: dict[int, int] = {}
-    for it in items:
-        widths[it.vec.shape[0]] = widths.get(it.vec.shape[0], 0) + 1
-    if len(widths) <= 1:
-        return items, ""
-    keep = max(widths, key=lambda w: widths[w])
-    left = len(items) - widths[keep]
-    return ([it for it in items if it.vec.shape[0] == keep],
-            f"{left} items with vectors of another width are left out until 'mnemo reembed' has finished.")
-
-
-def _sample(items: list[_Item], limit: int) -> list[_Item]:
-    if len(items) <= limit:
-        return items
-    idx = np.unique(np.linspace(0, len(items) - 1, limit).round().astype(int))
-    return [items[i] for i in idx]
 
 
 def _project(X: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
@@ -169,11 +191,7 @@ def distinctive_words(texts: list[str], groups: list[int], k: int = 3) -> dict[i
 
 def topic_map(db: Database, limit: int = MAX_POINTS, max_clusters: int = MAX_CLUSTERS, seed: int = 0) -> TopicMap:
     """Every memory and passage with a stored vector (an even sample of ``limit``), projected and grouped."""
-    items, note = _one_space(_memory_items(db) + _chunk_items(db))
-    total = len(items)
-    items = _sample(items, limit)
-    if total > len(items):
-        note = " ".join(x for x in (note, f"Showing an even sample of {len(items)} of {total} items.") if x)
+    items, total, note = _items(db, limit)
     if not items:
         return TopicMap([], [], total=0, note=note)
     from threadpoolctl import threadpool_limits

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from core.insights.topic_map import distinctive_words, topic_map
@@ -93,6 +94,16 @@ def test_an_even_sample_above_the_limit_and_an_empty_folder(seeded, services) ->
     m = topic_map(seeded.memory.store.db, limit=5)
     assert len(m.points) == 5 and m.total == 14 and "5 of 14" in m.note
     assert len({p.ref for p in m.points}) == 5
+
+
+def test_vectors_of_another_width_are_left_out_with_a_note(seeded) -> None:
+    db = seeded.memory.store.db
+    with db.engine.begin() as conn:   # as if a re-embed had rewritten one memory with a new, narrower embedder
+        conn.exec_driver_sql("UPDATE memory SET vector = ? WHERE id = (SELECT min(id) FROM memory)",
+                             (np.ones(8, np.float32).tobytes(),))
+    m = topic_map(db)
+    assert m.total == 13 and len(m.points) == 13
+    assert "1 item with vectors of another width is left out" in m.note
 
 
 def test_empty_data_folder(services) -> None:
