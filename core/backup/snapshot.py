@@ -44,7 +44,10 @@ DB_NAME = "mnemo.sqlite3"
 SKIP_TOP = {"mnemo.lock", "logs", "secrets.json", TMP_DIR}
 SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".partial", ".tmp")  # SQLite side files, unfinished writes
 # Secrets Mnemo's features keep in the SecretStore; the fallback file's names are added too.
-KNOWN_SECRET_NAMES = ("fact-key", "api-token", "autofill-api-token")
+KNOWN_SECRET_NAMES = ("fact-key", "api-token", "autofill-api-token", "model.api_key", "storage.chroma_token")
+# Large files made again from elsewhere: downloaded chat models (their registry.json keeps the URL and sha256)
+# and the embedder's ONNX graph (exported again from the embedder's weights when missing).
+REBUILDABLE = {("models", "llm"): ".gguf", ("models", "onnx"): ".onnx"}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -90,6 +93,8 @@ def _iter_files(home: Path, with_vectors: bool) -> Iterable[Path]:
         if rel.parts[0] == "vectors" and not with_vectors:
             continue
         if p.name.endswith(SKIP_SUFFIXES):
+            continue
+        if len(rel.parts) == 3 and p.name.endswith(REBUILDABLE.get(rel.parts[:2], "\0")):
             continue
         yield p
 

@@ -204,3 +204,15 @@ def test_sqlite_full_rolls_back_and_keeps_the_database_whole(services) -> None:
     event.remove(services.db.engine, "connect", tiny)
     services.db.engine.dispose()
     assert dump_db(services.paths.db) == before
+
+
+def test_downloaded_models_and_the_onnx_graph_stay_out_of_backups(services, tmp_path: Path) -> None:
+    home = services.paths.home
+    (home / "models" / "llm").mkdir(parents=True, exist_ok=True)
+    (home / "models" / "onnx").mkdir(parents=True, exist_ok=True)
+    (home / "models" / "llm" / "big.gguf").write_bytes(b"GGUF" + b"\0" * 1000)
+    (home / "models" / "llm" / "registry.json").write_text("{}")
+    (home / "models" / "onnx" / "emb-1234.onnx").write_bytes(b"\0" * 1000)
+    names = {m.path for m in create_backup(home, tmp_path / "b.zip").manifest.members}
+    assert "data/models/llm/registry.json" in names   # says where each model came from
+    assert not any(n.endswith((".gguf", ".onnx")) for n in names), names
