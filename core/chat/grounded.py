@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from core.chat.citations import parse_citations, strip_no_cite
 from core.chat.context import ContextItem
-from core.grounding.check import Support, speaks_as_user, unsupported
+from core.grounding.check import Support, says_nothing, speaks_as_user, unsupported
 from core.grounding.extractive import best_quote, is_question
 from core.ports import Cancellable, ChatModel
 
@@ -39,6 +39,7 @@ class SentenceGate:
     emit: Callable[[str], None] | None = None
     user_cancel: Cancellable | None = None
     cite_from: int = 0            # > 0: the draft must cite one of notes 1..cite_from before anything is shown
+    question: str = ""            # what was asked: an answer's first sentence must say more than the question
     shown: str = ""
     rejected: list[str] = field(default_factory=list)    # why: value kinds unsupported, "as-user", "uncited"
     _buf: str = ""
@@ -82,6 +83,9 @@ class SentenceGate:
             self._held_n += 1
             if self._held_n >= HOLD_SENTENCES:   # a draft that has not cited by now will not: stop paying for it
                 self.rejected = ["uncited"]
+            return
+        if self.cite_from and not self.shown and says_nothing(self._held + sentence, self.question):
+            self.rejected = ["empty"]   # cites, but says nothing the question did not: the quote says more
             return
         sentence, self._held = self._held + sentence, ""
         self.shown += sentence
@@ -136,7 +140,7 @@ def settle(gate: SentenceGate, question: str, items: Sequence[ContextItem], miss
 def grounded_reply(llm: ChatModel, messages: list[dict[str, str]], sampling: Sampling, question: str,
                    items: Sequence[ContextItem], support: Support) -> Checked:
     """One checked answer without a conversation (evaluations use it; the chat service streams its own)."""
-    gate = SentenceGate(support, cite_from=len(items) if is_question(question) else 0)
+    gate = SentenceGate(support, cite_from=len(items) if is_question(question) else 0, question=question)
     for piece in llm.stream_chat(messages, sampling, cancel=gate):
         gate.feed(piece)
     gate.finish()

@@ -134,7 +134,7 @@ class ChatService:
         if vault is not None and s.privacy.sensitive_in_prompt:
             messages = [{**m, "content": vault.reveal(m["content"])} for m in messages]
         gate = SentenceGate(support_for(text, history, system_texts, items), on_token, cancel,
-                            cite_from=len(items) if is_question(text) or direct is not None else 0)
+                            cite_from=len(items) if is_question(text) or direct is not None else 0, question=text)
         raw, meta = self._stream(llm, messages, gate.feed, gate)
         gate.finish()
         cancelled = bool(cancel is not None and cancel.cancelled)

@@ -110,3 +110,20 @@ def speaks_as_user(sentence: str) -> bool:
         return True
     m = _I_AM.search(sentence)
     return bool(m and fold(m.group(1)) not in _ASSISTANT_WORDS)
+
+
+# Words an answer uses to point at its notes without saying anything ("Your plan is: [3]", "Here it is [1].").
+_FILLER = frozenset(
+    "a an and are as at be by for from in is it its of on or the this to was were you your yours here there "
+    "note notes according answer found find see following below above listed mentioned information details "
+    "der die das ist sind ihr ihre dein deine le la les est vos votre el los es su sus il lo sono tuo tua "
+    "de het zijn uw je är din ditt dina".split())
+
+
+def says_nothing(sentence: str, question: str) -> bool:
+    """A sentence that only repeats the question and points at citations ("Your training plan is: [3] [1, 2].")."""
+    bare = strip_citations(sentence).strip().rstrip(".!…").strip()
+    if not bare or bare.endswith((":", "：")):
+        return True
+    asked = _words(question)
+    return not (_words(bare) - asked - _FILLER)

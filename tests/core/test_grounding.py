@@ -178,3 +178,23 @@ def test_two_questions_in_one_get_both_values(services):
 def test_fact_questions_after_the_hold_out(question, expected):
     """Found missing on the hold-out personas (reported before this fix): Swedish genitive, 'föddes', 'conjoint'."""
     assert parse_question(question) == expected
+
+
+def test_an_answer_that_only_points_at_its_notes_says_nothing() -> None:
+    from core.grounding.check import says_nothing
+
+    q = "What is my training plan for the gravel race?"
+    assert says_nothing("Your training plan for the gravel race is: [3] [1, 2].", q)
+    assert says_nothing("Here is your training plan for the gravel race [1].", q)
+    assert says_nothing("[2]", q)
+    assert not says_nothing("Three long rides a week, with intervals on Thursdays [1].", q)
+    assert not says_nothing("Bin collection is on Tuesdays [1].", "Which day is bin collection?")
+    assert says_nothing("Ihr Trainingsplan ist: [1]", "Was ist mein Trainingsplan?")
+
+
+def test_gate_rejects_a_first_sentence_that_only_points_at_notes():
+    shown: list[str] = []
+    gate = SentenceGate(Support.of([LEASE]), shown.append, cite_from=2, question="When does my lease start?")
+    for piece in ["Your lease starts ", "on: [1] [2]. ", "Also the flat is nice."]:
+        gate.feed(piece)
+    assert gate.failed and gate.rejected == ["empty"] and shown == [] and gate.cancelled
