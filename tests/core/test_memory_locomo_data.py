@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from core.evals.budget import Item
 from core.evals.locomo import recall, token_f1
 from core.evals.locomo_data import load_locomo, norm_dia_id
 
@@ -29,6 +30,7 @@ def test_reader_normalises_and_ignores_annotations(tmp_path):
 
 
 def test_recall_and_f1():
-    assert recall([["D1:1", "D1:2"], ["D2:1"]], {"D2:1", "D3:3"}, 1) == 0.0
-    assert recall([["D1:1", "D1:2"], ["D2:1"]], {"D2:1", "D3:3"}, 2) == 0.5
+    items = [Item(("D1:1", "D1:2"), 10), Item(("D2:1",), 5)]
+    assert recall(items, {"D2:1", "D3:3"}, 1) == 0.0
+    assert recall(items, {"D2:1", "D3:3"}, 2) == 0.5
     assert token_f1("The 7 May 2023", "7 May 2023") == 1.0 and token_f1("no", "yes") == 0.0
