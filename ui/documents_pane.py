@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
@@ -20,7 +20,7 @@ from core.errors import MnemoError
 from core.jobs import Progress
 from ui.ports import AppServices, Pane
 from ui.widgets.empty_state import EmptyState
-from ui.widgets.progress_panel import ProgressPanel
+from ui.widgets.import_progress import ImportProgress
 from ui.workers import Job, JobContext, report_error
 from ui.widgets.search_field import search_field
 
@@ -73,7 +73,7 @@ class DocumentsPane(Pane):
         self.drop_hint.setStyleSheet("color: palette(placeholder-text);")
         bar.addWidget(self.drop_hint)
         layout.addLayout(bar)
-        self.progress = ProgressPanel()
+        self.progress = ImportProgress()   # the overall bar, and a row per folder with its ETA
         layout.addWidget(self.progress)
         self.report_row = QWidget()
         rr = QHBoxLayout(self.report_row)
@@ -244,16 +244,20 @@ class DocumentsPane(Pane):
         if not paths or (self.job is not None and self.job.running):
             return None
         files: list[str | Path] = list(paths)
-        return self._run_import(lambda ctx: self.docs.import_paths(files, progress=ctx.progress, cancel=ctx.cancel), what)
+        return self._run_import(lambda ctx: self.docs.import_paths(files, progress=ctx.progress, cancel=ctx.cancel), what,
+                                paths=files)
 
     def scan_watched(self) -> Job[ImportReport] | None:
         if self.job is not None and self.job.running:
             return None
         return self._run_import(lambda ctx: self.docs.scan_watched(progress=ctx.progress, cancel=ctx.cancel),
-                                "Scanning watched folders")
+                                "Scanning watched folders", paths=self.docs.watched())
 
-    def _run_import(self, fn: Callable[[JobContext], ImportReport], what: str) -> Job[ImportReport]:
-        self.progress.begin(f"{what}…", on_cancel=lambda: self.job.cancel() if self.job else None)
+    def _run_import(self, fn: Callable[[JobContext], ImportReport], what: str,
+                    paths: Sequence[str | Path] = ()) -> Job[ImportReport]:
+        docs = self.docs.settings_store.settings.documents
+        self.progress.begin(f"{what}…", on_cancel=lambda: self.job.cancel() if self.job else None, paths=paths,
+                            include_hidden=docs.include_hidden, max_bytes=int(docs.max_file_mb * 1e6))
         self.job = (Job(self, fn, what)
                     .progress(self._on_progress)
                     .success(self._imported)

@@ -31,9 +31,9 @@ def test_import_shows_progress_keeps_gui_responsive_and_lists_documents(qtbot, w
     with qtbot.waitSignal(pane.import_finished, timeout=120_000) as blocker:
         pane.import_paths([str(corpus)])
         gap_meter.watch(lambda: pane.job is not None and pane.job.running)
-        assert pane.progress.isVisibleTo(pane) and pane.progress.cancel_button.isEnabled()
+        assert pane.progress.isVisibleTo(pane) and pane.progress.panel.cancel_button.isEnabled()
         assert not pane.add_files_button.isEnabled()
-        pane.progress.bar.valueChanged.connect(progress_seen.append)
+        pane.progress.panel.bar.valueChanged.connect(progress_seen.append)
     report = blocker.args[0]
     assert len(report.imported) == 6 and any("broken.pdf" in p for p, _ in report.skipped)
     assert progress_seen, "the progress bar never moved"
@@ -61,7 +61,7 @@ def test_cancel_stops_an_import(qtbot, window, corpus):
     pane = _pane(window)
     with qtbot.waitSignal(pane.import_finished, timeout=120_000) as blocker:
         pane.import_paths([str(corpus)])
-        pane.progress.cancel_button.click()
+        pane.progress.panel.cancel_button.click()
     report = blocker.args[0]
     assert report.cancelled and "stopped early" in pane.report_label.text()
 
