@@ -169,17 +169,17 @@ class Retriever:
 
     def _through_memories(self, lists: list[list[tuple[str, int]]], q: np.ndarray) -> list[list[tuple[str, int]]]:
         """Memory rankings as rankings of their source turns (a memory's turns nearest the query first)."""
-        mems = self.store.many(list({i for lst in lists for _, i in lst}))
-        rows = self.store.turns_by_ref({r for m in mems.values() for r in m.sources})
-        ids = [int(t.id) for t in rows.values()]  # type: ignore[arg-type]  # stored rows have ids
+        sources = self.store.sources_of(list({i for lst in lists for _, i in lst}))
+        tid = self.store.turn_ids({r for refs in sources.values() for r in refs})
+        ids = list(tid.values())
         cos = dict(zip(ids, (self.store.vectors_of(TURNS, ids) @ q).tolist())) if ids else {}
         out = []
         for lst in lists:
             seen: set[int] = set()
             turns: list[tuple[str, int]] = []
             for _, i in lst:
-                src = [int(rows[r].id) for r in (mems[i].sources if i in mems else []) if r in rows]  # type: ignore[arg-type]
-                if not src and i in mems:   # no stored turn behind it (added directly): the memory itself
+                src = [tid[r] for r in sources.get(i, []) if r in tid]
+                if not src and i in sources:   # no stored turn behind it (added directly): the memory itself
                     turns.append(("memory", i))
                 for t in sorted(src, key=lambda t: -cos[t]):
                     if t not in seen:

@@ -10,6 +10,7 @@ threads: one lock guards them, and a matrix built while a write happened is not 
 from __future__ import annotations
 
 import builtins
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -161,6 +162,23 @@ class MemoryStore:
             return {}
         with self.db.session() as s:
             return {t.ref: t for t in s.exec(select(MemoryTurn).where(col(MemoryTurn.ref).in_(refs)))}
+
+    def turn_ids(self, refs: Iterable[str]) -> dict[str, int]:
+        """Stored turns' ids by ref (no rows, no vectors: what ranking through memories needs, fast)."""
+        refs = list(refs)
+        if not refs:
+            return {}
+        with self.db.engine.connect() as conn:
+            q = sql("SELECT ref, id FROM memory_turn WHERE ref IN (SELECT value FROM json_each(:refs))")
+            return {str(r): int(i) for r, i in conn.execute(q, {"refs": json.dumps(refs)})}
+
+    def sources_of(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """Memories' source refs by id (no rows, no vectors)."""
+        if not ids:
+            return {}
+        with self.db.engine.connect() as conn:
+            q = sql(f"SELECT id, sources FROM memory WHERE id IN ({','.join(str(int(i)) for i in ids)})")
+            return {int(i): list(json.loads(src) if isinstance(src, str) else (src or [])) for i, src in conn.execute(q)}
 
     def turns(self, ids: Sequence[int]) -> dict[int, MemoryTurn]:
         if not ids:

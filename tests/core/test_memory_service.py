@@ -155,6 +155,12 @@ class _Store:
     def turns_by_ref(self, refs):
         return {t.ref: t for t in self.t.values() if t.ref in set(refs)}
 
+    def turn_ids(self, refs):
+        return {t.ref: t.id for t in self.turns_by_ref(refs).values()}
+
+    def sources_of(self, ids):
+        return {i: list(self.m[i].sources) for i in ids if i in self.m}
+
     def vectors_of(self, coll, ids):
         return np.stack([self.v[i] if coll != MEMORIES else np.eye(8, dtype=np.float32)[0] for i in ids]) \
             if len(ids) else np.zeros((0, 8), np.float32)
