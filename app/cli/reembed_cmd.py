@@ -23,9 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+VECTORS_NOTICE = ("The vector index moved: the collections there start empty and fill as passages and memories are "
+                  "embedded again. To copy the index instead, set it back and run 'mnemo vectors migrate --to "
+                  "server' (or '--to embedded').")
+
+
 def settings_notice(key: str) -> str | None:
-    """What ``mnemo settings set KEY`` should add (None for other keys)."""
-    return NOTICE if key == "model.embedder_path" else None
+    """What ``mnemo settings set KEY`` should add for a key that changes where vectors come from (else None)."""
+    return {"model.embedder_path": NOTICE, "storage.vectors": VECTORS_NOTICE}.get(key)
 
 
 def run(args: argparse.Namespace, services) -> int:

@@ -234,6 +234,7 @@ def test_the_cli_says_how_many_items_then_reembeds(services, capsys):
     assert services.memory.search("Where does Clara teach?", k=3)
     assert reembed_cmd.run(args, services) == 0 and "nothing to re-embed" in capsys.readouterr().out
     assert reembed_cmd.settings_notice("model.embedder_path") and reembed_cmd.settings_notice("model.path") is None
+    assert "mnemo vectors migrate" in reembed_cmd.settings_notice("storage.vectors")
 
 
 def test_settings_set_of_the_embedder_says_a_reembed_is_needed(home, capsys):
