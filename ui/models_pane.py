@@ -138,8 +138,7 @@ class ModelsPane(Pane):
         row.addWidget(self.use_button)
         row.addWidget(self.remove_button)
         layout.addLayout(row)
-        self._selection_changed()
-        self.refresh()
+        self._selection_changed()   # the list is read when the pane is first shown (on_shown), not with every window
 
     # ---- listing ------------------------------------------------------------------------------------
     def on_shown(self) -> None:

@@ -19,6 +19,8 @@ def pane(qtbot, services):
     write_tiny_gguf(services.paths.models / "llm" / "tiny.gguf")
     p = ModelsPane(services)
     qtbot.addWidget(p)
+    assert p.list_job is None   # nothing is read until the pane is shown
+    p.on_shown()
     qtbot.waitUntil(lambda: p.list_job is not None and p.list_job.finished, timeout=60_000)
     yield p
     p.shutdown()
