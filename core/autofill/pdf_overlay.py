@@ -160,7 +160,7 @@ def _pdf_string(value: str) -> bytes | None:
 
 
 def write_overlay(src: Path, proposals: list[Proposal], out: Path) -> list[str]:
-    """Write a copy of ``src`` with each filled value drawn next to its label; the labels whose value was not drawn."""  # noqa: E501
+    """Write ``src`` with each filled value drawn beside its label; return the labels whose value was not drawn."""
     from pypdf import PdfWriter
     from pypdf.generic import ContentStream, DictionaryObject, NameObject
 
