@@ -159,6 +159,10 @@ class PersonaService:
         if self.conversations is not None:
             self.conversations.on_message(self._on_message)
 
+    def document_changed(self, event: str, document_id: int) -> None:
+        """A document was imported, updated or forgotten (the listener ``attach`` registers)."""
+        self._on_document(event, document_id)
+
     def _on_document(self, event: str, document_id: int) -> None:
         with self._extract_lock:   # the worker's reading of this document waits (or finds it gone)
             self._document_event(event, document_id)
