@@ -14,6 +14,7 @@ OSS ``chroma run`` of chromadb 1.5.9 checks neither (put a proxy that checks it 
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -193,3 +194,12 @@ def open_client(loc: VectorLocation) -> Any:
         raise server_error(loc, exc) or StorageError(
             f"The Chroma server at {loc.url} could not be opened ({exc}).",
             "Check it runs Chroma 1.x ('mnemo doctor'), or use 'mnemo vectors migrate --to embedded'.") from exc
+
+
+def close_client(client: Any) -> None:
+    """Let go of a client: an embedded one that no other client of this process shares its folder with
+    stops, and Chroma frees the indexes it held in memory (the next call opens the folder again)."""
+    try:
+        client.close()
+    except Exception:  # closing is best effort: at worst the memory stays held
+        logging.getLogger(__name__).exception("could not close the Chroma client")

@@ -11,10 +11,16 @@ download a model) and Chroma's telemetry is off. A collection has a fixed width 
 holds a vector (even after every vector is deleted): an empty one of another width is
 dropped and made again; vectors of another width than a collection that holds some fail
 with an ``EmbedderError`` that says to re-embed (``mnemo reembed``).
+
+A collection that outgrows ``shard_max`` vectors goes on in shards (``core.store.vector_shards``).
+In the data folder, when a shard is full the client is closed before the next call (when no call
+is in flight), so Chroma frees the indexes it loaded: an import holds one shard's index in
+memory, not the whole collection's. Queries ask every shard and merge the hits.
 """
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import threading
@@ -25,11 +31,15 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 import numpy as np
 
 from core.errors import EmbedderError
-from core.store.vector_backend import VectorLocation, open_client, server_error
+from core.store.vector_backend import VectorLocation, close_client, open_client, server_error
+from core.store.vector_shards import FIRST_ID, SHARD_MAX, ShardTable, int_id, merge_hits, parse, shard_name
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+log = logging.getLogger(__name__)
+WRITE_STEP = 4000  # vectors per Chroma call
 
 _WIDTH = re.compile(r"expecting embedding with dimension of (\d+), got (\d+)")
 
@@ -55,10 +65,16 @@ class VectorHit:
     metadata: dict[str, Any]
 
 
+class _Remade(Exception):
+    """An empty collection made for another width was dropped: write again from the start."""
+
+
 def _guarded(method: F) -> F:
-    """Turn a server that stopped answering (or refuses the token) into a clear ``StorageError``."""
+    """Count the call as in flight, and turn a server that stopped answering (or refuses the token)
+    into a clear ``StorageError``."""
     @functools.wraps(method)
     def call(self: VectorIndex, *args: Any, **kwargs: Any) -> Any:
+        self._enter()
         try:
             return method(self, *args, **kwargs)
         except Exception as exc:
@@ -67,21 +83,30 @@ def _guarded(method: F) -> F:
                 raise
             self._forget_client()  # the next call connects again (the server may be back)
             raise clear from exc
+        finally:
+            self._leave()
     return call  # type: ignore[return-value]
 
 
 class VectorIndex:
     """Named collections of vectors in one Chroma: a ``PersistentClient`` folder or a server."""
 
-    def __init__(self, path: Path | str | None = None, location: VectorLocation | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, location: VectorLocation | None = None,
+                 shard_max: int = SHARD_MAX) -> None:
         if location is None:
             if path is None:
                 raise ValueError("VectorIndex needs a folder or a location")
             location = VectorLocation.embedded(Path(path))
         self.location = location
+        self.shard_max = shard_max
         self._client: Any = None
-        self._lock = threading.Lock()
-        self._collections: dict[str, Any] = {}
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0                             # calls in flight
+        self._recycle_due = False                  # close the client before the next call (frees full shards)
+        self._collections: dict[str, Any] = {}     # by shard name
+        self._tables: dict[str, ShardTable] = {}   # by collection name
+        self._filled: dict[str, int] = {}          # vectors in a collection's last shard, at most
 
     @property
     def path(self) -> Path:
@@ -91,13 +116,31 @@ class VectorIndex:
         """Use the collections at ``location`` from now on (``storage.vectors`` changed)."""
         with self._lock:
             self.location = location
-            self._client = None
-            self._collections.clear()
+            self._drop_state()
 
     def _forget_client(self) -> None:
         with self._lock:
-            self._client = None
-            self._collections.clear()
+            self._drop_state()
+
+    def _drop_state(self) -> None:
+        self._client = None
+        self._collections.clear()
+        self._tables.clear()
+        self._filled.clear()
+
+    def _enter(self) -> None:
+        with self._idle:
+            if self._recycle_due and self._busy == 0:
+                self._recycle_due = False
+                client = self._client
+                self._drop_state()
+                if client is not None:
+                    close_client(client)
+            self._busy += 1
+
+    def _leave(self) -> None:
+        with self._idle:
+            self._busy -= 1
 
     @property
     def client(self) -> Any:
@@ -109,131 +152,230 @@ class VectorIndex:
     def _full(self, name: str) -> str:
         return self.location.prefix + name
 
-    @_guarded
-    def collection(self, name: str) -> Any:
-        if name not in self._collections:
-            self._collections[name] = self.client.get_or_create_collection(
-                name=self._full(name), embedding_function=None, metadata={"hnsw:space": "cosine"})
-        return self._collections[name]
+    def _shard(self, name: str, k: int, first: int | None = None) -> Any:
+        key = shard_name(name, k)
+        col = self._collections.get(key)
+        if col is None:
+            meta: dict[str, Any] = {"hnsw:space": "cosine"}
+            if first is not None:
+                meta[FIRST_ID] = first
+            col = self.client.get_or_create_collection(name=self._full(key), embedding_function=None, metadata=meta)
+            self._collections[key] = col
+        return col
 
-    @_guarded
-    def names(self) -> list[str]:
-        """The collections of this data folder here (without the server's folder prefix), sorted."""
+    def _listing(self) -> list[tuple[str, dict[str, Any] | None]]:
+        """(name without the server's folder prefix, metadata) of this data folder's collections here."""
         prefix = self.location.prefix
         out = []
         for col in self.client.list_collections():
             full = col if isinstance(col, str) else col.name
             if full.startswith(prefix):
-                out.append(full[len(prefix):])
-        return sorted(out)
+                out.append((full[len(prefix):], None if isinstance(col, str) else col.metadata))
+        return out
+
+    def _table(self, name: str) -> ShardTable:
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = ShardTable.of(name, self._listing())
+        return table
+
+    @_guarded
+    def collection(self, name: str) -> Any:
+        """The Chroma collection ``name`` (its first shard, where it has several)."""
+        return self._shard(name, 0)
+
+    @_guarded
+    def shards(self, name: str) -> list[str]:
+        """The Chroma collections (without the server's folder prefix) that hold collection ``name``."""
+        return [shard_name(name, k) for k in self._table(name).shards]
+
+    @_guarded
+    def names(self) -> list[str]:
+        """The collections of this data folder here (without the server's folder prefix, shards as one), sorted."""
+        return sorted({parse(full)[0] for full, _ in self._listing()})
 
     def read(self, name: str, batch: int = 2000) -> Iterator[tuple[list[str], np.ndarray, list[dict[str, Any]]]]:
         """Every (ids, vectors, metadatas) of collection ``name``, ``batch`` at a time (a copy elsewhere)."""
-        offset = 0
-        while True:
-            ids, emb, metas = self._page(name, offset, batch)
-            if not ids:
-                return
-            yield ids, emb, metas
-            offset += len(ids)
+        for k in self._shard_list(name):
+            offset = 0
+            while True:
+                ids, emb, metas = self._page(name, k, offset, batch)
+                if not ids:
+                    break
+                yield ids, emb, metas
+                offset += len(ids)
 
     @_guarded
-    def _page(self, name: str, offset: int, n: int) -> tuple[list[str], np.ndarray, list[dict[str, Any]]]:
-        got = self.collection(name).get(limit=n, offset=offset, include=["embeddings", "metadatas"])
+    def _shard_list(self, name: str) -> list[int]:
+        return self._table(name).shards
+
+    @_guarded
+    def _page(self, name: str, k: int, offset: int, n: int) -> tuple[list[str], np.ndarray, list[dict[str, Any]]]:
+        got = self._shard(name, k).get(limit=n, offset=offset, include=["embeddings", "metadatas"])
         ids = list(got["ids"])
         emb = np.asarray(got["embeddings"], dtype=np.float32) if ids else np.zeros((0, 0), np.float32)
         metas = [dict(m or {"_": 0}) for m in (got.get("metadatas") or [None] * len(ids))]
         return ids, emb, metas
 
+    # ---- writing -----------------------------------------------------------------------------
     @_guarded
     def upsert(self, name: str, ids: Sequence[str | int], embeddings: np.ndarray,
                metadatas: Sequence[dict[str, Any]] | None = None) -> None:
         if len(ids) == 0:
             return
-        col = self.collection(name)
+        keys = [str(i) for i in ids]
         emb = np.asarray(embeddings, dtype=np.float32)
-        kwargs: dict[str, Any] = {"ids": [str(i) for i in ids], "embeddings": emb.tolist()}
-        if metadatas is not None:
-            kwargs["metadatas"] = [m or {"_": 0} for m in metadatas]
-        step = 4000
-        for start in range(0, len(kwargs["ids"]), step):
-            part = {k: v[start:start + step] for k, v in kwargs.items()}
+        metas = [m or {"_": 0} for m in metadatas] if metadatas is not None else None
+        try:
+            self._upsert(name, keys, emb, metas)
+        except _Remade:
+            self._upsert(name, keys, emb, metas)
+
+    def _upsert(self, name: str, keys: list[str], emb: np.ndarray, metas: list[dict[str, Any]] | None) -> None:
+        table = self._table(name)
+        self._roll(name, table, keys)
+        for k, pos in table.route(keys).items():
+            self._write(name, k, [keys[i] for i in pos], emb[pos], [metas[i] for i in pos] if metas else None)
+            if k == table.last:
+                self._filled[name] = self._filled.get(name, 0) + len(pos)
+
+    def _roll(self, name: str, table: ShardTable, keys: Sequence[str]) -> None:
+        """Start the next shard when the last one is full and ``keys`` has ids newer than all it holds."""
+        if name not in self._filled:
+            self._filled[name] = self._shard(name, table.last).count()
+        if self._filled[name] < self.shard_max:
+            return
+        top = max((n for n in map(int_id, keys) if n is not None), default=None)
+        last = self._shard(name, table.last)
+        self._filled[name] = last.count()
+        if top is None or self._filled[name] < self.shard_max:
+            return
+        held = max((n for n in map(int_id, last.get(include=[])["ids"]) if n is not None), default=-1)
+        first = max(held + 1, table.firsts[-1] + 1 if table.firsts else 0)
+        if top < first:
+            return  # nothing newer than what the last shard holds: it takes these too (the bound is soft)
+        col = self._shard(name, table.last + 1, first)
+        table.firsts.append(int((col.metadata or {}).get(FIRST_ID, first)))
+        self._filled[name] = 0
+        if not self.location.is_server:
+            self._recycle_due = True  # the full shards' indexes leave memory before the next call
+        log.info("vector collection %s goes on in shard %d from id %d", name, table.last, table.firsts[-1])
+
+    def _write(self, name: str, k: int, keys: list[str], emb: np.ndarray, metas: list[dict[str, Any]] | None) -> None:
+        col = self._shard(name, k)
+        for start in range(0, len(keys), WRITE_STEP):
+            part: dict[str, Any] = {"ids": keys[start:start + WRITE_STEP],
+                                    "embeddings": emb[start:start + WRITE_STEP].tolist()}
+            if metas is not None:
+                part["metadatas"] = metas[start:start + WRITE_STEP]
             try:
                 col.upsert(**part)
             except Exception as exc:
                 widths = _width_error(exc)
                 if widths is None:
                     raise
-                if col.count() != 0:
+                if self.count(name) != 0:
                     raise width_mismatch(name, *widths) from exc
                 self.drop(name)  # empty, but made for another width: make it again
-                col = self.collection(name)
-                col.upsert(**part)
+                raise _Remade() from exc
 
     @_guarded
     def delete(self, name: str, ids: Iterable[str | int]) -> None:
-        ids = [str(i) for i in ids]
-        if ids:
-            self.collection(name).delete(ids=ids)
+        keys = [str(i) for i in ids]
+        if not keys:
+            return
+        for k, pos in self._table(name).route(keys).items():
+            self._shard(name, k).delete(ids=[keys[i] for i in pos])
 
+    # ---- reading -----------------------------------------------------------------------------
     @_guarded
     def query(self, name: str, embedding: np.ndarray, n: int,
               where: dict[str, Any] | None = None) -> list[VectorHit]:
         if n <= 0:
             return []
-        col = self.collection(name)
-        # no count() first: Chroma returns fewer than n when it holds fewer (one round trip less on a server)
-        try:
-            res = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32).tolist()],
-                            n_results=n, where=where, include=["distances", "metadatas"])
-        except Exception as exc:
-            widths = _width_error(exc)
-            if widths is None:
-                raise
-            if col.count() == 0:
-                return []  # emptied, but made for another width: nothing to find
-            raise width_mismatch(name, *widths) from exc
-        ids = res["ids"][0]
-        dists = res["distances"][0]
-        metas = (res.get("metadatas") or [[{}] * len(ids)])[0]
-        return [VectorHit(i, float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas)]
+        q = [np.asarray(embedding, dtype=np.float32).tolist()]
+        per_shard = []
+        for k in self._table(name).shards:
+            col = self._shard(name, k)
+            # no count() first: Chroma returns fewer than n when it holds fewer (one round trip less on a server)
+            try:
+                res = col.query(query_embeddings=q, n_results=n, where=where, include=["distances", "metadatas"])
+            except Exception as exc:
+                widths = _width_error(exc)
+                if widths is None:
+                    raise
+                if col.count() == 0:
+                    continue  # emptied, but made for another width: nothing to find
+                raise width_mismatch(name, *widths) from exc
+            ids = res["ids"][0]
+            dists = res["distances"][0]
+            metas = (res.get("metadatas") or [[{}] * len(ids)])[0]
+            per_shard.append([VectorHit(i, float(d), dict(m or {})) for i, d, m in zip(ids, dists, metas)])
+        return per_shard[0] if len(per_shard) == 1 else merge_hits(per_shard, n)
 
     @_guarded
     def count(self, name: str) -> int:
-        return self.collection(name).count()
+        return sum(self._shard(name, k).count() for k in self._table(name).shards)
 
     @_guarded
     def width(self, name: str) -> int | None:
         """The width of the vectors collection ``name`` holds (None when it holds none)."""
-        got = self.collection(name).get(limit=1, include=["embeddings"])
-        emb = got.get("embeddings")
-        return int(len(emb[0])) if emb is not None and len(emb) else None
+        for k in self._table(name).shards:
+            got = self._shard(name, k).get(limit=1, include=["embeddings"])
+            emb = got.get("embeddings")
+            if emb is not None and len(emb):
+                return int(len(emb[0]))
+        return None
 
     @_guarded
     def vectors(self, name: str, ids: Sequence[str | int]) -> dict[str, np.ndarray]:
         """The stored vectors of ``ids`` (those the collection has), by id."""
-        col = self.collection(name)
         out: dict[str, np.ndarray] = {}
         keys = [str(i) for i in ids]
-        for start in range(0, len(keys), 2000):
-            got = col.get(ids=keys[start:start + 2000], include=["embeddings"])
-            for i, e in zip(got["ids"], got["embeddings"]):
-                out[i] = np.asarray(e, dtype=np.float32)
+        for k, pos in self._table(name).route(keys).items():
+            col = self._shard(name, k)
+            mine = [keys[i] for i in pos]
+            for start in range(0, len(mine), 2000):
+                got = col.get(ids=mine[start:start + 2000], include=["embeddings"])
+                for i, e in zip(got["ids"], got["embeddings"]):
+                    out[i] = np.asarray(e, dtype=np.float32)
         return out
 
     @_guarded
     def ids(self, name: str) -> set[str]:
-        return set(self.collection(name).get(include=[])["ids"])
+        out: set[str] = set()
+        for k in self._table(name).shards:
+            out.update(self._shard(name, k).get(include=[])["ids"])
+        return out
 
+    # ---- dropping and rebuilding -------------------------------------------------------------
     def drop(self, name: str) -> None:
-        client = self.client  # a server that is down says so; a collection that is not there is fine
+        """Remove collection ``name`` (every shard of it); one that is not there is fine."""
+        self._enter()
         try:
-            client.delete_collection(self._full(name))
+            client = self.client  # a server that is down says so
+            shards = {shard_name(name, 0)} | {full for full, _ in self._listing_or_none() if parse(full)[0] == name}
+            for key in sorted(shards, key=lambda full: -parse(full)[1]):
+                try:
+                    client.delete_collection(self._full(key))
+                except Exception as exc:
+                    clear = server_error(self.location, exc)
+                    if clear is not None:
+                        raise clear from exc
+                self._collections.pop(key, None)
+            self._tables.pop(name, None)
+            self._filled.pop(name, None)
+        finally:
+            self._leave()
+
+    def _listing_or_none(self) -> list[tuple[str, dict[str, Any] | None]]:
+        try:
+            return self._listing()
         except Exception as exc:
             clear = server_error(self.location, exc)
             if clear is not None:
                 raise clear from exc
-        self._collections.pop(name, None)
+            return []  # the base collection is still dropped
 
     def rebuild(self, name: str, rows: Iterable[tuple[str | int, np.ndarray, dict[str, Any] | None]]) -> int:
         """Replace collection ``name`` with ``rows`` (id, vector, metadata) read from SQLite."""
