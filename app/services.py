@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.paths import DataPaths
-from core.chat.service import ChatService
 from core.ports import ChatModel, TextEmbedder
 from core.chat.store import ConversationStore
 from core.errors import MnemoError
@@ -25,6 +24,13 @@ from core.store.lock import FolderLock
 from core.store.vectors import VectorIndex
 
 if TYPE_CHECKING:
+    from core.autofill import AutofillService
+    from core.chat.service import ChatService
+    from core.decoder.service import DecoderService
+    from core.documents import DocumentService
+    from core.memory.service import MemoryService
+    from core.modelhub import ModelCatalog
+    from core.persona.service import PersonaService
     from core.jobs import CancelToken, Progress, ProgressFn
     from core.privacy.protect import ProtectReport
     from core.settings import Settings
@@ -70,66 +76,123 @@ class Services:
                     log.warning("sensitive values already stored could not be protected yet: %s", exc)
             self.vectors = VectorIndex(location=self.vector_location())  # storage.*: the data folder or a server
             self.conversations = ConversationStore(self.db, self.sensitive)
-            self.chat = ChatService(self.conversations, self.settings_store, self._load_llm)
-            self._build_features()
         except BaseException:
             self.lock.release()
             raise
+        # The features are built when first used: a search builds only the documents' (no chat, persona or
+        # memory imported: a quick command's start), anything else builds them all, wired together.
+        self._features_lock = threading.RLock()
+        self._documents: DocumentService | None = None
+        self._features_built = False
         self.settings_store.on_change(self._on_settings_changed)
+
+    # ---- features ----------------------------------------------------------------------------
+    @property
+    def documents(self) -> DocumentService:
+        """Imported documents (L0): import, search, the watched folders."""
+        with self._features_lock:
+            if self._documents is None:
+                from core.documents import DocumentService
+
+                docs = DocumentService(self.db, self.vectors, self._load_embedder, self.settings_store,
+                                       sensitive=self.sensitive)
+                docs.add_listener(self._document_changed)
+                self._documents = docs
+            return self._documents
+
+    def _document_changed(self, event: str, document_id: int) -> None:
+        """A document changed before the other features were built: build them, and tell the persona this once
+        (it listens itself from the next change on)."""
+        with self._features_lock:
+            if self._features_built:
+                return
+            self._build_features()
+        self.persona.document_changed(event, document_id)
+
+    @property
+    def chat(self) -> ChatService:
+        return self._feature("_chat")
+
+    @property
+    def memory(self) -> MemoryService:
+        return self._feature("_memory")
+
+    @property
+    def persona(self) -> PersonaService:
+        return self._feature("_persona")
+
+    @property
+    def decoder(self) -> DecoderService:
+        return self._feature("_decoder")
+
+    @property
+    def models(self) -> ModelCatalog:
+        return self._feature("_models")
+
+    @property
+    def autofill(self) -> AutofillService:
+        return self._feature("_autofill")
+
+    def _feature(self, name: str):  # -> the feature's service
+        with self._features_lock:
+            if not self._features_built:
+                self._build_features()
+        return getattr(self, name)
 
     def _build_features(self) -> None:
         """Build the services of each feature, in dependency order, each given exactly what it needs."""
         from core.autofill import AutofillService
         from core.autofill.sources import PassageSearch
+        from core.chat.service import ChatService
         from core.decoder.service import DecoderService
-        from core.documents import DocumentService
         from core.memory.service import MemoryService
         from core.persona.service import PersonaService
         from core.privacy.reveal import RevealedDocuments, RevealedMemories
 
-        # Imported documents (L0). Their passages reach answers through the memory provider, which ranks
-        # them with memories.
-        self.documents = DocumentService(self.db, self.vectors, self._load_embedder, self.settings_store,
-                                         sensitive=self.sensitive)
+        documents = self.documents
+        self._chat = chat = ChatService(self.conversations, self.settings_store, self._load_llm)
+        # Imported documents' passages reach answers through the memory provider, which ranks them with memories.
         # Reflective memory (RMM): memories + document passages, reranked, in every answer; idle reflection.
-        self.memory = MemoryService(self.db, self.vectors, self.conversations, self.settings_store, self._load_llm,
-                                    self._load_embedder, self.paths.models, documents=self.documents)
-        self.chat.add_provider(self.memory.provider)
-        self.memory.start_background()
+        self._memory = memory = MemoryService(self.db, self.vectors, self.conversations, self.settings_store,
+                                              self._load_llm, self._load_embedder, self.paths.models,
+                                              documents=documents)
+        chat.add_provider(memory.provider)
+        memory.start_background()
         # Persona memory (L1): facts, topics, biography; its profile goes into every chat's system prompt.
-        self.persona = PersonaService(
+        self._persona = persona = PersonaService(
             self.db, self.vectors, self.secrets, self.settings_store, conversations=self.conversations,
             # the persona reads documents with their values: the sensitive facts it finds are stored encrypted
-            documents=RevealedDocuments(self.documents, self.sensitive, lambda: True),
+            documents=RevealedDocuments(documents, self.sensitive, lambda: True),
             llm=self._load_llm, embedder=self._load_embedder,
-            llm_ready=lambda: self.llm_loaded, memories=self.memory,
+            llm_ready=lambda: self.llm_loaded, memories=memory,
             mask=self.sensitive.mask)   # what it writes, and what the model sees of that text, is masked again
-        self.persona.attach()
-        self.chat.add_provider(self.persona.provider)
-        self.chat.add_answerer(self.persona.answers)
+        persona.attach()
+        chat.add_provider(persona.provider)
+        chat.add_answerer(persona.answers)
         # Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the
         # checkpoint's tokenizer matches the chat model's (checked when the model is loaded, at the first answer).
-        self.decoder = DecoderService(self.paths.models / "decoder", self.settings_store, self.conversations,
-                                      self._load_llm, lambda: self.llm_config().resolved_path(),
-                                      documents=self.documents)
-        self.chat.set_logits_processor(self.decoder.processor_factory, self.decoder.chat_notice)
+        self._decoder = decoder = DecoderService(self.paths.models / "decoder", self.settings_store,
+                                                 self.conversations, self._load_llm,
+                                                 lambda: self.llm_config().resolved_path(), documents=documents)
+        chat.set_logits_processor(decoder.processor_factory, decoder.chat_notice)
         # The model manager: the embedded model, the GGUFs downloaded into models/llm and those added by path.
         from core.modelhub import ModelCatalog
         from models.embedded import default_gguf
 
-        self.models = ModelCatalog(self.paths.models / "llm", self.settings_store, default_gguf,
-                                   decoder_checkpoint=self.decoder.checkpoint_dir)
+        self._models = ModelCatalog(self.paths.models / "llm", self.settings_store, default_gguf,
+                                    decoder_checkpoint=decoder.checkpoint_dir)
         # Autofill reads the persona's facts, and documents and memories for what the facts do not say.
-        facts = self.persona.facts
+        facts = persona.facts
 
         def fill_sensitive() -> bool:
             return bool(self.settings.autofill.fill_sensitive)
-        self.autofill = AutofillService(
+        self._autofill = AutofillService(
             settings=lambda: self.settings.autofill, facts=lambda: facts,
             embedder=self._load_embedder, llm=self._load_llm,
             # passages show sensitive values only while autofill.fill_sensitive allows it
-            search=PassageSearch(RevealedDocuments(self.documents, self.sensitive, fill_sensitive),
-                                 RevealedMemories(self.memory, self.sensitive, fill_sensitive)))
+            search=PassageSearch(RevealedDocuments(documents, self.sensitive, fill_sensitive),
+                                 RevealedMemories(memory, self.sensitive, fill_sensitive)))
+        self._features_built = True
 
     def _load_llm(self) -> ChatModel:
         return self.llm
@@ -274,9 +337,12 @@ class Services:
 
     # ---- life cycle ------------------------------------------------------------------------
     def close(self) -> None:
-        self.documents.stop_watching()  # the watched-folder poller, if the window started it
-        self.memory.close()  # stop idle reflection before the model and the database close
-        self.persona.close()  # stop its background worker before the database closes
+        with self._features_lock:
+            if self._documents is not None:
+                self._documents.stop_watching()  # the watched-folder poller, if the window started it
+            if self._features_built:
+                self._memory.close()  # stop idle reflection before the model and the database close
+                self._persona.close()  # stop its background worker before the database closes
         if self._llm is not None:
             self._llm.close()
             self._llm = None
