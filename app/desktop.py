@@ -59,7 +59,9 @@ class Desktop:
     def _build(_ctx: Any) -> Services:
         from app.services import Services
 
-        return Services()
+        services = Services()
+        services.build_features()  # here, not on the UI thread when the panes first ask for them
+        return services
 
     def _attach(self, services: Services) -> None:
         from ui.theme import apply_interface

@@ -134,10 +134,14 @@ class Services:
         return self._feature("_autofill")
 
     def _feature(self, name: str):  # -> the feature's service
+        self.build_features()
+        return getattr(self, name)
+
+    def build_features(self) -> None:
+        """Build every feature now, if not yet (the window does it in its opening job, off the UI thread)."""
         with self._features_lock:
             if not self._features_built:
                 self._build_features()
-        return getattr(self, name)
 
     def _build_features(self) -> None:
         """Build the services of each feature, in dependency order, each given exactly what it needs."""
