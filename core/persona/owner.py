@@ -181,15 +181,13 @@ def _own_file(name: str) -> bool:
     return any(w in OWN_FILE_WORDS for w in stem)
 
 
-def mail_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
+def mail_clues(doc: DocumentInfo, chunks: Iterable[ChunkView]) -> list[Clue]:
     """Senders of sent mail; in other mailboxes every address in From and To/Cc (added up over the mails,
-    the owner's address is the one in nearly every mail, as sender or recipient)."""
+    the owner's address is the one in nearly every mail, as sender or recipient). One pass over the
+    chunks, as they come: a mailbox's do not have to fit in memory."""
     sent = _is_sent_folder(doc)
     out: list[Clue] = []
-    seen: set[object] = set()
-    n_mails = len({(c.meta.get("mail_index"), c.meta.get("message_id")) for c in chunks if "from" in c.meta})
-    if not sent and n_mails:
-        out.append(Clue("mail-count", "", "", float(n_mails), "", doc.name))
+    seen: set[object] = set()  # the mails read (a mail's chunks after its first add nothing)
     for ch in chunks:
         key = (ch.meta.get("mail_index"), ch.meta.get("message_id"))
         if key in seen or "from" not in ch.meta:
@@ -207,6 +205,8 @@ def mail_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
             if raddr and EMAIL_RE.fullmatch(raddr):
                 out.append(Clue("mail-to", person_name(rname), raddr, 0.35 if len(rcpt) <= 2 else 0.15,
                                 "recipient of {n} mails", doc.name))
+    if not sent and seen:
+        out.insert(0, Clue("mail-count", "", "", float(len(seen)), "", doc.name))
     return out
 
 
@@ -392,14 +392,25 @@ def sender_block_name(text: str) -> str:
     return ""
 
 
-def document_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
-    """Every clue one imported document gives."""
+def document_clues(doc: DocumentInfo, chunks: Iterable[ChunkView]) -> list[Clue]:
+    """Every clue one imported document gives (a mailbox's chunks are read once, as they come)."""
+    if doc.format.lower() in MAIL_FORMATS:
+        out = mail_clues(doc, chunks)
+    else:
+        out = _other_clues(doc, list(chunks))  # other files are bounded by the import's size limits
+    if doc.meta.get("owner") == "self":
+        for c in out:
+            c.weight *= 2.0
+            c.detail += " (imported as yours)"
+    return out
+
+
+def _other_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
     if not chunks:
         return []
     fmt = doc.format.lower()
-    mine = doc.meta.get("owner") == "self"
     out: list[Clue] = []
-    if fmt in MAIL_FORMATS or any("from" in c.meta for c in chunks):
+    if any("from" in c.meta for c in chunks):
         out += mail_clues(doc, chunks)
     elif fmt in ("vcard", "vcf") or any(c.meta.get("vcard") for c in chunks):
         out += vcard_clues(doc, chunks)
@@ -436,10 +447,6 @@ def document_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]
                             f"signed {doc.name}", doc.name))
         elif top:
             out.append(Clue("letter", top, "", 0.6, f"the sender block of {doc.name}", doc.name))
-    if mine:
-        for c in out:
-            c.weight *= 2.0
-            c.detail += " (imported as yours)"
     return out
 
 

@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
+from itertools import islice
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from core.errors import Cancelled, MnemoError
@@ -270,8 +271,8 @@ class PersonaService:
         if docs is None:
             return
         doc = docs.get_document(document_id)
-        self.owners.replace(f"doc:{document_id}", document_clues(doc, list(docs.iter_chunks([document_id]))),
-                            document_id)
+        # one pass over the chunks in batches: a mailbox's chunks need not fit in memory
+        self.owners.replace(f"doc:{document_id}", document_clues(doc, docs.iter_chunks([document_id])), document_id)
 
     def settle_owner(self, force: bool = False, skip: int | None = None) -> bool:
         """When the owner changed since the facts were read, read every document again (rules, no model);
@@ -482,7 +483,7 @@ class PersonaService:
         header: list[str] = []
         if ch.format.lower() in ("csv", "tsv") and self._documents is not None:
             if ch.document_id not in self._headers:
-                self._headers[ch.document_id] = table_header(list(self._documents.iter_chunks([ch.document_id]))[:1])
+                self._headers[ch.document_id] = table_header(list(islice(self._documents.iter_chunks([ch.document_id]), 1)))
             header = self._headers[ch.document_id]
         reading = read_chunk(ch, doc, owner, mine, header)
         reading.candidates += partner_names(reading.people, 0.75)
