@@ -9,7 +9,8 @@ run by run on the same data folder so machine load hits both alike. Medians, and
 (``mnemo-desktop --ready``, offscreen), for revisions that can report it.
 
 For ``chat -m`` the time is to the first byte of the answer on stdout (the first streamed
-token, or the whole grounded answer when it is shown at once).
+token, or the whole grounded answer when it is shown at once), next to the model's own time
+to read the prompt (``first_piece_s`` of the answer's meta) for the target 2 x that + 0.5 s.
 
 The data folder is made once: a persona's documents imported by the working tree's code
 (which also makes the embedder's ONNX graph, as ``mnemo import`` does for a user).
@@ -59,6 +60,20 @@ def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> f
     if rc != 0:
         raise SystemExit(f"{' '.join(args)} failed in {code_dir} (exit {rc})")
     return first if first is not None else total
+
+
+def last_prompt_seconds(home: Path) -> float | None:
+    """The seconds the model took to its first piece (the prompt read) for the last answer stored, if it says."""
+    import json
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{home / 'mnemo.sqlite3'}?mode=ro", uri=True)
+    try:
+        row = con.execute("SELECT meta FROM message WHERE role = 'assistant' ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    value = json.loads(row[0] or "{}").get("first_piece_s") if row else None
+    return float(value) if value is not None else None
 
 
 def window_ready(code_dir: Path, home: Path) -> float | None:
@@ -111,6 +126,11 @@ def main() -> int:
                 a.append(run_once(REPO, home, cmd, first))
             mb, ma = statistics.median(b), statistics.median(a)
             print(f"{name:<22} {mb:>9.2f} {ma:>9.2f} {ma / mb:>13.2f}")
+            if first:
+                pp = last_prompt_seconds(home)
+                if pp is not None:
+                    print(f"{'':<22} the model read the prompt in {pp:.2f} s (last answer): target for the first byte "
+                          f"2 x {pp:.2f} + 0.5 = {2 * pp + 0.5:.2f} s, after = {ma:.2f} s")
         if not args.only or "window" in args.only:
             b_w = [window_ready(before, home) for _ in range(max(1, args.runs // 2))]
             a_w = [window_ready(REPO, home) for _ in range(max(1, args.runs // 2))]

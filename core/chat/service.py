@@ -172,10 +172,13 @@ class ChatService:
         pieces: list[str] = []
         usage: dict[str, Any] = {}
         t0 = time.perf_counter()
+        first: float | None = None   # the prompt read and the first piece made
         cancelled = False
         try:
             for piece in llm.stream_chat(messages, self._sampling(), cancel=cancel, logits_processor=processor,
                                          on_done=usage.update):
+                if first is None:
+                    first = time.perf_counter() - t0
                 pieces.append(piece)
                 if on_token is not None:
                     on_token(piece)
@@ -186,6 +189,8 @@ class ChatService:
         n = usage.get("pieces", len(pieces))
         meta = {"pieces": n, "seconds": round(seconds, 3), "tokens_per_s": round(n / seconds, 2) if seconds else 0.0,
                 "cancelled": cancelled, "model": llm.info.name if llm.loaded else ""}
+        if first is not None:
+            meta["first_piece_s"] = round(first, 3)
         if usage.get("server"):
             meta["server"] = usage["server"]
         notice = self._processor_notice() if processor is None and self._processor_notice else ""
