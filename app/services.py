@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from app.paths import DataPaths
 from core.ports import ChatModel, TextEmbedder
-from core.chat.store import ConversationStore
 from core.errors import MnemoError
 from core.persona.crypto import FactCipher
 from core.privacy.vault import SensitiveVault
@@ -26,6 +25,7 @@ from core.store.vectors import VectorIndex
 if TYPE_CHECKING:
     from core.autofill import AutofillService
     from core.chat.service import ChatService
+    from core.chat.store import ConversationStore
     from core.decoder.service import DecoderService
     from core.documents import DocumentService
     from core.memory.service import MemoryService
@@ -75,7 +75,6 @@ class Services:
                 except MnemoError as exc:  # a locked keyring, say: start anyway; the next start goes on
                     log.warning("sensitive values already stored could not be protected yet: %s", exc)
             self.vectors = VectorIndex(location=self.vector_location())  # storage.*: the data folder or a server
-            self.conversations = ConversationStore(self.db, self.sensitive)
         except BaseException:
             self.lock.release()
             raise
@@ -83,10 +82,21 @@ class Services:
         # memory imported: a quick command's start), anything else builds them all, wired together.
         self._features_lock = threading.RLock()
         self._documents: DocumentService | None = None
+        self._conversations: ConversationStore | None = None
         self._features_built = False
         self.settings_store.on_change(self._on_settings_changed)
 
     # ---- features ----------------------------------------------------------------------------
+    @property
+    def conversations(self) -> ConversationStore:
+        """Conversations and their messages (the ORM: a search does not import it)."""
+        with self._features_lock:
+            if self._conversations is None:
+                from core.chat.store import ConversationStore
+
+                self._conversations = ConversationStore(self.db, self.sensitive)
+            return self._conversations
+
     @property
     def documents(self) -> DocumentService:
         """Imported documents (L0): import, search, the watched folders."""

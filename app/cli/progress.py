@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any, Callable, TextIO, TypeVar
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any, Callable, TextIO, TypeVar
 
 from core.jobs import CancelToken, Progress
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 T = TypeVar("T")
 
@@ -29,32 +30,6 @@ UNKNOWN_COUNTED = "{desc}: {n_fmt}{unit} [{elapsed}{postfix}]"
 TTY_INTERVAL_S = 0.1
 LINE_INTERVAL_S = 5.0
 TTY_MESSAGE_CHARS = 40
-
-
-class _LineBar(tqdm):
-    """tqdm for output that is not a terminal: every redraw is a line of its own."""
-
-    monitor_interval = 0  # no monitor thread
-    _shown: tuple[Any, ...] = ()
-
-    def display(self, msg: str | None = None, pos: int | None = None) -> bool:
-        if msg == "":  # tqdm clearing the line: nothing to clear in a log
-            return False
-        self.fp.write((str(self) if msg is None else msg) + "\n")
-        self.fp.flush()
-        self._shown = (self.n, self.total, self.postfix)
-        return True
-
-    def shown_now(self) -> bool:
-        """Whether the last line written shows the current state."""
-        return self._shown == (self.n, self.total, self.postfix)
-
-    def clear(self, nolock: bool = False) -> None:  # tqdm.write() elsewhere must not write "\r" into a log
-        pass
-
-
-class _TtyBar(tqdm):
-    monitor_interval = 0
 
 
 class CliProgress:
@@ -111,7 +86,7 @@ class CliProgress:
             bar, self._bar = self._bar, None
             if bar is None:
                 return
-            if isinstance(bar, _LineBar) and not bar.shown_now():
+            if not self.tty and not bar.shown_now():   # a LineBar
                 bar.refresh()
             bar.close()
 
@@ -122,7 +97,9 @@ class CliProgress:
         self.close()
 
     def _open(self, p: Progress, fmt: str, postfix: str) -> tqdm:
-        cls = _TtyBar if self.tty else _LineBar
+        from app.cli.progress_bars import LineBar, TtyBar   # tqdm: imported by the commands that draw a bar
+
+        cls = TtyBar if self.tty else LineBar
         return cls(total=p.total or None, initial=p.done, desc=self.label, unit=self.unit, bar_format=fmt,
                    postfix=postfix, file=self.stream, mininterval=TTY_INTERVAL_S if self.tty else LINE_INTERVAL_S,
                    miniters=0, dynamic_ncols=self.tty, ascii=not self.tty or None, leave=self.tty)
@@ -132,7 +109,11 @@ class CliProgress:
         if not p.total:
             return UNKNOWN_COUNTED if p.done else UNKNOWN
         eta = p.extra.get("eta_s")
-        return KNOWN.format(eta="{remaining}" if eta is None else tqdm.format_interval(eta))
+        if eta is None:
+            return KNOWN.format(eta="{remaining}")
+        from tqdm import tqdm
+
+        return KNOWN.format(eta=tqdm.format_interval(eta))
 
     def _postfix(self, p: Progress) -> str:
         message = p.message

@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from core.errors import MnemoError
 from core.privacy.vault import SensitiveVault
 from core.store.db import Database
-from core.store.tables import Conversation, Message, utcnow
+from core.store.clock import utcnow
+from core.store.tables import Conversation, Message
 
 
 @dataclass

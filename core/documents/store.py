@@ -18,7 +18,7 @@ import numpy as np
 from core.documents.model import ChunkDraft, ChunkView, DocumentInfo
 from core.store.db import Database
 from core.store.embedding import VectorSpaces
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 COLLECTION = "chunks"  # the Chroma collection of chunk vectors
 

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from core.documents.model import ChunkDraft, Mark
 from core.store.db import Database
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 PARTIAL = "partial"          # the status of a document whose import has not finished
 RESUME = "resume"            # the key of its checkpoint in its metadata

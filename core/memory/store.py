@@ -26,7 +26,7 @@ from core.memory.tables import Memory, MemoryRevision, MemoryTurn
 from core.ports import TextEmbedder, VectorStore
 from core.search.fusion import fts5_query
 from core.store.embedding import VectorSpaces, embed_texts
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 from core.store.db import Database
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from typing import Optional
 from sqlalchemy import JSON, Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 
 class MemoryTurn(SQLModel, table=True):

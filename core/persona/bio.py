@@ -20,7 +20,7 @@ from sqlmodel import select
 from core.persona.facts import FactRecord
 from core.persona.tables import PersonaBio, aware
 from core.store.db import Database
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 from core.ports import ChatModel
 
 log = logging.getLogger(__name__)

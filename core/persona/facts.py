@@ -26,7 +26,7 @@ from core.persona.rules import Candidate
 from core.persona.tables import (PersonaEvidence, PersonaFact, PersonaFactHistory, PersonaSeen, PersonaTombstone,
                                  aware, now_s)
 from core.store.db import Database
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from core.persona.tables import PersonaOwner, PersonaOwnerClue
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 if TYPE_CHECKING:
     from core.documents.model import ChunkView, DocumentInfo

@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from core.persona.owner import NAME_RE, fold, person_name
 from core.persona.tables import PersonaPerson
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 if TYPE_CHECKING:
     from core.store.db import Database

@@ -13,7 +13,7 @@ from typing import Optional
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 
 def now_s() -> float:

@@ -27,7 +27,7 @@ from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_n
 from core.persona.tables import PersonaTopic, PersonaTopicItem
 from core.store.db import Database
 from core.store.embedding import VectorSpaces, checked
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 from core.ports import ChatModel, EmbedderLoader, VectorStore
 
 log = logging.getLogger(__name__)

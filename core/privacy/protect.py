@@ -18,7 +18,7 @@ from typing import Any
 
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.privacy.vault import SensitiveVault
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from core.privacy.sensitive import Span, find
 from core.store.db import Database
-from core.store.tables import utcnow
+from core.store.clock import utcnow
 
 LABELS = {"card": "CARD", "iban": "IBAN", "passport": "PASSPORT", "national_id": "ID", "tax_id": "TAX-ID",
           "password": "PASSWORD"}

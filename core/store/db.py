@@ -18,13 +18,15 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
 
 from core.errors import StorageError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -148,6 +150,8 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose changes commit together at the end, or roll back on error."""
+        from sqlmodel import Session   # the ORM: not imported by commands that only read raw rows
+
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session

@@ -5,15 +5,13 @@ an alembic migration in ``core/store/migrations/versions``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Column, JSON
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+from core.store.clock import utcnow
 
 
 class Conversation(SQLModel, table=True):
