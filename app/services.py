@@ -111,12 +111,7 @@ class Services:
             return self._documents
 
     def _document_changed(self, event: str, document_id: int) -> None:
-        """A document changed before the other features were built: build them, and tell the persona this once
-        (it listens itself from the next change on)."""
-        with self._features_lock:
-            if self._features_built:
-                return
-            self._build_features()
+        """Every change of a document reaches the persona through here (built with the others at the first one)."""
         self.persona.document_changed(event, document_id)
 
     @property
@@ -180,7 +175,7 @@ class Services:
             llm=self._load_llm, embedder=self._load_embedder,
             llm_ready=lambda: self.llm_loaded, memories=memory,
             mask=self.sensitive.mask)   # what it writes, and what the model sees of that text, is masked again
-        persona.attach()
+        persona.attach(documents=False)   # documents' changes come through _document_changed
         chat.add_provider(persona.provider)
         chat.add_answerer(persona.answers)
         # Memory decoder (L2): mixed into answers by a logits processor when decoder.enabled is on and the

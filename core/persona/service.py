@@ -153,15 +153,16 @@ class PersonaService:
         self.bio._llm = self._model if (writing and self._llm) else None
 
     # ---- wiring -----------------------------------------------------------------------------------------------
-    def attach(self) -> None:
-        """Listen to imports and conversations."""
-        if self._documents is not None:
+    def attach(self, documents: bool = True) -> None:
+        """Listen to conversations, and to imports unless ``documents`` is False (the caller then passes each
+        change on through ``document_changed``)."""
+        if documents and self._documents is not None:
             self._documents.add_listener(self._on_document)
         if self.conversations is not None:
             self.conversations.on_message(self._on_message)
 
     def document_changed(self, event: str, document_id: int) -> None:
-        """A document was imported, updated or forgotten (the listener ``attach`` registers)."""
+        """A document was imported, updated or forgotten (what the listener ``attach`` registers does)."""
         self._on_document(event, document_id)
 
     def _on_document(self, event: str, document_id: int) -> None:
