@@ -14,6 +14,7 @@ import logging
 import os
 import queue
 import re
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,9 +64,20 @@ class ModelInfo:
     gpu_offload_supported: bool
     n_gpu_layers_requested: int
     layers_offloaded: int
-    tokenizer_hash: str
+    tokenizer: str | Callable[[], str]   # the vocabulary's hash, or how to compute it when first asked
     chat_template: bool
     metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tokenizer_hash(self) -> str:
+        """``vocab_hash`` of the model's vocabulary (the memory decoder's checkpoint must match it).
+
+        A loaded model computes it when first asked, not at load: it reads every token, which took as
+        long as loading the embedded model itself, and only the memory decoder and ``mnemo doctor`` need it.
+        """
+        if callable(self.tokenizer):
+            self.tokenizer = self.tokenizer()
+        return self.tokenizer
 
 
 @dataclass
@@ -138,6 +150,7 @@ class LlamaRuntime:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama-owner")
         self._llm: Any = None
         self._info: ModelInfo | None = None
+        self._owner: int | None = None   # the owner thread's ident, once it loaded the model
         self._closed = False
 
     # ---- thread confinement ---------------------------------------------------------------
@@ -187,8 +200,15 @@ class LlamaRuntime:
                 f"llama.cpp could not load the model {path} ({exc}{': ' + detail if detail else ''}). "
                 "The file may be truncated, for another architecture, or not a chat model: download it again or pick another .gguf.") from exc
         self._llm = llm
+        self._owner = threading.get_ident()
         self._info = self._read_info(llm, path)
         return llm
+
+    def _vocab_hash(self) -> str:
+        """``vocab_hash`` of the loaded model, read on its owner thread."""
+        if threading.get_ident() == self._owner:
+            return vocab_hash(self._ensure_loaded())
+        return str(self.call(vocab_hash))
 
     def _read_info(self, llm: Any, path: Path) -> ModelInfo:
         import llama_cpp
@@ -208,7 +228,7 @@ class LlamaRuntime:
             path=str(path), name=meta.get("general.name", path.stem), architecture=arch, n_vocab=llm.n_vocab(),
             n_ctx=llm.n_ctx(), n_layers=n_layers, gpu_offload_supported=supported,
             n_gpu_layers_requested=self.config.n_gpu_layers, layers_offloaded=offloaded,
-            tokenizer_hash=vocab_hash(llm), chat_template="tokenizer.chat_template" in meta,
+            tokenizer=self._vocab_hash, chat_template="tokenizer.chat_template" in meta,
             metadata={k: v for k, v in meta.items() if not k.startswith("tokenizer.ggml.") and len(v) < 200})
 
     @property

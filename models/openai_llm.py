@@ -211,7 +211,7 @@ class OpenAIChatModel:
         self._info = ModelInfo(
             path=self.server, name=name, architecture=f"remote ({self.flavour})", n_vocab=0, n_ctx=n_ctx,
             n_layers=0, gpu_offload_supported=False, n_gpu_layers_requested=0, layers_offloaded=0,
-            tokenizer_hash="", chat_template=True,
+            tokenizer="", chat_template=True,
             metadata={"backend": "openai", "server": self.server, "server_model": self._model_id,
                       "flavour": self.flavour, "n_ctx_source": source})
         log.info("model server %s: %s (%s), context %d (%s)", self.server, self._model_id, self.flavour, n_ctx, source)

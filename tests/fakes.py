@@ -39,7 +39,7 @@ class FakeChatModel:
         self.closed = False
         self._info = ModelInfo(path=f"/fake/{name}.gguf", name=name, architecture="fake", n_vocab=256, n_ctx=4096,
                                n_layers=1, gpu_offload_supported=False, n_gpu_layers_requested=0, layers_offloaded=0,
-                               tokenizer_hash="fake-tokenizer", chat_template=True)
+                               tokenizer="fake-tokenizer", chat_template=True)
 
     # ---- what the tests read ------------------------------------------------------------------
     @property
