@@ -107,6 +107,7 @@ class VectorIndex:
         self._collections: dict[str, Any] = {}     # by shard name
         self._tables: dict[str, ShardTable] = {}   # by collection name
         self._filled: dict[str, int] = {}          # vectors in a collection's last shard, at most
+        self._newest: dict[str, int] = {}          # the newest id in a full last shard
 
     @property
     def path(self) -> Path:
@@ -127,6 +128,7 @@ class VectorIndex:
         self._collections.clear()
         self._tables.clear()
         self._filled.clear()
+        self._newest.clear()
 
     def _enter(self) -> None:
         with self._idle:
@@ -238,6 +240,9 @@ class VectorIndex:
             self._write(name, k, [keys[i] for i in pos], emb[pos], [metas[i] for i in pos] if metas else None)
             if k == table.last:
                 self._filled[name] = self._filled.get(name, 0) + len(pos)
+                if name in self._newest:
+                    written = (int_id(keys[i]) for i in pos)
+                    self._newest[name] = max([self._newest[name], *(n for n in written if n is not None)])
 
     def _roll(self, name: str, table: ShardTable, keys: Sequence[str]) -> None:
         """Start the next shard when the last one is full and ``keys`` has ids newer than all it holds."""
@@ -246,17 +251,20 @@ class VectorIndex:
         if self._filled[name] < self.shard_max:
             return
         top = max((n for n in map(int_id, keys) if n is not None), default=None)
-        last = self._shard(name, table.last)
-        self._filled[name] = last.count()
-        if top is None or self._filled[name] < self.shard_max:
+        if top is None:
             return
-        held = max((n for n in map(int_id, last.get(include=[])["ids"]) if n is not None), default=-1)
-        first = max(held + 1, table.firsts[-1] + 1 if table.firsts else 0)
+        if name not in self._newest:  # once: how full it really is (upserts of stored ids were counted), its newest id
+            last = self._shard(name, table.last)
+            self._filled[name] = last.count()
+            if self._filled[name] < self.shard_max:
+                return
+            self._newest[name] = max((n for n in map(int_id, last.get(include=[])["ids"]) if n is not None), default=-1)
+        first = max(self._newest[name] + 1, table.firsts[-1] + 1 if table.firsts else 0)
         if top < first:
             return  # nothing newer than what the last shard holds: it takes these too (the bound is soft)
         col = self._shard(name, table.last + 1, first)
         table.firsts.append(int((col.metadata or {}).get(FIRST_ID, first)))
-        self._filled[name] = 0
+        self._filled[name], self._newest[name] = 0, table.firsts[-1] - 1
         if not self.location.is_server:
             self._recycle_due = True  # the full shards' indexes leave memory before the next call
         log.info("vector collection %s goes on in shard %d from id %d", name, table.last, table.firsts[-1])
@@ -365,6 +373,7 @@ class VectorIndex:
                 self._collections.pop(key, None)
             self._tables.pop(name, None)
             self._filled.pop(name, None)
+            self._newest.pop(name, None)
         finally:
             self._leave()
 

@@ -171,3 +171,17 @@ def test_shards_on_a_server_carry_the_folder_prefix(server, tmp_path):
     assert [h.id for h in index.query("chunks", vecs[70], 8)] == _exact(vecs, vecs[70], 8)
     index.drop("chunks")
     assert not any(n.startswith(f"mnemo-{fid}-") for n in (c.name for c in index.client.list_collections()))
+
+
+def test_a_full_shard_keeps_taking_ids_older_than_its_newest_and_the_next_starts_after_it(tmp_path):
+    rng = np.random.default_rng(8)
+    index = VectorIndex(tmp_path / "v", shard_max=20)
+    index.upsert("chunks", list(range(1, 21)), _unit(rng, 20))
+    index.upsert("chunks", list(range(5, 11)), _unit(rng, 6))     # updates of a full shard: no new shard
+    assert index.shards("chunks") == ["chunks"] and index.count("chunks") == 20
+    index.upsert("chunks", [3, 30, 31], _unit(rng, 3))            # 3 stays; the next shard starts after 20
+    assert index.shards("chunks") == ["chunks", "chunks.shard1"]
+    meta = index.client.get_collection("chunks.shard1").metadata
+    assert meta[FIRST_ID] == 21 and index.client.get_collection("chunks.shard1").count() == 2
+    index.upsert("chunks", [21, 25], _unit(rng, 2))
+    assert index.client.get_collection("chunks.shard1").count() == 4 and index.count("chunks") == 24
