@@ -9,7 +9,6 @@ then loads in the background with its status in the status bar.
 from __future__ import annotations
 
 import sys
-import threading
 from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
@@ -28,13 +27,6 @@ def _process_age() -> float:
         return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return 0.0
-
-
-def _preload_model(services: Services) -> None:
-    try:
-        services.llm.info  # noqa: B018 -- reading it loads the model
-    except Exception:  # the window's model job meets the same error and shows it
-        pass
 
 
 def _qt_running() -> bool:
@@ -68,9 +60,7 @@ class Desktop:
         from app.services import Services
 
         services = Services()
-        # llama.cpp loads the model in native code, beside the Python work that follows (features, panes):
-        # the window's model job then finds it loaded, or waits for it, and reports a failure.
-        threading.Thread(target=_preload_model, args=(services,), name="mnemo-model-preload", daemon=True).start()
+        services.preload_model()   # beside the features and panes; the window's model job waits for it
         services.build_features()  # here, not on the UI thread when the panes first ask for them
         return services
 

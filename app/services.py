@@ -280,6 +280,18 @@ class Services:
                     self._llm = LlamaRuntime(self.llm_config())
             return self._llm
 
+    def preload_model(self) -> None:
+        """Start loading the chat model in the background: llama.cpp loads in native code, beside the Python work
+        that follows (features, the query's retrieval, the panes). Its first use finds it loaded, or waits for it,
+        and meets a failure as before."""
+        def load() -> None:
+            try:
+                self.llm.info  # noqa: B018 -- reading it loads the model
+            except Exception:  # the first use meets the same error and reports it
+                log.debug("preloading the model failed", exc_info=True)
+
+        threading.Thread(target=load, name="mnemo-model-preload", daemon=True).start()
+
     @property
     def llm_loaded(self) -> bool:
         return self._llm is not None and self._llm.loaded
@@ -352,9 +364,10 @@ class Services:
             if self._features_built:
                 self._memory.close()  # stop idle reflection before the model and the database close
                 self._persona.close()  # stop its background worker before the database closes
-        if self._llm is not None:
-            self._llm.close()
-            self._llm = None
+        with self._llm_lock:   # a model being made by preload_model is there once this lock is had
+            llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()
         self.db.close()
         self.lock.release()
 
