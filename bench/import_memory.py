@@ -63,7 +63,8 @@ class HashEmbedder:
 
 class NoVectors:
     """A vector store that keeps nothing: the ``mbox-novec-*`` cases measure the import pipeline alone,
-    without Chroma's in-memory index (about 2 kB per chunk, so it grows with the mailbox)."""
+    without Chroma's in-memory index (2-3 kB per chunk, up to one shard of ``SHARD_MAX`` chunks: see
+    ``core.store.vector_shards``)."""
 
     def upsert(self, name, ids, embeddings, metas=None) -> None:
         pass
