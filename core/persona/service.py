@@ -522,8 +522,8 @@ class PersonaService:
             self.extract_document(document_id, use_model=True, cancel=cancel)
         docs = self._documents
         if docs is not None and self._embedder is not None:
-            self.topics.add_items([(f"chunk:{c.id}", c.text, document_id) for c in docs.iter_chunks([document_id])
-                                   if not c.meta.get("vcard")])
+            self.topics.add_items((f"chunk:{c.id}", c.text, document_id) for c in docs.iter_chunks([document_id])
+                                  if not c.meta.get("vcard"))   # streamed: a mailbox is not held at once
             self.topics.update(cancel=cancel)
         self.update_bio()
 

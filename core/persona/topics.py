@@ -16,7 +16,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import delete
@@ -36,6 +36,9 @@ COLLECTION = "persona_items"
 ASSIGN_SIM = 0.35          # cosine similarity to a centroid that makes an item join a topic
 MERGE_DISTANCE = 0.75      # average-linkage cosine distance under which items form one topic (MiniLM: unrelated texts sit near 0.9-1.0)
 MIN_TOPIC = 3              # items a new topic needs
+CLUSTER_AT_MOST = 3000     # unplaced items clustered at once (average linkage keeps n² distances: 3000 -> ~70 MB);
+                           # beyond, a spread sample forms the topics and the other items join them by centroid
+ADD_BATCH = 512            # items embedded and stored at a time (a whole mailbox is never held at once)
 SNIPPET = 400
 
 NAME_SCHEMA: dict[str, Any] = {
@@ -95,12 +98,22 @@ class TopicStore:
 
     # ---- writing ----------------------------------------------------------------------------------------------
     @_locked
-    def add_items(self, items: Sequence[tuple[str, str, int | None]]) -> int:
-        """Embed and store new items ``(ref, text, document_id)``; they are placed by ``update``."""
+    def add_items(self, items: Iterable[tuple[str, str, int | None]]) -> int:
+        """Embed and store new items ``(ref, text, document_id)``, ``ADD_BATCH`` at a time; ``update`` places them."""
         known = self.known_refs()
-        fresh = [(r, t, d) for r, t, d in items if r not in known and len(t.strip()) >= 20]
-        if not fresh:
-            return 0
+        added = 0
+        fresh: builtins.list[tuple[str, str, int | None]] = []
+        for r, t, d in items:
+            if r in known or len(t.strip()) < 20:
+                continue
+            known.add(r)
+            fresh.append((r, t, d))
+            if len(fresh) >= ADD_BATCH:
+                added += self._add_batch(fresh)
+                fresh = []
+        return added + (self._add_batch(fresh) if fresh else 0)
+
+    def _add_batch(self, fresh: builtins.list[tuple[str, str, int | None]]) -> int:
         embedder = self._embedder()
         vecs = checked(embedder, embedder.embed([t for _, t, _ in fresh]), len(fresh))
         self._spaces.check(COLLECTION, embedder.name, int(vecs.shape[1]), writing=True,
@@ -186,13 +199,23 @@ class TopicStore:
         if len(rest) >= MIN_TOPIC:
             from sklearn.cluster import AgglomerativeClustering
 
-            X = np.stack([vec[it.ref] for it in rest])
+            step = -(-len(rest) // CLUSTER_AT_MOST)   # every item, or an evenly spread sample of CLUSTER_AT_MOST
+            sample = rest[::step]
+            X = np.stack([vec[it.ref] for it in sample])
             labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
                                              distance_threshold=MERGE_DISTANCE).fit_predict(X)
             for lab in sorted(set(labels.tolist())):
-                refs = [it.ref for it, l in zip(rest, labels) if l == lab]
+                refs = [it.ref for it, l in zip(sample, labels) if l == lab]
                 if len(refs) >= MIN_TOPIC:
                     new_groups.append(refs)
+            if step > 1 and new_groups:   # the items outside the sample join the nearest new topic, or stay loose
+                cents = np.stack([_unit(np.mean([vec[r] for r in g], axis=0)) for g in new_groups])
+                for i, it in enumerate(rest):
+                    if i % step:
+                        sims = cents @ vec[it.ref]
+                        j = int(np.argmax(sims))
+                        if sims[j] >= ASSIGN_SIM:
+                            new_groups[j].append(it.ref)
         with self.db.session() as s:
             for refs in new_groups:
                 t = PersonaTopic(name="", description="")

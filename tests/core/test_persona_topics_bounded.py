@@ -1,0 +1,56 @@
+"""Topics stay bounded on a big import: items are embedded a batch at a time from a stream, and beyond
+``CLUSTER_AT_MOST`` unplaced items a spread sample forms the topics that the other items then join."""
+from __future__ import annotations
+
+import pytest
+
+import core.persona.topics as topics_mod
+from core.persona.topics import TopicStore
+from core.store.db import Database
+from core.store.vectors import VectorIndex
+from tests.core.test_persona_topics import COOKING, CYCLING, NamingLLM
+
+
+class CountingEmbedder:
+    """The real embedder, counting how many texts each call embeds."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.calls: list[int] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed(self, texts):
+        self.calls.append(len(texts))
+        return self.inner.embed(texts)
+
+
+@pytest.fixture
+def counted(tmp_path, shared_embedder):
+    db = Database(tmp_path / "m.sqlite3")
+    emb = CountingEmbedder(shared_embedder)
+    yield TopicStore(db, VectorIndex(tmp_path / "vectors"), lambda: emb, lambda: NamingLLM("Gravel cycling")), emb
+    db.close()
+
+
+def test_a_stream_of_items_is_embedded_a_batch_at_a_time(counted, monkeypatch):
+    store, emb = counted
+    monkeypatch.setattr(topics_mod, "ADD_BATCH", 4)
+    texts = (CYCLING + COOKING) * 2
+    items = ((f"chunk:{i}", f"{t} (note {i})", 1) for i, t in enumerate(texts))   # a generator, as an import gives
+    assert store.add_items(items) == 12
+    assert emb.calls == [4, 4, 4]
+    assert store.add_items([("chunk:0", texts[0], 1)]) == 0   # already stored
+
+
+def test_beyond_the_cluster_limit_a_sample_forms_topics_and_the_rest_joins_them(counted, monkeypatch):
+    store, _ = counted
+    monkeypatch.setattr(topics_mod, "CLUSTER_AT_MOST", 6)
+    texts = [f"{t} (note {i})" for i, t in enumerate((CYCLING + COOKING) * 3)]   # 18 items: sample of 6
+    store.add_items([(f"chunk:{i}", t, 1) for i, t in enumerate(texts)])
+    store.update()
+    topics = store.list()
+    assert len(topics) == 2   # cycling and cooking, formed from the 6 sampled notes
+    # the sample's 6 and the near-copies of them outside it joined; a note far from both centroids stays loose
+    assert 12 <= sum(t.size for t in topics) <= 18
