@@ -282,8 +282,9 @@ class Services:
 
     def preload_model(self) -> None:
         """Start loading the chat model in the background: llama.cpp loads in native code, beside the Python work
-        that follows (features, the query's retrieval, the panes). Its first use finds it loaded, or waits for it,
-        and meets a failure as before."""
+        that follows (the window's features and panes). Its first use finds it loaded, or waits for it, and meets a
+        failure as before. Not for commands that print: llama-cpp-python points stdout and stderr at /dev/null
+        while it loads, so what another thread prints meanwhile is lost."""
         def load() -> None:
             try:
                 self.llm.info  # noqa: B018 -- reading it loads the model

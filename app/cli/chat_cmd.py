@@ -69,7 +69,6 @@ def run(args: argparse.Namespace, services) -> int:
         print(f"Deleted conversation {args.delete}.")
         return 0
     if args.message:
-        services.preload_model()   # while the question's notes are found (a fact answer does not wait for it)
         cid = _answer(services, args.message, args.conversation)
         print(f"(conversation {cid})", file=sys.stderr)
         return 0
