@@ -10,8 +10,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text as sql
-
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 from core.memory.provider import MemoryContextProvider
 from core.memory.reflect import ReflectionStats, Reflector
@@ -86,11 +84,11 @@ class MemoryService:
     def pending_conversations(self, idle_seconds: float = 0.0) -> list[int]:
         """Conversations quiet for ``idle_seconds`` that have messages not yet reflected, oldest first."""
         cutoff = datetime.now(timezone.utc).timestamp() - idle_seconds
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(sql(
+        with self.db.read() as conn:
+            rows = conn.execute(
                 "SELECT c.id, c.updated_at FROM conversation c WHERE EXISTS (SELECT 1 FROM message m "
                 "WHERE m.conversation_id = c.id AND m.role IN ('user', 'assistant') AND NOT EXISTS "
-                "(SELECT 1 FROM memory_turn t WHERE t.ref = 'msg:' || m.id)) ORDER BY c.updated_at")).fetchall()
+                "(SELECT 1 FROM memory_turn t WHERE t.ref = 'msg:' || m.id)) ORDER BY c.updated_at").fetchall()
         out = []
         for cid, updated in rows:
             if isinstance(updated, str):

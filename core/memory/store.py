@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import text as sql
 from sqlmodel import col, select
 
 from core.errors import EmbedderError, MnemoError
@@ -27,7 +26,7 @@ from core.ports import TextEmbedder, VectorStore
 from core.search.fusion import fts5_query
 from core.store.embedding import VectorSpaces, embed_texts
 from core.store.clock import utcnow
-from core.store.db import Database
+from core.store.db import Database, scalar
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +95,8 @@ class MemoryStore:
 
     def _stored_width(self, collection: str) -> int | None:
         table = "memory" if collection == MEMORIES else "memory_turn"
-        with self.db.engine.connect() as conn:
-            n = conn.execute(sql(f"SELECT length(vector) FROM {table} WHERE vector IS NOT NULL LIMIT 1")).scalar()
+        with self.db.read() as conn:
+            n = scalar(conn, f"SELECT length(vector) FROM {table} WHERE vector IS NOT NULL LIMIT 1")
         return None if n is None else int(n) // 4
 
     def _cached(self, collection: str, items: Iterable[tuple[int, np.ndarray]] = (), gone: int | None = None) -> None:
@@ -168,16 +167,16 @@ class MemoryStore:
         refs = list(refs)
         if not refs:
             return {}
-        with self.db.engine.connect() as conn:
-            q = sql("SELECT ref, id FROM memory_turn WHERE ref IN (SELECT value FROM json_each(:refs))")
+        with self.db.read() as conn:
+            q = "SELECT ref, id FROM memory_turn WHERE ref IN (SELECT value FROM json_each(:refs))"
             return {str(r): int(i) for r, i in conn.execute(q, {"refs": json.dumps(refs)})}
 
     def sources_of(self, ids: Sequence[int]) -> dict[int, list[str]]:
         """Memories' source refs by id (no rows, no vectors)."""
         if not ids:
             return {}
-        with self.db.engine.connect() as conn:
-            q = sql(f"SELECT id, sources FROM memory WHERE id IN ({','.join(str(int(i)) for i in ids)})")
+        with self.db.read() as conn:
+            q = f"SELECT id, sources FROM memory WHERE id IN ({','.join(str(int(i)) for i in ids)})"
             return {int(i): list(json.loads(src) if isinstance(src, str) else (src or [])) for i, src in conn.execute(q)}
 
     def turns(self, ids: Sequence[int]) -> dict[int, MemoryTurn]:
@@ -243,8 +242,8 @@ class MemoryStore:
             return list(s.exec(stmt))
 
     def count(self) -> int:
-        with self.db.session() as s:
-            return int(s.exec(sql("SELECT count(*) FROM memory")).one()[0])  # type: ignore[call-overload]
+        with self.db.read() as conn:
+            return int(scalar(conn, "SELECT count(*) FROM memory"))
 
     def revisions(self, memory_id: int) -> builtins.list[MemoryRevision]:
         with self.db.session() as s:
@@ -296,9 +295,9 @@ class MemoryStore:
     def forget(self, memory_id: int) -> None:
         """Delete a memory and its revisions from SQLite and its vector from Chroma."""
         self.get(memory_id)
-        with self.db.session() as s:
-            s.exec(sql("DELETE FROM memory_revision WHERE memory_id = :i").bindparams(i=memory_id))  # type: ignore[call-overload]
-            s.exec(sql("DELETE FROM memory WHERE id = :i").bindparams(i=memory_id))  # type: ignore[call-overload]
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM memory_revision WHERE memory_id = ?", (memory_id,))
+            conn.execute("DELETE FROM memory WHERE id = ?", (memory_id,))
         self.vectors.delete(MEMORIES, [memory_id])
         self._cached(MEMORIES, gone=memory_id)
 
@@ -311,8 +310,8 @@ class MemoryStore:
         missing = [i for i in ids if i not in got]
         if missing:
             table = "memory" if collection == MEMORIES else "memory_turn"
-            with self.db.engine.connect() as conn:
-                q = sql(f"SELECT id, vector FROM {table} WHERE id IN ({','.join(str(int(i)) for i in missing)})")
+            with self.db.read() as conn:
+                q = f"SELECT id, vector FROM {table} WHERE id IN ({','.join(str(int(i)) for i in missing)})"
                 for rid, blob in conn.execute(q):
                     v = _unblob(blob)
                     if v is not None:
@@ -340,9 +339,9 @@ class MemoryStore:
         """Rebuild both Chroma collections from the vectors kept in SQLite."""
         total = 0
         for collection, table in ((MEMORIES, "memory"), (TURNS, "memory_turn")):
-            with self.db.engine.connect() as conn:
+            with self.db.read() as conn:
                 rows = [(rid, _unblob(b), {"c": c or 0}) for rid, b, c in
-                        conn.execute(sql(f"SELECT id, vector, conversation_id FROM {table} WHERE vector IS NOT NULL"))]
+                        conn.execute(f"SELECT id, vector, conversation_id FROM {table} WHERE vector IS NOT NULL")]
             total += self.vectors.rebuild(collection, rows)  # type: ignore[arg-type]  # the query skips NULL vectors
         return total
 
@@ -374,11 +373,11 @@ class MemoryStore:
         if cached is not None:
             return cached
         table = "memory" if collection == MEMORIES else "memory_turn"
-        with self.db.engine.connect() as conn:
-            n = conn.execute(sql(f"SELECT count(*) FROM {table}")).scalar_one()
+        with self.db.read() as conn:
+            n = scalar(conn, f"SELECT count(*) FROM {table}")
             if n > EXACT_MAX:
                 return None
-            rows = conn.execute(sql(f"SELECT id, vector FROM {table} WHERE vector IS NOT NULL ORDER BY id")).fetchall()
+            rows = conn.execute(f"SELECT id, vector FROM {table} WHERE vector IS NOT NULL ORDER BY id").fetchall()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         M = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows]) if rows else np.zeros((0, 0), np.float32)
         with self._lock:
@@ -391,17 +390,17 @@ class MemoryStore:
         if not q:
             return []
         table = "memory_fts" if collection == MEMORIES else "memory_turn_fts"
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(sql(f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH :q "
-                                    f"ORDER BY bm25({table}) LIMIT :n"), {"q": q, "n": n}).fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute(f"SELECT rowid, bm25({table}) FROM {table} WHERE {table} MATCH :q "
+                                f"ORDER BY bm25({table}) LIMIT :n", {"q": q, "n": n}).fetchall()
         return [(int(r), -float(s)) for r, s in rows]
 
     # ---- cache of model outputs ------------------------------------------------------------------
     def cache_get(self, key: str) -> str | None:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sql("SELECT value FROM memory_llm_cache WHERE key = :k"), {"k": key}).fetchone()
+        with self.db.read() as conn:
+            row = conn.execute("SELECT value FROM memory_llm_cache WHERE key = :k", {"k": key}).fetchone()
         return row[0] if row else None
 
     def cache_put(self, key: str, value: str) -> None:
-        with self.db.engine.begin() as conn:
-            conn.execute(sql("INSERT OR REPLACE INTO memory_llm_cache(key, value) VALUES (:k, :v)"), {"k": key, "v": value})
+        with self.db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO memory_llm_cache(key, value) VALUES (:k, :v)", {"k": key, "v": value})

@@ -1,4 +1,11 @@
-"""The SQLite database of a data folder: engine (WAL), migrations on open, sessions.
+"""The SQLite database of a data folder: raw SQL on stdlib sqlite3, ORM sessions, migrations on open.
+
+Raw SQL (every store's queries) runs on the standard library's ``sqlite3`` through
+``Database.read()`` and ``Database.write()``: one connection per thread, opened on first use
+with the same PRAGMAs as the ORM's (WAL, foreign keys, busy timeout, synchronous=NORMAL) and in
+autocommit mode, so a transaction is exactly what ``write()`` opens: ``BEGIN IMMEDIATE`` … commit,
+rolled back on error. SQLAlchemy, which costs a quick command ~0.3 s to import, is imported only
+when an ORM session (``Database.session()``) or a migration needs it: ``Database.engine`` is lazy.
 
 Migrations are alembic revisions under ``migrations/versions``. Each concern's first
 revision branches from ``0001`` with its own branch label, and Mnemo upgrades to
@@ -16,28 +23,60 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
-
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any, Iterator
 
 from core.errors import StorageError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000",
+           "PRAGMA synchronous=NORMAL")
+
+# The class of the raw connections (``sqlite3.connect(factory=...)``); tests/e2e/killer.py swaps in one that
+# counts statements, to kill the process at an exact point.
+CONNECTION_FACTORY: type[sqlite3.Connection] = sqlite3.Connection
+
+
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    for pragma in PRAGMAS:
+        cur.execute(pragma)
     cur.close()
+
+
+def scalar(conn: sqlite3.Connection, sql: str, params: Any = ()) -> Any:
+    """The first column of the first row of ``sql``, or None if it returns no row."""
+    row = conn.execute(sql, params).fetchone()
+    return None if row is None else row[0]
+
+
+class _Held:
+    """A thread's raw connection and how deep its write() contexts are nested; the connection closes when
+    the thread ends (its thread-local goes) or the database closes."""
+
+    __slots__ = ("conn", "depth", "__weakref__")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.depth = 0
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _scripts_digest() -> str:
@@ -64,10 +103,77 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.engine: Engine = create_engine(
-            f"sqlite:///{self.path}", connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(self.engine, "connect", _on_connect)
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+        self._local = threading.local()
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()  # every thread's connection, for close()
+        self._held_lock = threading.Lock()
         self.migrate()
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine of the ORM sessions, made (and SQLAlchemy imported) on first use."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    from sqlalchemy import create_engine, event
+
+                    engine = create_engine(
+                        f"sqlite:///{self.path}", connect_args={"check_same_thread": False, "timeout": 30})
+                    event.listen(engine, "connect", _on_connect)
+                    self._engine = engine
+        return self._engine
+
+    # ---- raw SQL ----------------------------------------------------------------------------------
+    def _held_conn(self) -> _Held:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None, check_same_thread=False,
+                                   factory=CONNECTION_FACTORY)
+            _on_connect(conn, None)
+            held = _Held(conn)
+            self._local.held = held
+            with self._held_lock:
+                self._held.add(held)
+        return held
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, in autocommit mode: for queries (each statement sees the latest commit).
+
+        Inside a ``write()`` of the same thread it is that transaction's connection (it sees its writes)."""
+        yield self._held_conn().conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection inside one transaction (``BEGIN IMMEDIATE``): committed when the block
+        ends, rolled back if it raises. A write nested in another is a savepoint of the outer one."""
+        held = self._held_conn()
+        conn = held.conn
+        depth = held.depth
+        conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT w{depth}")
+        held.depth = depth + 1
+        try:
+            yield conn
+        except BaseException:
+            held.depth = depth
+            if depth == 0:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            else:
+                conn.execute(f"ROLLBACK TO w{depth}")
+                conn.execute(f"RELEASE w{depth}")
+            raise
+        held.depth = depth
+        if depth:
+            conn.execute(f"RELEASE w{depth}")
+            return
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     @property
     def _stamp(self) -> Path:
@@ -105,6 +211,7 @@ class Database:
             return heads
         from alembic import command
         from alembic.runtime.migration import MigrationContext
+        from sqlalchemy import create_engine, event
 
         # pysqlite runs DDL outside any transaction by default, so a crash mid-migration left a half-made
         # schema that never migrated again ("table ... already exists"). This engine issues BEGIN itself:
@@ -144,8 +251,8 @@ class Database:
                 "Restore your data with 'mnemo restore BACKUP', or move the file aside to start empty.")
 
     def current_heads(self) -> list[str]:
-        with self.engine.connect() as conn:
-            return sorted(r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version"))
+        with self.read() as conn:
+            return sorted(r[0] for r in conn.execute("SELECT version_num FROM alembic_version"))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -161,4 +268,11 @@ class Database:
                 raise
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Close every thread's raw connection and the ORM's pool (a later use opens new ones)."""
+        with self._held_lock:
+            held, self._held = list(self._held), weakref.WeakSet()
+        self._local = threading.local()
+        for h in held:
+            h.close()
+        if self._engine is not None:
+            self._engine.dispose()

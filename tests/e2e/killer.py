@@ -59,8 +59,9 @@ def main() -> int:
 
     os.replace = replace  # Path.replace calls os.replace too
     _kill_at_progress(os.environ.get("MNEMO_KILL_PROGRESS", ""), float(os.environ.get("MNEMO_KILL_DELAY", "0")))
-    event.listen(Engine, "after_cursor_execute", after)
+    event.listen(Engine, "after_cursor_execute", after)   # the ORM's statements and commits
     event.listen(Engine, "commit", on_commit)
+    _count_raw_sql(lambda statement: after(None, None, statement, None, None, False))
     from app.cli.main import main as cli
 
     try:
@@ -69,6 +70,31 @@ def main() -> int:
         if count_only:
             print(f"SQLCOUNT {seen['n']}", file=sys.stderr, flush=True)
             print(f"REPLACECOUNT {replaced['n']}", file=sys.stderr, flush=True)
+
+
+def _count_raw_sql(after) -> None:  # type: ignore[no-untyped-def]
+    """Report each statement of the raw connections (``Database.read()/write()``; COMMIT is one) to ``after``."""
+    import sqlite3
+
+    from core.store import db
+
+    class Counting(sqlite3.Connection):
+        def execute(self, sql, parameters=(), /):  # type: ignore[no-untyped-def, override]
+            cur = super().execute(sql, parameters)
+            after(sql)
+            return cur
+
+        def executemany(self, sql, parameters, /):  # type: ignore[no-untyped-def, override]
+            cur = super().executemany(sql, parameters)
+            after(sql)
+            return cur
+
+        def executescript(self, script, /):  # type: ignore[no-untyped-def, override]
+            cur = super().executescript(script)
+            after(script)
+            return cur
+
+    db.CONNECTION_FACTORY = Counting
 
 
 def _kill_at_progress(pattern: str, delay: float) -> None:
