@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 import numpy as np
 
 from core.documents.model import ChunkDraft, ChunkView, DocumentInfo
-from core.store.db import Database
+from core.store.db import Database, scalar
 from core.store.embedding import VectorSpaces
 from core.store.clock import utcnow
 
@@ -69,14 +69,14 @@ class DocumentStore:
 
     def stored_width(self) -> int | None:
         """The width of the chunk vectors stored (float16), None when none is."""
-        with self.db.engine.connect() as conn:
-            n = conn.exec_driver_sql("SELECT length(vector) FROM chunk WHERE vector IS NOT NULL LIMIT 1").scalar()
+        with self.db.read() as conn:
+            n = scalar(conn, "SELECT length(vector) FROM chunk WHERE vector IS NOT NULL LIMIT 1")
         return None if n is None else int(n) // 2
 
     # ---- documents -------------------------------------------------------------------------
     def _one(self, where: str, params: tuple) -> Optional[DocumentInfo]:
-        with self.db.engine.connect() as conn:
-            row = conn.exec_driver_sql(f"SELECT {_DOC_COLS} FROM document WHERE {where} LIMIT 1", params).fetchone()
+        with self.db.read() as conn:
+            row = conn.execute(f"SELECT {_DOC_COLS} FROM document WHERE {where} LIMIT 1", params).fetchone()
         return _doc(row) if row else None
 
     def get(self, document_id: int) -> Optional[DocumentInfo]:
@@ -91,14 +91,14 @@ class DocumentStore:
 
     def list(self, status: str | None = None) -> list[DocumentInfo]:
         sql = f"SELECT {_DOC_COLS} FROM document" + (" WHERE status = ?" if status else "") + " ORDER BY path"
-        with self.db.engine.connect() as conn:
-            return [_doc(r) for r in conn.exec_driver_sql(sql, (status,) if status else ())]
+        with self.db.read() as conn:
+            return [_doc(r) for r in conn.execute(sql, (status,) if status else ())]
 
     def paths_under(self, folder: str) -> builtins.list[DocumentInfo]:
         prefix = db_path(folder.rstrip("/\\") + "/")
-        with self.db.engine.connect() as conn:
-            rows = conn.exec_driver_sql(f"SELECT {_DOC_COLS} FROM document WHERE substr(path, 1, ?) = ?",
-                                        (len(prefix), prefix)).fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute(f"SELECT {_DOC_COLS} FROM document WHERE substr(path, 1, ?) = ?",
+                                (len(prefix), prefix)).fetchall()
         return [_doc(r) for r in rows]
 
     def save(self, *, path: str, name: str, fmt: str, content_hash: str, size: int, mtime: float,
@@ -124,36 +124,36 @@ class DocumentStore:
                      error: str) -> None:
         """Remember a file that could not be imported (only when nothing good is stored for it)."""
         now, path, name = _now(), db_path(path), db_path(name)
-        with self.db.engine.begin() as conn:
-            row = conn.exec_driver_sql("SELECT id, status FROM document WHERE path = ?", (path,)).fetchone()
+        with self.db.write() as conn:
+            row = conn.execute("SELECT id, status FROM document WHERE path = ?", (path,)).fetchone()
             if row and row[1] != "error":
-                conn.exec_driver_sql("UPDATE document SET error = ?, updated_at = ? WHERE id = ?",
-                                     (f"last import failed: {error}", now, row[0]))
+                conn.execute("UPDATE document SET error = ?, updated_at = ? WHERE id = ?",
+                             (f"last import failed: {error}", now, row[0]))
             elif row:
-                conn.exec_driver_sql("UPDATE document SET error=?, content_hash=?, size=?, mtime=?, updated_at=? "
-                                     "WHERE id=?", (error, content_hash, size, mtime, now, row[0]))
+                conn.execute("UPDATE document SET error=?, content_hash=?, size=?, mtime=?, updated_at=? "
+                             "WHERE id=?", (error, content_hash, size, mtime, now, row[0]))
             else:
-                conn.exec_driver_sql(
+                conn.execute(
                     "INSERT INTO document (path, name, format, content_hash, size, mtime, status, error, n_chunks, "
                     "meta, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'error', ?, 0, '{}', ?, ?)",
                     (path, name, fmt, content_hash, size, mtime, error, now, now))
 
     def set_status(self, document_id: int, status: str, path: str | None = None) -> None:
-        with self.db.engine.begin() as conn:
+        with self.db.write() as conn:
             if path is not None:
                 path = db_path(path)
-                conn.exec_driver_sql("UPDATE document SET status=?, path=?, name=?, error='', updated_at=? WHERE id=?",
-                                     (status, path, path.replace("\\", "/").rsplit("/", 1)[-1], _now(), document_id))
+                conn.execute("UPDATE document SET status=?, path=?, name=?, error='', updated_at=? WHERE id=?",
+                             (status, path, path.replace("\\", "/").rsplit("/", 1)[-1], _now(), document_id))
             else:
-                conn.exec_driver_sql("UPDATE document SET status=?, error='', updated_at=? WHERE id=?",
-                                     (status, _now(), document_id))
+                conn.execute("UPDATE document SET status=?, error='', updated_at=? WHERE id=?",
+                             (status, _now(), document_id))
 
     def delete(self, document_id: int) -> builtins.list[int]:
         """Delete a document and its chunks in one transaction; return the chunk ids removed."""
-        with self.db.engine.begin() as conn:
-            ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM chunk WHERE document_id = ?", (document_id,))]
-            conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ?", (document_id,))
-            conn.exec_driver_sql("DELETE FROM document WHERE id = ?", (document_id,))
+        with self.db.write() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM chunk WHERE document_id = ?", (document_id,))]
+            conn.execute("DELETE FROM chunk WHERE document_id = ?", (document_id,))
+            conn.execute("DELETE FROM document WHERE id = ?", (document_id,))
         return ids
 
     # ---- chunks ----------------------------------------------------------------------------
@@ -168,8 +168,8 @@ class DocumentStore:
         sql += " ORDER BY c.id LIMIT ?"
         last = 0
         while True:
-            with self.db.engine.connect() as conn:
-                rows = conn.exec_driver_sql(sql, (last, *(ids or ()), batch)).fetchall()
+            with self.db.read() as conn:
+                rows = conn.execute(sql, (last, *(ids or ()), batch)).fetchall()
             for r in rows:
                 meta = json.loads(r[4] or "{}")
                 meta.setdefault("path", fs_path(r[7]))
@@ -184,22 +184,22 @@ class DocumentStore:
             return {}
         sql = ("SELECT c.id, c.document_id, c.text, c.source, c.meta, d.path, d.format, d.status FROM chunk c "
                f"JOIN document d ON d.id = c.document_id WHERE c.id IN ({','.join('?' * len(chunk_ids))})")
-        with self.db.engine.connect() as conn:
-            return {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
+        with self.db.read() as conn:
+            return {r[0]: tuple(r[1:]) for r in conn.execute(sql, tuple(chunk_ids))}
 
     def vectors_of(self, chunk_ids: Sequence[int]) -> dict[int, bytes]:
         """chunk id -> its stored (float16) vector, for the chunks that have one."""
         if not chunk_ids:
             return {}
         sql = f"SELECT id, vector FROM chunk WHERE vector IS NOT NULL AND id IN ({','.join('?' * len(chunk_ids))})"
-        with self.db.engine.connect() as conn:
-            return {int(r[0]): r[1] for r in conn.exec_driver_sql(sql, tuple(chunk_ids))}
+        with self.db.read() as conn:
+            return {int(r[0]): r[1] for r in conn.execute(sql, tuple(chunk_ids))}
 
     def all_vectors(self, at_most: int) -> tuple[builtins.list[int], np.ndarray] | None:
         """Every stored chunk vector, (ids, float32 [n, dim]), when there are at most ``at_most`` of one width; else None."""
-        with self.db.engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT id, vector FROM chunk WHERE vector IS NOT NULL LIMIT ?",
-                                        (at_most + 1,)).fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT id, vector FROM chunk WHERE vector IS NOT NULL LIMIT ?",
+                                (at_most + 1,)).fetchall()
         if len(rows) > at_most or len({len(r[1]) for r in rows}) > 1:  # many, or two widths mid-re-embed
             return None
         if not rows:
@@ -210,23 +210,23 @@ class DocumentStore:
     def fts(self, match: str, n: int) -> builtins.list[int]:
         if not match:
             return []
-        with self.db.engine.connect() as conn:
-            return [r[0] for r in conn.exec_driver_sql(
+        with self.db.read() as conn:
+            return [r[0] for r in conn.execute(
                 "SELECT rowid FROM chunk_fts WHERE chunk_fts MATCH ? ORDER BY rank LIMIT ?", (match, n))]
 
     def term_doc_counts(self, terms: Sequence[str]) -> dict[str, int]:
         """How many chunks contain each of ``terms`` (index terms: lower case, no diacritics)."""
         if not terms:
             return {}
-        with self.db.engine.connect() as conn:
-            rows = conn.exec_driver_sql(
+        with self.db.read() as conn:
+            rows = conn.execute(
                 f"SELECT term, doc FROM chunk_fts_vocab WHERE term IN ({','.join('?' * len(terms))})", tuple(terms))
             return {r[0]: int(r[1]) for r in rows}
 
     def pending(self, limit: int) -> builtins.list[PendingRow]:
         """Chunks whose vectors are not in Chroma yet (a stored vector is reused, not recomputed)."""
-        with self.db.engine.connect() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(  # type: ignore[misc]
+        with self.db.read() as conn:
+            return [tuple(r) for r in conn.execute(  # type: ignore[misc]
                 "SELECT id, document_id, text, vector FROM chunk WHERE vector_state = 0 ORDER BY id LIMIT ?", (limit,))]
 
     def pending_rows(self, chunk_ids: Sequence[int]) -> builtins.list[PendingRow]:
@@ -235,46 +235,46 @@ class DocumentStore:
             return []
         sql = ("SELECT id, document_id, text, vector FROM chunk WHERE vector_state = 0 AND id IN "
                f"({','.join('?' * len(chunk_ids))}) ORDER BY id")
-        with self.db.engine.connect() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(sql, tuple(chunk_ids))]  # type: ignore[misc]
+        with self.db.read() as conn:
+            return [tuple(r) for r in conn.execute(sql, tuple(chunk_ids))]  # type: ignore[misc]
 
     def count_pending(self) -> int:
-        with self.db.engine.connect() as conn:
-            return int(conn.exec_driver_sql("SELECT count(*) FROM chunk WHERE vector_state = 0").scalar() or 0)
+        with self.db.read() as conn:
+            return int(scalar(conn, "SELECT count(*) FROM chunk WHERE vector_state = 0") or 0)
 
     def mark_embedded(self, ids: Sequence[int], vectors: np.ndarray) -> None:
         half = np.asarray(vectors, dtype=np.float16)
         if len(ids):
             self.check_space("", int(half.shape[1]), writing=True)
-        with self.db.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE chunk SET vector_state = 1, vector = ? WHERE id = ?",
-                                 [(half[i].tobytes(), cid) for i, cid in enumerate(ids)])
+        with self.db.write() as conn:
+            conn.executemany("UPDATE chunk SET vector_state = 1, vector = ? WHERE id = ?",
+                             [(half[i].tobytes(), cid) for i, cid in enumerate(ids)])
 
     def mark_all_pending(self) -> None:
-        with self.db.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE chunk SET vector_state = 0")
+        with self.db.write() as conn:
+            conn.execute("UPDATE chunk SET vector_state = 0")
 
     def stored_vectors(self, batch: int = 2000) -> Iterator[tuple[int, int, Optional[bytes]]]:
         last = 0
         while True:
-            with self.db.engine.connect() as conn:
-                rows = conn.exec_driver_sql("SELECT id, document_id, vector FROM chunk WHERE id > ? ORDER BY id LIMIT ?",
-                                            (last, batch)).fetchall()
+            with self.db.read() as conn:
+                rows = conn.execute("SELECT id, document_id, vector FROM chunk WHERE id > ? ORDER BY id LIMIT ?",
+                                    (last, batch)).fetchall()
             yield from ((r[0], r[1], r[2]) for r in rows)
             if len(rows) < batch:
                 return
             last = rows[-1][0]
 
     def has_chunks(self) -> bool:
-        with self.db.engine.connect() as conn:
-            return conn.exec_driver_sql("SELECT 1 FROM chunk LIMIT 1").fetchone() is not None
+        with self.db.read() as conn:
+            return conn.execute("SELECT 1 FROM chunk LIMIT 1").fetchone() is not None
 
     def count_chunks(self) -> int:
-        with self.db.engine.connect() as conn:
-            return int(conn.exec_driver_sql("SELECT count(*) FROM chunk").scalar() or 0)
+        with self.db.read() as conn:
+            return int(scalar(conn, "SELECT count(*) FROM chunk") or 0)
 
     def pending_by_document(self) -> dict[int, int]:
         """document id -> how many of its chunks wait for their vectors (documents with none left out)."""
-        with self.db.engine.connect() as conn:
-            return {int(r[0]): int(r[1]) for r in conn.exec_driver_sql(
+        with self.db.read() as conn:
+            return {int(r[0]): int(r[1]) for r in conn.execute(
                 "SELECT document_id, count(*) FROM chunk WHERE vector_state = 0 GROUP BY document_id")}

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Optional
-
-from sqlalchemy.engine import Connection
 
 from core.documents.model import ChunkDraft, Mark
 from core.store.db import Database
@@ -133,44 +132,44 @@ class DocumentWriter:
     # ---- transactions --------------------------------------------------------------------------
     def _commit(self, final: Optional[dict[str, Any]]) -> list[int]:
         gone: list[int] = []
-        with self.db.engine.begin() as conn:
+        with self.db.write() as conn:
             if self.document_id is None:
                 self._open(conn)
             doc_id = self.document_id
             first = self._next - len(self._buffer)
             if self._buffer:
-                conn.exec_driver_sql(
+                conn.executemany(
                     "INSERT INTO chunk (document_id, ordinal, text, source, meta, vector_state, vector) "
                     "VALUES (?, ?, ?, ?, ?, 0, (SELECT vector FROM chunk WHERE id = ? AND text = ?))",
                     [(doc_id, first + i, c.text, c.source, json.dumps(c.meta, ensure_ascii=False),
                       self._reuse.get(_key(c.text)), c.text) for i, c in enumerate(self._buffer)])
-                self._committed.extend(r[0] for r in conn.exec_driver_sql(
+                self._committed.extend(r[0] for r in conn.execute(
                     "SELECT id FROM chunk WHERE document_id = ? AND ordinal >= ? AND ordinal < ? ORDER BY ordinal",
                     (doc_id, first, self._next)))
                 self.written += len(self._buffer)
                 self._buffer, self._chars = [], 0
             if final is None:
-                conn.exec_driver_sql("UPDATE document SET n_chunks = ?, meta = ?, updated_at = ? WHERE id = ?",
-                                     (self._next, self._checkpoint_json(), _now(), doc_id))
+                conn.execute("UPDATE document SET n_chunks = ?, meta = ?, updated_at = ? WHERE id = ?",
+                             (self._next, self._checkpoint_json(), _now(), doc_id))
             else:
-                gone = [r[0] for r in conn.exec_driver_sql(
+                gone = [r[0] for r in conn.execute(
                     "SELECT id FROM chunk WHERE document_id = ? AND ordinal < 0", (doc_id,))]
-                conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ? AND ordinal < 0", (doc_id,))
-                conn.exec_driver_sql("UPDATE document SET status = 'ok', error = '', n_chunks = ?, meta = ?, "
-                                     "updated_at = ? WHERE id = ?", (self._next, json.dumps(self.mask(final)), _now(), doc_id))
+                conn.execute("DELETE FROM chunk WHERE document_id = ? AND ordinal < 0", (doc_id,))
+                conn.execute("UPDATE document SET status = 'ok', error = '', n_chunks = ?, meta = ?, "
+                             "updated_at = ? WHERE id = ?", (self._next, json.dumps(self.mask(final)), _now(), doc_id))
         return gone
 
     def _checkpoint_json(self) -> str:
         cp = self.checkpoint
         return json.dumps(replace(cp, meta=self.mask(cp.meta)).as_meta())
 
-    def _open(self, conn: Connection) -> None:
+    def _open(self, conn: sqlite3.Connection) -> None:
         """The document row (new, or the existing one made partial) and what its old chunks offer."""
         f, now = self.file, _now()
-        row = conn.exec_driver_sql("SELECT id, status FROM document WHERE path = ?", (f.path,)).fetchone()
+        row = conn.execute("SELECT id, status FROM document WHERE path = ?", (f.path,)).fetchone()
         meta = self._checkpoint_json()
         if row is None:
-            self.document_id = int(conn.exec_driver_sql(
+            self.document_id = int(conn.execute(
                 "INSERT INTO document (path, name, format, content_hash, size, mtime, status, error, n_chunks, "
                 "meta, imported_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, '', 0, ?, ?, ?)",
                 (f.path, f.name, f.fmt, f.content_hash, f.size, f.mtime, PARTIAL, meta, now, now)).lastrowid or 0)
@@ -179,16 +178,16 @@ class DocumentWriter:
         if self.resume is not None or row[1] == PARTIAL:
             # chunks stored after the checkpoint (or all new ones of an unfinished import of other content) go
             start = self.resume.ordinal if self.resume is not None else 0
-            self._dropped += [r[0] for r in conn.exec_driver_sql(
+            self._dropped += [r[0] for r in conn.execute(
                 "SELECT id FROM chunk WHERE document_id = ? AND ordinal >= ?", (doc_id, start))]
-            conn.exec_driver_sql("DELETE FROM chunk WHERE document_id = ? AND ordinal >= ?", (doc_id, start))
+            conn.execute("DELETE FROM chunk WHERE document_id = ? AND ordinal >= ?", (doc_id, start))
         else:  # the stored version stays until the new one is whole
-            conn.exec_driver_sql("UPDATE chunk SET ordinal = -1 - ordinal WHERE document_id = ? AND ordinal >= 0",
-                                 (doc_id,))
-        conn.exec_driver_sql(
+            conn.execute("UPDATE chunk SET ordinal = -1 - ordinal WHERE document_id = ? AND ordinal >= 0",
+                         (doc_id,))
+        conn.execute(
             "UPDATE document SET name=?, format=?, content_hash=?, size=?, mtime=?, status=?, error='', n_chunks=?, "
             "meta=?, updated_at=? WHERE id=?",
             (f.name, f.fmt, f.content_hash, f.size, f.mtime, PARTIAL, self.checkpoint.ordinal, meta, now, doc_id))
-        for cid, text in conn.exec_driver_sql(
+        for cid, text in conn.execute(
                 "SELECT id, text FROM chunk WHERE document_id = ? AND ordinal < 0 AND vector IS NOT NULL", (doc_id,)):
             self._reuse.setdefault(_key(text), cid)

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import text as sql
-
 from core.persona.facts import FactStore
 from core.store.db import Database
 
@@ -49,9 +47,9 @@ def fact_events(facts: FactStore) -> list[TimelineEvent]:
 
 
 def memory_events(db: Database) -> list[TimelineEvent]:
-    with db.engine.connect() as conn:
-        rows = conn.execute(sql("SELECT id, summary, conversation_id, session_date, sources, created_at "
-                                "FROM memory ORDER BY id")).fetchall()
+    with db.read() as conn:
+        rows = conn.execute("SELECT id, summary, conversation_id, session_date, sources, created_at "
+                            "FROM memory ORDER BY id").fetchall()
     out = []
     for mid, summary, cid, date, sources, created in rows:
         n = len(json.loads(sources) if isinstance(sources, str) else sources or [])
@@ -65,9 +63,9 @@ def memory_events(db: Database) -> list[TimelineEvent]:
 def import_events(db: Database) -> list[TimelineEvent]:
     from core.documents.store import fs_path
 
-    with db.engine.connect() as conn:
-        rows = conn.execute(sql("SELECT id, path, name, format, status, error, n_chunks, imported_at "
-                                "FROM document ORDER BY id")).fetchall()
+    with db.read() as conn:
+        rows = conn.execute("SELECT id, path, name, format, status, error, n_chunks, imported_at "
+                            "FROM document ORDER BY id").fetchall()
     out = []
     for did, path, name, fmt, status, error, n, imported in rows:
         if status == "error":

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import text as sql
 
 from core.store.db import Database
 
@@ -71,10 +70,10 @@ class _Item:
 
 def _ids(db: Database) -> list[tuple[str, int, int]]:
     """(kind, id, vector width) of every memory and passage with a stored vector, memories first, by id."""
-    with db.engine.connect() as conn:
-        mem = conn.execute(sql("SELECT id, length(vector) / 4 FROM memory WHERE vector IS NOT NULL ORDER BY id"))
+    with db.read() as conn:
+        mem = conn.execute("SELECT id, length(vector) / 4 FROM memory WHERE vector IS NOT NULL ORDER BY id")
         out = [("memory", int(i), int(w)) for i, w in mem]
-        chunks = conn.execute(sql("SELECT id, length(vector) / 2 FROM chunk WHERE vector IS NOT NULL ORDER BY id"))
+        chunks = conn.execute("SELECT id, length(vector) / 2 FROM chunk WHERE vector IS NOT NULL ORDER BY id")
         out += [("passage", int(i), int(w)) for i, w in chunks]
     return out
 
@@ -87,10 +86,10 @@ def _in(ids: Sequence[int]) -> Iterator[str]:
 
 def _memory_items(db: Database, ids: Sequence[int]) -> dict[int, _Item]:
     out = {}
-    with db.engine.connect() as conn:
+    with db.read() as conn:
         for part in _in(ids):
-            for mid, summary, cid, date, blob in conn.execute(sql(
-                    f"SELECT id, summary, conversation_id, session_date, vector FROM memory WHERE id IN ({part})")):
+            for mid, summary, cid, date, blob in conn.execute(
+                    f"SELECT id, summary, conversation_id, session_date, vector FROM memory WHERE id IN ({part})"):
                 where = f"chat {cid}" if cid else "memory"
                 out[int(mid)] = _Item(f"memory:{mid}", "memory", np.frombuffer(blob, dtype=np.float32).copy(),
                                       summary, f"{where} ({date})" if date else where, {})
@@ -103,11 +102,11 @@ def _chunk_items(db: Database, ids: Sequence[int]) -> dict[int, _Item]:
     from core.documents.store import fs_path
 
     out = {}
-    with db.engine.connect() as conn:
+    with db.read() as conn:
         for part in _in(ids):
-            for cid, text, source, meta, path, blob in conn.execute(sql(
+            for cid, text, source, meta, path, blob in conn.execute(
                     "SELECT c.id, c.text, c.source, c.meta, d.path, c.vector FROM chunk c JOIN document d "
-                    f"ON d.id = c.document_id WHERE c.id IN ({part})")):
+                    f"ON d.id = c.document_id WHERE c.id IN ({part})"):
                 m = json.loads(meta or "{}")
                 m.setdefault("path", fs_path(path))
                 out[int(cid)] = _Item(f"chunk:{cid}", "passage", np.frombuffer(blob, dtype=np.float16).astype(np.float32),
@@ -145,11 +144,11 @@ def _persona_topics(db: Database) -> tuple[dict[str, int], dict[int, tuple[str, 
     """ref -> persona topic id, and topic id -> (name, keywords)."""
     import json
 
-    with db.engine.connect() as conn:
-        placed = {r: int(t) for r, t in conn.execute(sql(
-            "SELECT ref, topic_id FROM persona_topic_item WHERE topic_id IS NOT NULL"))}
+    with db.read() as conn:
+        placed = {r: int(t) for r, t in conn.execute(
+            "SELECT ref, topic_id FROM persona_topic_item WHERE topic_id IS NOT NULL")}
         topics = {int(i): (n or "", json.loads(k) if isinstance(k, str) else list(k or []))
-                  for i, n, k in conn.execute(sql("SELECT id, name, keywords FROM persona_topic"))}
+                  for i, n, k in conn.execute("SELECT id, name, keywords FROM persona_topic")}
     return placed, topics
 
 

@@ -298,8 +298,8 @@ class FactStore:
     def checkpoint(self) -> None:
         """Move the WAL into the database and truncate it, so removed values leave the WAL file too."""
         try:
-            with self.db.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            with self.db.read() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except Exception:  # a busy reader: the next checkpoint does it
             log.info("WAL checkpoint postponed (database busy)")
 

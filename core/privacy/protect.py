@@ -19,6 +19,7 @@ from typing import Any
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.privacy.vault import SensitiveVault
 from core.store.clock import utcnow
+from core.store.db import scalar
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +60,21 @@ def _now() -> str:
 
 
 def _existing(conn: Any, table: _Table) -> tuple[str, ...]:
-    cols = {r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table.name})")}
+    cols = {r[1] for r in conn.execute(f"PRAGMA table_info({table.name})")}
     return tuple(c for c in table.columns if c in cols)
 
 
 def needed(vault: SensitiveVault) -> bool:
     """Whether a table has not been scanned to its end yet, or changed rows wait for the purge."""
-    with vault.db.engine.connect() as conn:
-        done = {r[0]: r[1] for r in conn.exec_driver_sql("SELECT name, done FROM sensitive_scan")}
+    with vault.db.read() as conn:
+        done = {r[0]: r[1] for r in conn.execute("SELECT name, done FROM sensitive_scan")}
     return any(not done.get(t.name) for t in TABLES) or done.get(PURGE) == 0
 
 
 def reset(vault: SensitiveVault) -> None:
     """Scan everything again from the first row (``mnemo doctor --protect-sensitive``)."""
-    with vault.db.engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM sensitive_scan WHERE name != ?", (PURGE,))
+    with vault.db.write() as conn:
+        conn.execute("DELETE FROM sensitive_scan WHERE name != ?", (PURGE,))
 
 
 def protect_existing(vault: SensitiveVault, progress: ProgressFn = no_progress,
@@ -82,8 +83,8 @@ def protect_existing(vault: SensitiveVault, progress: ProgressFn = no_progress,
     token = token_or_new(cancel)
     db = vault.db
     report = ProtectReport()
-    with db.engine.connect() as conn:
-        state = {r[0]: (int(r[1]), int(r[2])) for r in conn.exec_driver_sql(
+    with db.read() as conn:
+        state = {r[0]: (int(r[1]), int(r[2])) for r in conn.execute(
             "SELECT name, last_id, done FROM sensitive_scan")}
         work = []
         for t in TABLES:
@@ -91,7 +92,7 @@ def protect_existing(vault: SensitiveVault, progress: ProgressFn = no_progress,
             cols = _existing(conn, t)
             if done or not cols:
                 continue
-            n = int(conn.exec_driver_sql(f"SELECT count(*) FROM {t.name} WHERE id > ?", (last,)).scalar() or 0)
+            n = int(scalar(conn, f"SELECT count(*) FROM {t.name} WHERE id > ?", (last,)) or 0)
             work.append((t, cols, last, n))
     total = sum(n for *_, n in work)
     if work:
@@ -100,22 +101,22 @@ def protect_existing(vault: SensitiveVault, progress: ProgressFn = no_progress,
         while True:
             token.raise_if_cancelled("Protecting sensitive values stopped; it goes on where it stopped next time.")
             progress(Progress(report.rows_scanned, total, f"protecting sensitive values: {t.name}"))
-            with db.engine.connect() as conn:
-                rows = conn.exec_driver_sql(f"SELECT id, {', '.join(cols)} FROM {t.name} WHERE id > ? "
-                                            f"ORDER BY id LIMIT ?", (last, BATCH)).fetchall()
+            with db.read() as conn:
+                rows = conn.execute(f"SELECT id, {', '.join(cols)} FROM {t.name} WHERE id > ? "
+                                    f"ORDER BY id LIMIT ?", (last, BATCH)).fetchall()
             updates = [u for u in (_masked_row(vault, t, cols, r) for r in rows) if u is not None]
             end = not rows or len(rows) < BATCH
             new_last = rows[-1][0] if rows else last
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left with the old text
+            with db.write() as conn:
+                conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed, not left with the old text
                 for rid, values in updates:
                     sets = ", ".join(f"{c} = ?" for c in values) + (f", {t.on_change}" if t.on_change else "")
-                    conn.exec_driver_sql(f"UPDATE {t.name} SET {sets} WHERE id = ?", (*values.values(), rid))
+                    conn.execute(f"UPDATE {t.name} SET {sets} WHERE id = ?", (*values.values(), rid))
                 if updates:
-                    conn.exec_driver_sql("INSERT INTO sensitive_scan (name, last_id, done, updated_at) "
-                                         "VALUES (?, 0, 0, ?) ON CONFLICT(name) DO UPDATE SET done = 0, "
-                                         "updated_at = excluded.updated_at", (PURGE, _now()))
-                conn.exec_driver_sql(
+                    conn.execute("INSERT INTO sensitive_scan (name, last_id, done, updated_at) "
+                                 "VALUES (?, 0, 0, ?) ON CONFLICT(name) DO UPDATE SET done = 0, "
+                                 "updated_at = excluded.updated_at", (PURGE, _now()))
+                conn.execute(
                     "INSERT INTO sensitive_scan (name, last_id, done, updated_at) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(name) DO UPDATE SET last_id = excluded.last_id, done = excluded.done, "
                     "updated_at = excluded.updated_at", (t.name, new_last, int(end), _now()))
@@ -126,8 +127,8 @@ def protect_existing(vault: SensitiveVault, progress: ProgressFn = no_progress,
             last = new_last
             if end:
                 break
-    with db.engine.connect() as conn:
-        row = conn.exec_driver_sql("SELECT done FROM sensitive_scan WHERE name = ?", (PURGE,)).fetchone()
+    with db.read() as conn:
+        row = conn.execute("SELECT done FROM sensitive_scan WHERE name = ?", (PURGE,)).fetchone()
     if row is not None and not row[0]:
         progress(Progress(report.rows_scanned, total, "protecting sensitive values: clearing old copies"))
         _purge(vault)
@@ -162,21 +163,15 @@ def _masked_row(vault: SensitiveVault, t: _Table, cols: tuple[str, ...], row: An
 
 def _purge(vault: SensitiveVault) -> None:
     """Merge the full-text indexes (old terms go), vacuum (free pages go), empty the write-ahead log."""
-    engine = vault.db.engine
-    with engine.begin() as conn:
-        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    db = vault.db
+    with db.write() as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for fts in FTS_TABLES:
             if fts in names:
-                conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
-                conn.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
-    raw = engine.raw_connection()
-    try:
-        raw.commit()
-        cur = raw.cursor()
-        cur.execute("VACUUM")
-        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        cur.close()
-    finally:
-        raw.close()
-    with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE sensitive_scan SET done = 1, updated_at = ? WHERE name = ?", (_now(), PURGE))
+                conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+                conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+    with db.read() as conn:  # outside any transaction, as VACUUM must be
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    with db.write() as conn:
+        conn.execute("UPDATE sensitive_scan SET done = 1, updated_at = ? WHERE name = ?", (_now(), PURGE))

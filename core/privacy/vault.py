@@ -14,7 +14,7 @@ import threading
 from typing import Any, Protocol
 
 from core.privacy.sensitive import Span, find
-from core.store.db import Database
+from core.store.db import Database, scalar
 from core.store.clock import utcnow
 
 LABELS = {"card": "CARD", "iban": "IBAN", "passport": "PASSPORT", "national_id": "ID", "tax_id": "TAX-ID",
@@ -85,24 +85,28 @@ class SensitiveVault:
 
     def _ref(self, sp: Span, store: bool = True) -> str:
         digest = self.cipher.value_hash(f"sensitive:{sp.kind}", sp.compact)
-        with self._lock, self.db.engine.begin() as conn:
-            row = conn.exec_driver_sql("SELECT ref FROM sensitive_value WHERE digest = ?", (digest,)).fetchone()
+        with self._lock:
+            with self.db.read() as conn:  # a value seen before needs no write lock
+                row = conn.execute("SELECT ref FROM sensitive_value WHERE digest = ?", (digest,)).fetchone()
             if row:
-                ref = str(row[0])
-            elif not store:
+                return str(row[0])
+            if not store:
                 return f"{placeholder_base(sp)} #?"
-            else:
+            with self.db.write() as conn:
+                row = conn.execute("SELECT ref FROM sensitive_value WHERE digest = ?", (digest,)).fetchone()
+                if row:  # another process stored it meanwhile
+                    return str(row[0])
                 base = placeholder_base(sp)
-                taken = {r[0] for r in conn.exec_driver_sql(
+                taken = {r[0] for r in conn.execute(
                     "SELECT ref FROM sensitive_value WHERE ref = ? OR ref LIKE ?", (base, base + " #%"))}
                 ref, n = base, 1
                 while ref in taken:
                     n += 1
                     ref = f"{base} #{n}"
-                conn.exec_driver_sql(
+                conn.execute(
                     "INSERT INTO sensitive_value (ref, kind, digest, ciphertext, created_at) VALUES (?, ?, ?, ?, ?)",
                     (ref, sp.kind, digest, self.cipher.encrypt(sp.value), utcnow().isoformat(timespec="seconds")))
-                self._by_ref[ref] = sp.value  # as stored: the first way it was written
+            self._by_ref[ref] = sp.value  # as stored: the first way it was written
         return ref
 
     # ---- revealing -------------------------------------------------------------------------------------------
@@ -130,8 +134,8 @@ class SensitiveVault:
             out = {r: self._by_ref[r] for r in refs if r in self._by_ref}
         missing = sorted(refs - set(out))
         if missing:
-            with self.db.engine.connect() as conn:
-                rows = conn.exec_driver_sql(
+            with self.db.read() as conn:
+                rows = conn.execute(
                     f"SELECT ref, ciphertext FROM sensitive_value WHERE ref IN ({','.join('?' * len(missing))})",
                     tuple(missing)).fetchall()
             for ref, token in rows:
@@ -141,5 +145,5 @@ class SensitiveVault:
         return out
 
     def count(self) -> int:
-        with self.db.engine.connect() as conn:
-            return int(conn.exec_driver_sql("SELECT count(*) FROM sensitive_value").scalar() or 0)
+        with self.db.read() as conn:
+            return int(scalar(conn, "SELECT count(*) FROM sensitive_value") or 0)

@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sqlalchemy import text as sql
 
 from core.errors import EmbedderError
 from core.ports import TextEmbedder
@@ -141,33 +140,33 @@ class VectorSpaces:
 
     # ---- reading ----------------------------------------------------------------------------------------
     def get(self, collection: str) -> Space | None:
-        with self.db.engine.connect() as conn:
-            row = conn.execute(sql("SELECT collection, embedder, dim, target_embedder, target_dim, cursor "
-                                   "FROM vector_space WHERE collection = :c"), {"c": collection}).fetchone()
+        with self.db.read() as conn:
+            row = conn.execute("SELECT collection, embedder, dim, target_embedder, target_dim, cursor "
+                               "FROM vector_space WHERE collection = :c", {"c": collection}).fetchone()
         return Space(*row) if row else None
 
     def all(self) -> dict[str, Space]:
-        with self.db.engine.connect() as conn:
-            rows = conn.execute(sql("SELECT collection, embedder, dim, target_embedder, target_dim, cursor "
-                                    "FROM vector_space")).fetchall()
+        with self.db.read() as conn:
+            rows = conn.execute("SELECT collection, embedder, dim, target_embedder, target_dim, cursor "
+                                "FROM vector_space").fetchall()
         return {r[0]: Space(*r) for r in rows}
 
     # ---- writing ----------------------------------------------------------------------------------------
     def record(self, collection: str, embedder: str, dim: int) -> None:
         """``collection`` holds vectors of ``embedder`` (and no re-embed is under way)."""
-        with self.db.engine.begin() as conn:
-            conn.execute(sql("INSERT OR REPLACE INTO vector_space (collection, embedder, dim, target_embedder, "
-                             "target_dim, cursor, updated_at) VALUES (:c, :e, :d, NULL, NULL, '', :t)"),
+        with self.db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO vector_space (collection, embedder, dim, target_embedder, "
+                         "target_dim, cursor, updated_at) VALUES (:c, :e, :d, NULL, NULL, '', :t)",
                          {"c": collection, "e": embedder, "d": int(dim), "t": _now()})
         with self._lock:
             self._ok.clear()
 
     def begin(self, collection: str, embedder: str, dim: int) -> None:
         """A re-embed of ``collection`` with ``embedder`` starts from its first row."""
-        with self.db.engine.begin() as conn:
-            conn.execute(sql("INSERT INTO vector_space (collection, embedder, dim, target_embedder, target_dim, "
-                             "cursor, updated_at) VALUES (:c, '', 0, :e, :d, '', :t) ON CONFLICT(collection) DO "
-                             "UPDATE SET target_embedder = :e, target_dim = :d, cursor = '', updated_at = :t"),
+        with self.db.write() as conn:
+            conn.execute("INSERT INTO vector_space (collection, embedder, dim, target_embedder, target_dim, "
+                         "cursor, updated_at) VALUES (:c, '', 0, :e, :d, '', :t) ON CONFLICT(collection) DO "
+                         "UPDATE SET target_embedder = :e, target_dim = :d, cursor = '', updated_at = :t",
                          {"c": collection, "e": embedder, "d": int(dim), "t": _now()})
         with self._lock:
             self._ok.clear()
@@ -175,15 +174,15 @@ class VectorSpaces:
     @staticmethod
     def advance(conn: Any, collection: str, cursor: str) -> None:
         """In the caller's transaction (the one that stores the rows' vectors): rows up to ``cursor`` are done."""
-        conn.execute(sql("UPDATE vector_space SET cursor = :k, updated_at = :t WHERE collection = :c"),
+        conn.execute("UPDATE vector_space SET cursor = :k, updated_at = :t WHERE collection = :c",
                      {"k": cursor, "t": _now(), "c": collection})
 
     def finish(self, collection: str) -> None:
         """The re-embed of ``collection`` is complete: its target becomes its embedder."""
-        with self.db.engine.begin() as conn:
-            conn.execute(sql("UPDATE vector_space SET embedder = target_embedder, dim = target_dim, "
-                             "target_embedder = NULL, target_dim = NULL, cursor = '', updated_at = :t "
-                             "WHERE collection = :c AND target_dim IS NOT NULL"), {"t": _now(), "c": collection})
+        with self.db.write() as conn:
+            conn.execute("UPDATE vector_space SET embedder = target_embedder, dim = target_dim, "
+                         "target_embedder = NULL, target_dim = NULL, cursor = '', updated_at = :t "
+                         "WHERE collection = :c AND target_dim IS NOT NULL", {"t": _now(), "c": collection})
         with self._lock:
             self._ok.clear()
 

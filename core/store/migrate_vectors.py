@@ -14,15 +14,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import text as sql
-
 from core.documents.store import COLLECTION as CHUNKS
 from core.errors import StorageError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.memory.store import MEMORIES, TURNS
 from core.persona.topics import COLLECTION as TOPIC_ITEMS
 from core.ports import TextEmbedder
-from core.store.db import Database
+from core.store.db import Database, scalar
 from core.store.embedding import LABELS, checked
 from core.store.vectors import VectorIndex
 
@@ -40,8 +38,8 @@ SQLITE_COUNTS = {
 
 def sqlite_counts(db: Database) -> dict[str, int]:
     """Vectors each collection should hold, by the database."""
-    with db.engine.connect() as conn:
-        return {name: int(conn.execute(sql(q)).scalar() or 0) for name, q in SQLITE_COUNTS.items()}
+    with db.read() as conn:
+        return {name: int(scalar(conn, q) or 0) for name, q in SQLITE_COUNTS.items()}
 
 
 @dataclass(frozen=True)
@@ -164,13 +162,13 @@ def _embed_topic_items(target: VectorIndex, db: Database, embedder: Callable[[],
     from core.store.reembed import SOURCES
 
     src = next(s for s in SOURCES if s.collection == TOPIC_ITEMS)
-    with db.engine.connect() as conn:
-        total = int(conn.execute(sql(src.count_sql), {"a": ""}).scalar() or 0)
+    with db.read() as conn:
+        total = int(scalar(conn, src.count_sql, {"a": ""}) or 0)
     cursor, done = "", 0
     model = embedder() if total else None
     while model is not None:
         cancel.raise_if_cancelled()
-        with db.engine.connect() as conn:
+        with db.read() as conn:
             rows = src.rows(conn, cursor, 64)
         if not rows:
             break

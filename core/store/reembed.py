@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sqlalchemy import text as sql
 
 from core.documents.store import COLLECTION as CHUNKS
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
@@ -27,7 +26,7 @@ from core.memory.store import MEMORIES, TURNS
 from core.persona.topics import COLLECTION as TOPIC_ITEMS
 from core.ports import TextEmbedder, VectorStore
 from core.store.embedding import LABELS, VectorSpaces, checked, same_embedder
-from core.store.db import Database
+from core.store.db import Database, scalar
 
 log = logging.getLogger(__name__)
 
@@ -50,24 +49,24 @@ class _Source:
 
 
 def _chunk_rows(conn: Any, cursor: str, n: int) -> list[Row]:
-    q = sql("SELECT id, text, document_id FROM chunk WHERE id > :a ORDER BY id LIMIT :n")
+    q = "SELECT id, text, document_id FROM chunk WHERE id > :a ORDER BY id LIMIT :n"
     return [(r[0], r[1], {"document_id": r[2]}) for r in conn.execute(q, {"a": int(cursor or 0), "n": n})]
 
 
 def _keep_chunks(conn: Any, ids: Sequence[Any], vecs: np.ndarray) -> None:
     half = np.asarray(vecs, dtype=np.float16)
-    conn.execute(sql("UPDATE chunk SET vector = :v, vector_state = 1 WHERE id = :i"),
-                 [{"v": half[k].tobytes(), "i": i} for k, i in enumerate(ids)])
+    conn.executemany("UPDATE chunk SET vector = :v, vector_state = 1 WHERE id = :i",
+                     [{"v": half[k].tobytes(), "i": i} for k, i in enumerate(ids)])
 
 
 def _memory_rows(conn: Any, cursor: str, n: int) -> list[Row]:
-    q = sql("SELECT id, text, conversation_id FROM memory WHERE id > :a ORDER BY id LIMIT :n")
+    q = "SELECT id, text, conversation_id FROM memory WHERE id > :a ORDER BY id LIMIT :n"
     return [(r[0], r[1], {"c": r[2] or 0}) for r in conn.execute(q, {"a": int(cursor or 0), "n": n})]
 
 
 def _turn_rows(conn: Any, cursor: str, n: int) -> list[Row]:
     # the text a turn is indexed by: MemoryStore.turn_index_text
-    q = sql("SELECT id, text, session_date, conversation_id FROM memory_turn WHERE id > :a ORDER BY id LIMIT :n")
+    q = "SELECT id, text, session_date, conversation_id FROM memory_turn WHERE id > :a ORDER BY id LIMIT :n"
     return [(r[0], f"({r[2]}) {r[1]}" if r[2] else r[1], {"c": r[3]})
             for r in conn.execute(q, {"a": int(cursor or 0), "n": n})]
 
@@ -75,8 +74,8 @@ def _turn_rows(conn: Any, cursor: str, n: int) -> list[Row]:
 def _keeper(table: str) -> Callable[[Any, Sequence[Any], np.ndarray], None]:
     def keep(conn: Any, ids: Sequence[Any], vecs: np.ndarray) -> None:
         full = np.asarray(vecs, dtype=np.float32)
-        conn.execute(sql(f"UPDATE {table} SET vector = :v WHERE id = :i"),
-                     [{"v": full[k].tobytes(), "i": i} for k, i in enumerate(ids)])
+        conn.executemany(f"UPDATE {table} SET vector = :v WHERE id = :i",
+                         [{"v": full[k].tobytes(), "i": i} for k, i in enumerate(ids)])
     return keep
 
 
@@ -86,8 +85,8 @@ _SOURCE_TEXT = {"chunk": "SELECT id, text FROM chunk", "memory": "SELECT id, sum
 
 def _topic_rows(conn: Any, cursor: str, n: int) -> list[Row]:
     """Topic items with the text they were embedded from (the source's, else the stored snippet)."""
-    items = conn.execute(sql("SELECT ref, document_id, snippet FROM persona_topic_item WHERE ref > :a "
-                             "ORDER BY ref LIMIT :n"), {"a": cursor, "n": n}).fetchall()
+    items = conn.execute("SELECT ref, document_id, snippet FROM persona_topic_item WHERE ref > :a "
+                         "ORDER BY ref LIMIT :n", {"a": cursor, "n": n}).fetchall()
     wanted: dict[str, list[int]] = {}
     for ref, _, _ in items:
         kind, _, num = str(ref).partition(":")
@@ -96,7 +95,7 @@ def _topic_rows(conn: Any, cursor: str, n: int) -> list[Row]:
     texts: dict[str, str] = {}
     for kind, ids in wanted.items():
         q = f"{_SOURCE_TEXT[kind]} WHERE id IN ({','.join(str(i) for i in ids)})"
-        texts.update({f"{kind}:{i}": t for i, t in conn.execute(sql(q)) if t})
+        texts.update({f"{kind}:{i}": t for i, t in conn.execute(q) if t})
     return [(ref, texts.get(ref) or snippet, {"d": d if d is not None else -1}) for ref, d, snippet in items]
 
 
@@ -158,14 +157,14 @@ class Reembedder:
         self.spaces = VectorSpaces.of(db)
 
     def _count(self, src: _Source, cursor: str) -> int:
-        with self.db.engine.connect() as conn:
-            return int(conn.execute(sql(src.count_sql), {"a": src.after(cursor)}).scalar() or 0)
+        with self.db.read() as conn:
+            return int(scalar(conn, src.count_sql, {"a": src.after(cursor)}) or 0)
 
     def _stored_width(self, src: _Source) -> int | None:
         if not src.width_sql:
             return self.vectors.width(src.collection)
-        with self.db.engine.connect() as conn:
-            w = conn.execute(sql(src.width_sql)).scalar()
+        with self.db.read() as conn:
+            w = scalar(conn, src.width_sql)
         return None if w is None else int(w)
 
     def _resuming(self, src: _Source, name: str, dim: int) -> bool:
@@ -248,7 +247,7 @@ class Reembedder:
         progress(Progress(done, total, label))
         while True:
             cancel.raise_if_cancelled("Re-embedding stopped; run 'mnemo reembed' to go on where it stopped.")
-            with self.db.engine.connect() as conn:
+            with self.db.read() as conn:
                 rows = src.rows(conn, cursor, self.batch)
             if not rows:
                 break
@@ -257,7 +256,7 @@ class Reembedder:
             vecs = checked(embedder, embedder.embed([r[1] for r in rows]), len(rows))
             self.vectors.upsert(coll, keys, vecs, [r[2] for r in rows])
             cursor = str(keys[-1])
-            with self.db.engine.begin() as conn:
+            with self.db.write() as conn:
                 src.keep(conn, keys, vecs)
                 self.spaces.advance(conn, coll, cursor)
             done += len(rows)

@@ -106,8 +106,8 @@ def test_a_data_folder_older_than_the_record_is_checked_by_the_width_it_holds(fo
     old = FakeEmbedder(dim=16, name="small")
     store = MemoryStore(db, vectors, lambda: old)
     store.add("Clara teaches in Porto.", ["msg:1"], ["User: Clara teaches in Porto."], 1)
-    with db.engine.begin() as conn:                               # as before the vector_space table existed
-        conn.exec_driver_sql("DELETE FROM vector_space")
+    with db.write() as conn:                      # as before the vector_space table existed
+        conn.execute("DELETE FROM vector_space")
     VectorSpaces.of(db).changed()
     wide = MemoryStore(db, vectors, lambda: FakeEmbedder(dim=32, name="wide"))
     with pytest.raises(EmbedderError):

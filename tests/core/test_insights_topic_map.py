@@ -81,8 +81,8 @@ def test_items_in_persona_topics_carry_the_topic_names(seeded) -> None:
     m = topic_map(seeded.memory.store.db)
     named = [c for c in m.clusters if c.persona_topic is not None]
     assert named and all(c.label == topics[c.persona_topic] for c in named)
-    with seeded.memory.store.db.engine.connect() as conn:
-        placed = {r: t for r, t in conn.exec_driver_sql("SELECT ref, topic_id FROM persona_topic_item WHERE topic_id IS NOT NULL")}
+    with seeded.memory.store.db.read() as conn:
+        placed = {r: t for r, t in conn.execute("SELECT ref, topic_id FROM persona_topic_item WHERE topic_id IS NOT NULL")}
     for p in m.points:
         if p.ref in placed:
             assert m.clusters[p.cluster].persona_topic == placed[p.ref]
@@ -98,9 +98,9 @@ def test_an_even_sample_above_the_limit_and_an_empty_folder(seeded, services) ->
 
 def test_vectors_of_another_width_are_left_out_with_a_note(seeded) -> None:
     db = seeded.memory.store.db
-    with db.engine.begin() as conn:   # as if a re-embed had rewritten one memory with a new, narrower embedder
-        conn.exec_driver_sql("UPDATE memory SET vector = ? WHERE id = (SELECT min(id) FROM memory)",
-                             (np.ones(8, np.float32).tobytes(),))
+    with db.write() as conn:   # as if a re-embed had rewritten one memory with a new, narrower embedder
+        conn.execute("UPDATE memory SET vector = ? WHERE id = (SELECT min(id) FROM memory)",
+                     (np.ones(8, np.float32).tobytes(),))
     m = topic_map(db)
     assert m.total == 13 and len(m.points) == 13
     assert "1 item with vectors of another width is left out" in m.note

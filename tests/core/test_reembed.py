@@ -21,7 +21,7 @@ from core.memory.retrieval import Retriever
 from core.memory.store import MEMORIES, TURNS, MemoryStore, TurnIn
 from core.persona.topics import COLLECTION as TOPIC_ITEMS, TopicStore
 from core.settings import SettingsStore
-from core.store.db import Database
+from core.store.db import Database, scalar
 from core.store.embedding import VectorSpaces
 from core.store.reembed import Reembedder
 from core.store.vectors import VectorIndex
@@ -79,8 +79,8 @@ def _build(home: Path, setting: Setting) -> dict:
 
 
 def _counts(f: dict) -> dict[str, int]:
-    with f["db"].engine.connect() as conn:
-        n = {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in
+    with f["db"].read() as conn:
+        n = {t: scalar(conn, f"SELECT count(*) FROM {t}") for t in
              ("chunk", "memory", "memory_turn", "persona_topic_item")}
     return {CHUNKS: n["chunk"], MEMORIES: n["memory"], TURNS: n["memory_turn"], TOPIC_ITEMS: n["persona_topic_item"]}
 
@@ -94,11 +94,11 @@ def _all_at(f: dict, name: str, dim: int) -> None:
     counts = _counts(f)
     for coll in (CHUNKS, MEMORIES, TURNS, TOPIC_ITEMS):
         assert f["vectors"].count(coll) == counts[coll], coll
-    with f["db"].engine.connect() as conn:
-        assert {r[0] for r in conn.exec_driver_sql("SELECT length(vector) FROM chunk")} == {2 * dim}
-        assert {r[0] for r in conn.exec_driver_sql("SELECT vector_state FROM chunk")} == {1}
-        assert {r[0] for r in conn.exec_driver_sql("SELECT length(vector) FROM memory")} == {4 * dim}
-        assert {r[0] for r in conn.exec_driver_sql("SELECT length(vector) FROM memory_turn")} == {4 * dim}
+    with f["db"].read() as conn:
+        assert {r[0] for r in conn.execute("SELECT length(vector) FROM chunk")} == {2 * dim}
+        assert {r[0] for r in conn.execute("SELECT vector_state FROM chunk")} == {1}
+        assert {r[0] for r in conn.execute("SELECT length(vector) FROM memory")} == {4 * dim}
+        assert {r[0] for r in conn.execute("SELECT length(vector) FROM memory_turn")} == {4 * dim}
 
 
 def test_changing_the_embedder_reembeds_everything_and_says_so_first(tmp_path):
