@@ -10,7 +10,9 @@ never mistaken for turn recall.
 
 Compared on the same held-out questions: dense retrieval over raw turns (the baseline),
 hybrid retrieval over raw turns, Mnemo's fused retrieval (memories + turns), and Mnemo with
-the reranker before and after online REINFORCE training on the questions about the earlier
+the reranker before (the fused order, exactly) and after online training from citations
+(``core.memory.reranker``: REINFORCE for its matrices, a pairwise step for its signal
+weights) on the questions about the earlier
 sessions (``core.evals.split``: evidence disjoint from the test questions'; reward: a shown
 item holds an evidence turn, standing in for the model's citation).
 """

@@ -1,17 +1,25 @@
-"""The learnable reranker of RMM's retrospective reflection, trained by REINFORCE from citations.
+"""The learnable reranker of RMM's retrospective reflection, trained from citations.
 
-    q' = q + W_q q,  m' = m + W_m m,  s = q'·m' + β·p + b_kind + w·f
+    q' = q + W_q q,  m' = m + W_m m,  s = β·p + (q'·m' − q·m) + b_kind + w·f
 
 p is the retriever's fused score scaled to [0, 1] over the K candidates (our retriever is
-hybrid, so the paper's "reranker starts as the retriever" needs it), b_kind a bias per
-candidate kind (memory, raw turn, passage), f the candidate's retrieval signals
-(``SIGNALS``: where each ranking placed it, how many turns it costs, whether the people it
-quotes are the ones asked about) and w their weights: what the fusion should trust more is
-learnt from citations across questions, where W_q and W_m learn topics. W_q, W_m and w start
-at zero, β at ``beta0``. Top-M are sampled with Gumbel noise (τ); after an answer,
-cited items get reward +1 and shown-but-uncited −1, and one REINFORCE step with a baseline
-ascends Σ (r − b)·∇ log softmax(s/τ)_i. Plain numpy: the model is two matrices. Weights
-persist as safetensors.
+hybrid: the paper's "reranker starts as the retriever" is β·p), b_kind a bias per candidate
+kind (memory, raw turn, passage), f the candidate's retrieval signals (``SIGNALS``: where each
+ranking placed it, how much of the question's wording it holds, whether its speaker is the one
+asked about, whether it is next to a strong hit, whether it holds a time when the question asks
+when, ...) and w their weights. W_q, W_m, b and w start at zero and β at ``beta0``, so the
+untrained reranker gives exactly the fused order and learning can only move away from it: the
+adapters enter as q'·m' − q·m, which is zero for zero matrices (the plain similarity q·m is
+one of the signals, ``cosine``, whose weight is learnt like the others).
+
+Top-M are sampled with Gumbel noise (τ); after an answer, cited items get reward +1 and
+shown-but-uncited −1. The matrices take RMM's REINFORCE step with a baseline, ascending
+Σ (r − b)·∇ log softmax(s/τ)_i: they learn topics, which a user asks about again. The prior's
+weight, the kind biases and the signal weights learn what transfers across questions (which
+ranking and which signals the cited items had): a pairwise logistic step per (cited, shown but
+not cited) pair, ascending log σ(s_cited − s_uncited), at ``signal_lr``; an answer citing
+nothing, or everything shown, says nothing about them. Plain numpy. Weights persist as
+safetensors; a file from before a signal was added loads with that signal's weight at zero.
 
 The width d is the embedder's (``dim``: a number, or a callable asked on first use so that the
 embedder loads only when the reranker is needed). Vectors of another width fail with an
@@ -32,8 +40,11 @@ from core.errors import EmbedderError
 log = logging.getLogger(__name__)
 
 KINDS = ("memory", "turn", "passage")
-# The retrieval signals of a candidate, each in [0, 1] (``core.memory.retrieval.signals``).
-SIGNALS = ("mem_kw", "mem_dense", "turn_kw", "turn_dense", "turns", "speaker")
+# The retrieval signals of a candidate, each in [0, 1] (``core.memory.retrieval.signals``; the cosine in [-1, 1]).
+SIGNALS = ("mem_kw", "mem_dense", "turn_kw", "turn_dense", "turns", "speaker", "overlap", "cosine", "neighbour",
+           "length", "question", "when_time", "rank")
+SIGNAL_LR = 0.1   # the pairwise step of β, b and w (chosen on the training side of the development questions)
+FORM = "delta"    # s holds q'·m' − q·m (an older file's matrices were learnt with q'·m': they load as they are)
 
 
 def kind_index(kinds: list[str]) -> np.ndarray:
@@ -43,9 +54,11 @@ def kind_index(kinds: list[str]) -> np.ndarray:
 class Reranker:
     """Scores K candidates for one query; learns from which shown ones were cited."""
 
-    def __init__(self, dim: int | Callable[[], int], path: Path | None = None, beta0: float = 1.0) -> None:
+    def __init__(self, dim: int | Callable[[], int], path: Path | None = None, beta0: float = 1.0,
+                 signal_lr: float = SIGNAL_LR) -> None:
         self.path = Path(path) if path else None
         self.beta0 = float(beta0)
+        self.signal_lr = float(signal_lr)
         self._dim_source = dim
         self._dim: int | None = None
         self._lock = threading.Lock()
@@ -103,11 +116,11 @@ class Reranker:
 
     def _scores(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None,
                 kinds: np.ndarray | None, signals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # s = (M + M W_mᵀ) q' = M (q' + W_mᵀ q'): matrix-vector products only (a matrix-matrix
-        # product let BLAS spin threads for 50 ms on a loaded 2-core machine).
+        # s = (M + M W_mᵀ) q' − M q = M (q' + W_mᵀ q' − q): matrix-vector products only (a matrix-matrix
+        # product let BLAS spin threads for 50 ms on a loaded 2-core machine). Zero for zero matrices.
         qp = q + self.W_q @ q                          # [d]
         v = qp + self.W_m.T @ qp                       # [d]
-        s = M @ v                                      # [K]
+        s = M @ (v - q) if self.W_q.any() or self.W_m.any() else np.zeros(len(M), np.float32)  # [K]
         if prior is not None:
             s = s + self.beta * prior
         if kinds is not None:
@@ -127,7 +140,9 @@ class Reranker:
     def update(self, q: np.ndarray, M: np.ndarray, prior: np.ndarray | None, shown: list[int], rewards: list[float],
                lr: float = 1e-3, baseline: float = 0.5, tau: float = 0.5, kinds: np.ndarray | None = None,
                signals: np.ndarray | None = None) -> float:
-        """One REINFORCE step; returns the mean advantage. ``shown`` index rows of M."""
+        """One step from one answer's citations; returns the mean advantage. ``shown`` index rows of M.
+
+        W_q, W_m: REINFORCE at ``lr``; β, b, w: the pairwise logistic step at ``signal_lr``."""
         if not shown or len(M) == 0:
             return 0.0
         self._fit(int(np.shape(q)[-1]))
@@ -146,12 +161,22 @@ class Reranker:
             gMp = gM + self.W_m @ gM
             self.W_q += lr * np.outer(gMp, q).astype(np.float32)
             self.W_m += lr * np.outer(qp, gM).astype(np.float32)
+            # pairwise: d/ds of Σ_(i cited, j not) log σ(s_i − s_j) = Σ (1 − σ)(e_i − e_j)
+            cited = [i for i, r in zip(shown, rewards) if r > 0]
+            uncited = [j for j, r in zip(shown, rewards) if r <= 0]
+            g_p = np.zeros(len(M), np.float32)
+            for i in cited:
+                for j in uncited:
+                    step = 1.0 / (1.0 + np.exp(float(s[i] - s[j])))   # 1 − σ(s_i − s_j)
+                    g_p[i] += step
+                    g_p[j] -= step
+            slr = self.signal_lr
             if prior is not None:
-                self.beta += lr * float(g_s @ prior)
+                self.beta += slr * float(g_p @ prior)
             if kinds is not None:
-                np.add.at(self.bias, kinds, lr * g_s)
+                np.add.at(self.bias, kinds, slr * g_p)
             if signals is not None:
-                self.w_sig += lr * (g_s @ np.asarray(signals, np.float32))
+                self.w_sig += slr * (g_p @ np.asarray(signals, np.float32))
             self.updates += 1
         return float(adv[shown].mean())
 
@@ -166,7 +191,8 @@ class Reranker:
         with self._lock:
             save_file({"W_q": self.W_q, "W_m": self.W_m, "beta": np.array([self.beta], np.float32),
                        "bias": self.bias, "w_sig": self.w_sig}, str(tmp),
-                      metadata={"dim": str(self.dim), "updates": str(self.updates), "signals": ",".join(SIGNALS)})
+                      metadata={"dim": str(self.dim), "updates": str(self.updates), "signals": ",".join(SIGNALS),
+                                "form": FORM})
         tmp.replace(self.path)
 
     def load(self) -> None:
@@ -178,9 +204,11 @@ class Reranker:
                 meta = f.metadata() or {}
                 W_q, W_m, beta = f.get_tensor("W_q"), f.get_tensor("W_m"), f.get_tensor("beta")
                 bias = f.get_tensor("bias") if "bias" in f.keys() else np.zeros(len(KINDS), np.float32)
-                # signal weights learnt for another list of signals (or none, an older file) start at zero
-                same = meta.get("signals") == ",".join(SIGNALS) and "w_sig" in f.keys()
-                w_sig = f.get_tensor("w_sig") if same else np.zeros(len(SIGNALS), np.float32)
+                # signal weights are kept by name: one the file lacks (an older list, or none) starts at zero
+                w_sig = np.zeros(len(SIGNALS), np.float32)
+                if "w_sig" in f.keys():
+                    old = dict(zip(meta.get("signals", "").split(","), f.get_tensor("w_sig").tolist()))
+                    w_sig = np.array([old.get(n, 0.0) for n in SIGNALS], np.float32)
         except Exception as exc:  # a damaged file: start fresh, keep the file for inspection
             log.warning("reranker weights %s unreadable (%s); starting from scratch", self.path, exc)
             return

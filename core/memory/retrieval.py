@@ -12,9 +12,11 @@ with its date and speaker. A memory found by its whole segment lifts the one tur
 the answer, and the model's context is not spent on the rest of the segment: at the same
 budget of turns this beats both plain hybrid turns and whole memories on LoCoMo's
 development conversations (``mnemo eval locomo``).
-The fused score becomes the reranker's prior p in [0, 1]; where each ranking placed a
-candidate, the turns it costs and whether it quotes the people asked about are its signals
-(``signals``), whose weights the reranker learns.
+The fused score becomes the reranker's prior p in [0, 1]; what can tell a cited candidate
+from another on any question, whatever its topic, are its signals (``signals``: where each
+ranking placed it, the question's words it holds, whether its speaker is the one asked about,
+whether it is next to a strong hit, whether it holds a time when asked when, ...), whose
+weights the reranker learns from citations.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ import numpy as np
 from core.memory.reranker import SIGNALS, Reranker, kind_index
 from core.memory.store import MAX_TEXT_TURNS, MEMORIES, TURNS, MemoryStore
 from core.ports import DocumentSearch, TextEmbedder
-from core.search.fusion import rrf
+from core.search.fusion import STOPWORDS, rrf
 from core.store.embedding import embed_query, embed_texts
 
 __all__ = ["Candidate", "Retrieved", "Retriever", "DEFAULT_WEIGHTS", "embed_query", "embed_texts", "features"]
@@ -78,6 +80,16 @@ def features(cands: list[Candidate]) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 _SPEAKER = re.compile(r"^([^:\n]{1,40}):", re.M)
 _WORD = re.compile(r"[\w']+")
+# a time in a turn: a date memory resolved ("(7 May 2023)"), a relative time, a month, weekday or year
+_TIME = re.compile(r"\(\d{1,2} [A-Z][a-z]+ \d{4}\)|\b(?:yesterday|today|tonight|last (?:week|weekend|month|year|night)"
+                   r"|next (?:week|weekend|month|year)|ago|(?:19|20)\d\d|january|february|march|april|may|june|july"
+                   r"|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|saturday"
+                   r"|sunday)\b", re.I)
+_WHEN = re.compile(r"^\s*(?:when|what (?:date|day|month|year|time))\b|\bhow long\b", re.I)
+_STOP = frozenset(STOPWORDS | {"about", "after", "any", "been", "can", "could", "into", "like", "more", "other", "some",
+                                "than", "would"})
+_NEIGHBOURS = 5          # a candidate next to one of the fused top 5 is a neighbour of a strong hit
+_LONG = 60               # words at which a candidate counts as long
 
 
 def speakers_of(c: Candidate) -> list[str]:
@@ -87,16 +99,51 @@ def speakers_of(c: Candidate) -> list[str]:
             if (m := _SPEAKER.match(line))]
 
 
-def signals(c: Candidate, ranks: list[dict[tuple[str, int], float]], query_words: set[str]) -> np.ndarray:
-    """A candidate's ``SIGNALS``: its place in each ranking (``ranks``: its rank over the ranking's length;
-    the signal is 1 first .. 0 absent), the share of MAX_TEXT_TURNS it costs, the share of its lines
-    spoken by someone the query names."""
-    key = (c.kind, c.id)
-    places = [1.0 - r[key] if key in r else 0.0 for r in ranks]
-    who = speakers_of(c)
-    named = [any(w in query_words for w in _WORD.findall(s.lower()) if len(w) > 2) for s in who]
-    return np.array([*places, min(len(c.turn_refs), MAX_TEXT_TURNS) / MAX_TEXT_TURNS,
-                     sum(named) / len(named) if named else 0.0], np.float32)
+def _stems(text: str) -> set[str]:
+    return {w.lower().strip("'")[:5] for w in _WORD.findall(text)}
+
+
+def _said(c: Candidate) -> str:
+    """A candidate's words without the speakers' names in front of its lines."""
+    return _SPEAKER.sub("", c.text if c.kind != "memory" else c.text.split("\n", 1)[-1])
+
+
+def signals(cands: list[Candidate], ranks: list[dict[tuple[str, int], float]], query: str,
+            q: np.ndarray) -> np.ndarray:
+    """The candidates' ``SIGNALS`` [K, S], in fused order: their place in each ranking (``ranks``: rank over the
+    ranking's length; 1 first .. 0 absent); the share of MAX_TEXT_TURNS each costs; the share of its lines
+    spoken by someone the query names; the share of the query's words (speakers' names and stopwords left
+    out, five-letter stems, weighted by how few candidates hold them) its own words hold; its cosine with the
+    query; whether it is the turn next to one of the fused top 5; its length; whether it is a question;
+    whether it holds a time when the query asks when; its fused place."""
+    words = {w for w in _WORD.findall(query.lower())}
+    who = [speakers_of(c) for c in cands]
+    names = {w for ws in who for s in ws for w in _WORD.findall(s.lower())}
+    qstems = {w[:5] for w in words if len(w) > 2 and w not in _STOP and w not in names}
+    said = [_said(c) for c in cands]
+    held = [_stems(t) & qstems for t in said]
+    df = {w: sum(w in h for h in held) for w in qstems}
+    idf = {w: float(np.log(1.0 + len(cands) / (1.0 + n))) for w, n in df.items()}
+    total = sum(idf.values())
+    top = {(c.meta.get("conversation_id"), c.id) for c in cands[:_NEIGHBOURS] if c.kind == "turn"}
+    when = bool(_WHEN.search(query))
+    K = len(cands)
+    out = np.zeros((K, len(SIGNALS)), np.float32)
+    for n, c in enumerate(cands):
+        key = (c.kind, c.id)
+        named = [any(w in words for w in _WORD.findall(s.lower()) if len(w) > 2) for s in who[n]]
+        conv = c.meta.get("conversation_id")
+        out[n] = [*(1.0 - r[key] if key in r else 0.0 for r in ranks),
+                  min(len(c.turn_refs), MAX_TEXT_TURNS) / MAX_TEXT_TURNS,
+                  sum(named) / len(named) if named else 0.0,
+                  sum(idf[w] for w in held[n]) / total if total else 0.0,
+                  float(c.vec @ q) if c.vec is not None else 0.0,
+                  float(c.kind == "turn" and conv is not None and ((conv, c.id - 1) in top or (conv, c.id + 1) in top)),
+                  min(len(_WORD.findall(said[n])), _LONG) / _LONG,
+                  float(said[n].rstrip().endswith("?")),
+                  float(when and bool(_TIME.search(said[n]))),
+                  1.0 - n / K]
+    return out
 
 
 class Retriever:
@@ -158,10 +205,9 @@ class Retriever:
         if cands:
             hi, lo = max(c.prior for c in cands), min(c.prior for c in cands)
             ranks = [{key: r / max(len(lst), n) for r, key in enumerate(lst)} for lst in (mem_kw, mem_dn, turn_kw, turn_dn)]
-            words = set(_WORD.findall(query.lower()))
-            for c in cands:
+            for c, sig in zip(cands, signals(cands, ranks, query, q)):
                 c.prior = (c.prior - lo) / (hi - lo) if hi > lo else 1.0
-                c.signals = signals(c, ranks, words)
+                c.signals = sig
             scores = self.reranker.scores(q, *features(cands))
         else:
             scores = np.zeros(0, np.float32)
@@ -213,7 +259,7 @@ class Retriever:
                     continue
                 covered.add(t.ref)
                 out.append(Candidate("turn", i, t.text, f"chat of {t.session_date}" if t.session_date else "chat",
-                                     [t.ref], score, tvecs[i]))
+                                     [t.ref], score, tvecs[i], {"conversation_id": t.conversation_id}))
             elif kind == "passage" and i in passages:
                 h = passages[i]
                 c = Candidate("passage", i, h.text, h.source, [], score, None, dict(h.meta or {}))

@@ -119,3 +119,59 @@ def test_scripted_citations_move_the_cited_signal_up_on_new_queries(tmp_path):
     again = Reranker(d, tmp_path / "reranker.safetensors")    # persisted: the next session starts where this one ended
     np.testing.assert_array_equal(again.w_sig, r.w_sig)
     assert np.mean([rank(again, e) for e in test]) == after
+
+
+def test_untrained_reranker_gives_exactly_the_fused_order():
+    """Zero adapters and signal weights: the prior alone orders, ties kept in fused order, so learning only adds."""
+    from core.memory.reranker import SIGNALS
+
+    rng = np.random.default_rng(6)
+    K, d = 20, 24
+    M, q = _unit(rng, K, d), _unit(rng, 1, d)[0]
+    prior = np.sort(rng.random(K).astype(np.float32))[::-1].copy()
+    prior[5:8] = prior[5]                                   # a tie stays in fused order
+    sig = rng.random((K, len(SIGNALS))).astype(np.float32)
+    s = Reranker(d).scores(q, M, prior, np.ones(K, int), sig)
+    assert np.argsort(-s, kind="stable").tolist() == list(range(K))
+
+
+def test_pairwise_step_lifts_cited_signals_and_ignores_answers_that_cite_nothing():
+    from core.memory.reranker import SIGNALS
+
+    rng = np.random.default_rng(7)
+    K, d = 6, 8
+    M, q = _unit(rng, K, d), _unit(rng, 1, d)[0]
+    prior = np.linspace(1, 0, K).astype(np.float32)
+    sig = np.zeros((K, len(SIGNALS)), np.float32)
+    sig[4, SIGNALS.index("speaker")] = 1.0
+    r = Reranker(d)
+    r.update(q, M, prior, [0, 1, 2], [-1.0, -1.0, -1.0], kinds=np.ones(K, int), signals=sig)
+    assert r.beta == 1.0 and not r.w_sig.any()              # [NO_CITE]: nothing about which signal to trust
+    for _ in range(40):
+        r.update(q, M, prior, [0, 4, 1], [-1.0, 1.0, -1.0], kinds=np.ones(K, int), signals=sig)
+    order = np.argsort(-r.scores(q, M, prior, np.ones(K, int), sig)).tolist()
+    assert order[0] == 4 and r.w_sig[SIGNALS.index("speaker")] > 0
+
+
+def test_a_weights_file_from_before_the_new_signals_still_loads(tmp_path):
+    """An older file (six signals, no form): its matrices, β, biases and the weights of signals still known load;
+    signals it lacks start at zero."""
+    from safetensors.numpy import save_file
+
+    from core.memory.reranker import SIGNALS
+
+    d = 8
+    path = tmp_path / "reranker.safetensors"
+    W = np.full((d, d), 0.01, np.float32)
+    save_file({"W_q": W, "W_m": W, "beta": np.array([1.5], np.float32), "bias": np.array([0.1, 0.2, 0.3], np.float32),
+               "w_sig": np.arange(1, 7, dtype=np.float32)}, str(path),
+              metadata={"dim": str(d), "updates": "9", "signals": "mem_kw,mem_dense,turn_kw,turn_dense,turns,speaker"})
+    r = Reranker(d, path)
+    assert r.updates == 9 and r.beta == 1.5 and np.allclose(r.W_q, 0.01)
+    np.testing.assert_allclose(r.bias, [0.1, 0.2, 0.3])
+    w = dict(zip(SIGNALS, r.w_sig.tolist()))
+    assert w["mem_kw"] == 1 and w["speaker"] == 6 and w["overlap"] == 0 and w["neighbour"] == 0
+    r.save()
+    assert np.allclose(Reranker(d, path).w_sig, r.w_sig)
+    save_file({"W_q": W, "W_m": W, "beta": np.array([1.0], np.float32)}, str(path), metadata={"dim": str(d)})
+    assert not Reranker(d, path).w_sig.any()                # the oldest files: two matrices and β

@@ -128,7 +128,7 @@ def test_document_passages_join_the_candidates(mem_services):
 class _Row:
     def __init__(self, id, ref, text, sources=(), summary=""):
         self.id, self.ref, self.text, self.sources, self.summary = id, ref, text, list(sources), summary
-        self.session_date = "3 March 2024"
+        self.session_date, self.conversation_id = "3 March 2024", 1
 
 
 class _Store:
