@@ -60,14 +60,22 @@ def scalar(conn: sqlite3.Connection, sql: str, params: Any = ()) -> Any:
 
 
 class _Held:
-    """A thread's raw connection and how deep its write() contexts are nested; the connection closes when
-    the thread ends (its thread-local goes) or the database closes."""
+    """A thread's raw connection, how deep its write() contexts are nested and how many contexts use it;
+    the connection closes when the thread ends (its thread-local goes) or the database closes (once the
+    contexts using it end)."""
 
-    __slots__ = ("conn", "depth", "__weakref__")
+    __slots__ = ("conn", "depth", "busy", "closing", "__weakref__")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.depth = 0
+        self.busy = 0
+        self.closing = False
+
+    def release(self) -> None:
+        self.busy -= 1
+        if self.closing and self.busy == 0:
+            self.close()
 
     def close(self) -> None:
         try:
@@ -142,13 +150,26 @@ class Database:
         """This thread's connection, in autocommit mode: for queries (each statement sees the latest commit).
 
         Inside a ``write()`` of the same thread it is that transaction's connection (it sees its writes)."""
-        yield self._held_conn().conn
+        held = self._held_conn()
+        held.busy += 1
+        try:
+            yield held.conn
+        finally:
+            held.release()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """This thread's connection inside one transaction (``BEGIN IMMEDIATE``): committed when the block
         ends, rolled back if it raises. A write nested in another is a savepoint of the outer one."""
         held = self._held_conn()
+        held.busy += 1
+        try:
+            yield from self._transaction(held)
+        finally:
+            held.release()
+
+    @staticmethod
+    def _transaction(held: _Held) -> Iterator[sqlite3.Connection]:
         conn = held.conn
         depth = held.depth
         conn.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT w{depth}")
@@ -268,11 +289,14 @@ class Database:
                 raise
 
     def close(self) -> None:
-        """Close every thread's raw connection and the ORM's pool (a later use opens new ones)."""
+        """Close every thread's raw connection (one in use when its context ends) and the ORM's pool;
+        a later use opens new ones."""
         with self._held_lock:
             held, self._held = list(self._held), weakref.WeakSet()
         self._local = threading.local()
         for h in held:
-            h.close()
+            h.closing = True
+            if h.busy == 0:
+                h.close()
         if self._engine is not None:
             self._engine.dispose()

@@ -110,3 +110,12 @@ def test_opening_and_a_quick_read_need_no_sqlalchemy(tmp_path: Path) -> None:
     runs = [subprocess.run([sys.executable, "-c", code], cwd=root, check=True, capture_output=True,
                            text=True).stdout.split() for _ in range(2)]
     assert runs == [["True", "True"], ["True", "False"]]   # the first open migrates (alembic), the next does not
+
+
+def test_closing_waits_for_a_connection_in_use(db: Database) -> None:
+    with db.read() as conn:
+        db.close()
+        assert scalar(conn, "SELECT count(*) FROM t") == 0     # still open inside its context
+    with pytest.raises(sqlite3.ProgrammingError):
+        conn.execute("SELECT 1")                                 # closed when the context ended
+    assert _values(db) == []                                     # a new one afterwards
