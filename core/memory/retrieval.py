@@ -12,6 +12,10 @@ with its date and speaker. A memory found by its whole segment lifts the one tur
 the answer, and the model's context is not spent on the rest of the segment: at the same
 budget of turns this beats both plain hybrid turns and whole memories on LoCoMo's
 development conversations (``mnemo eval locomo``).
+A question turn among the candidates brings the turn after it (in the same conversation) to the place
+just before it: the reply is where the answer is, and the question alone spends the budget. The
+turns' keyword search leaves out the speakers' names (every turn starts with its speaker's).
+Both were chosen on the development conversations' training-side questions (B@5 0.565 -> 0.619).
 The fused score becomes the reranker's prior p in [0, 1]; what can tell a cited candidate
 from another on any question, whatever its topic, are its signals (``signals``: where each
 ranking placed it, the question's words it holds, whether its speaker is the one asked about,
@@ -184,7 +188,8 @@ class Retriever:
         none: list[tuple[str, int]] = []
         mem_kw = [("memory", i) for i, _ in self.store.keyword(MEMORIES, query, n)] if use_memories else none
         mem_dn = [("memory", i) for i, _ in self.store.dense(MEMORIES, q, n)] if use_memories else none
-        turn_kw = [("turn", i) for i, _ in self.store.keyword(TURNS, query, n)] if use_turns else none
+        turn_kw = [("turn", i) for i, _ in self.store.keyword(TURNS, self._without_speakers(query), n)] \
+            if use_turns else none
         turn_dn = [("turn", i) for i, _ in self.store.dense(TURNS, q, n)] if use_turns else none
         if use_memories and self.through_memories:   # memories lead to their turns: rankings of turns
             mem_kw, mem_dn = self._through_memories([mem_kw, mem_dn], q)
@@ -213,6 +218,14 @@ class Retriever:
             scores = np.zeros(0, np.float32)
         return Retrieved(q, cands, scores, time.perf_counter() - t0)
 
+    def _without_speakers(self, query: str) -> str:
+        """The query for the turns' keyword search without the speakers' names: every turn starts with its
+        speaker's, so a name matches half the conversation (at a BM25 weight of ~0) and fills the ranking's tail
+        with turns that share nothing else with the question; who speaks is a reranker signal instead."""
+        names = {w for s in self.store.speakers() for w in _WORD.findall(s.lower())}
+        kept = [w for w in _WORD.findall(query) if w.lower() not in names]
+        return " ".join(kept) if kept else query
+
     def _through_memories(self, lists: list[list[tuple[str, int]]], q: np.ndarray) -> list[list[tuple[str, int]]]:
         """Memory rankings as rankings of their source turns (a memory's turns nearest the query first)."""
         sources = self.store.sources_of(list({i for lst in lists for _, i in lst}))
@@ -240,6 +253,15 @@ class Retriever:
         turn_ids = [i for (kind, i), _ in head if kind == "turn"]
         mems = self.store.many(mem_ids)
         turns = self.store.turns(turn_ids)
+        # the turn after each question asked among them comes just before it: most likely its answer
+        asked = [i for i in turn_ids if i in turns and turns[i].text.rstrip().endswith("?")]
+        more = self.store.turns([i + 1 for i in asked if i + 1 not in turns])
+        turns.update(more)
+        turn_ids += list(more)
+        reply = {i: i + 1 for i in asked if i + 1 in turns and turns[i + 1].conversation_id == turns[i].conversation_id}
+        head = [e for key, sc in head
+                for e in ([(("turn", reply[key[1]]), sc), (key, sc)] if key[0] == "turn" and key[1] in reply
+                          else [(key, sc)])]
         mvecs = dict(zip(mem_ids, self.store.vectors_of(MEMORIES, mem_ids)))
         tvecs = dict(zip(turn_ids, self.store.vectors_of(TURNS, turn_ids)))
         covered: set[str] = set()

@@ -82,6 +82,7 @@ class MemoryStore:
         self._vec: dict[tuple[str, int], np.ndarray] = {}   # (collection, id) -> unit vector
         self._mat: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}  # collection -> (ids, matrix) for exact search
         self._gen: dict[str, int] = {}  # collection -> writes so far (a matrix built across a write is stale)
+        self._speakers: tuple[int, frozenset[str]] | None = None   # (turn writes then, the turns' speakers)
         self.spaces.on_change(self.drop_caches)
 
     # ---- embedding ----------------------------------------------------------------------------
@@ -154,6 +155,17 @@ class MemoryStore:
     def turn_index_text(t: TurnIn) -> str:
         text = MemoryStore.turn_text(t)
         return f"({t.session_date}) {text}" if t.session_date else text
+
+    def speakers(self) -> frozenset[str]:
+        """Everyone who speaks in a stored turn (read again after turns are written)."""
+        gen = self._gen.get(TURNS, 0)
+        got = self._speakers
+        if got is not None and got[0] == gen:
+            return got[1]
+        with self.db.read() as conn:
+            names = frozenset(str(s) for (s,) in conn.execute("SELECT DISTINCT speaker FROM memory_turn") if s)
+        self._speakers = (gen, names)
+        return names
 
     def turns_by_ref(self, refs: Iterable[str]) -> dict[str, MemoryTurn]:
         refs = list(refs)

@@ -9,7 +9,7 @@ import pytest
 
 from app.cli.main import main
 from core.chat.citations import parse_citations
-from core.memory.store import MEMORIES
+from core.memory.store import MEMORIES, TURNS
 from tests.fakes import FakeChatModel, FakeDocuments
 
 
@@ -143,6 +143,9 @@ class _Store:
     def keyword(self, coll, q, n):
         return [(1, 1.0), (2, 0.5)] if coll == MEMORIES else [(3, 1.0), (4, 0.5)]
 
+    def speakers(self):
+        return frozenset({"Ann"})
+
     def dense(self, coll, q, n):
         return [(1, 0.9)] if coll == MEMORIES else [(3, 0.9), (4, 0.8), (2, 0.7)]
 
@@ -184,3 +187,21 @@ def test_memories_lead_to_their_turns():
     whole = r.retrieve("what did Ann say", k=10, qvec=q)
     assert whole.candidates[0].kind == "memory" and whole.candidates[0].turn_refs == ["msg:1", "msg:2"]
     assert "msg:2" not in [c.turn_refs[0] for c in whole.candidates[1:]]   # behind the memory already
+
+
+def test_the_reply_to_a_question_found_comes_just_before_it_and_names_leave_the_keyword_query():
+    """Turn 3 asks a question and ranks first: turn 4, its reply, takes the place just before it (its answer, most
+    likely); the turns' keyword search is not given the speakers' names, which every turn starts with."""
+    from core.memory.reranker import Reranker
+    from core.memory.retrieval import Retriever
+
+    store = _Store()
+    store.t[3].text = "Ann: Where did you go last summer?"
+    asked: list[tuple[str, str]] = []
+    keyword = store.keyword
+    store.keyword = lambda coll, q, n: asked.append((coll, q)) or keyword(coll, q, n)
+    r = Retriever(store, lambda: None, Reranker(8), through_memories=False)
+    got = r.retrieve("where did Ann go", k=10, qvec=np.eye(8, dtype=np.float32)[3])
+    refs = [c.turn_refs[0] for c in got.candidates if c.kind == "turn"]
+    assert refs.index("msg:4") == refs.index("msg:3") - 1 and len(refs) == len(set(refs))
+    assert dict(asked)[MEMORIES] == "where did Ann go" and dict(asked)[TURNS] == "where did go"
