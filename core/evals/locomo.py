@@ -39,6 +39,7 @@ from core.evals.split import Split, split_by_time
 from core.evals.locomo_data import CATEGORIES, Conversation, Question, load_locomo
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 from core.memory.reflect import ReflectionStats
+from core.memory.reranker import SIGNAL_LR
 from core.memory.retrieval import Candidate, embed_query, features
 from core.memory.store import TURNS
 from core.search.fusion import rrf
@@ -392,6 +393,8 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
                       "split": "by session time: train = evidence wholly before the cut, test = wholly after"},
         "settings": p.settings(model),
         "reranker": {"updates": tally.updates, "passes": p.epochs,
+                     "learning": f"starts as the fused order; matrices by REINFORCE (lr {p.lr}), the prior's weight, "
+                                 f"kind biases and signal weights by a pairwise step (lr {SIGNAL_LR})",
                      "reward": "citations of the evidence: a shown item is cited when it holds an evidence turn "
                                "(the model's own citations are not used to train it here)"},
         "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
@@ -456,7 +459,7 @@ def format_table(result: dict[str, Any]) -> str:
     if "reranker" in result:
         rr = result["reranker"]
         lines += ["", f"reranker trained with {rr['updates']} updates ({rr['passes']} passes over the training "
-                  f"questions); reward: {rr['reward']}"]
+                  f"questions); it {rr.get('learning', '')}; reward: {rr['reward']}"]
         for method, res in result.get("training_questions", {}).items():
             o = res["overall"]
             lines.append(f"  on its own training questions (fit, not held-out): {method:26s} B@5 {o['budget@5']:.3f} "
