@@ -4,8 +4,12 @@ Raw SQL (every store's queries) runs on the standard library's ``sqlite3`` throu
 ``Database.read()`` and ``Database.write()``: one connection per thread, opened on first use
 with the same PRAGMAs as the ORM's (WAL, foreign keys, busy timeout, synchronous=NORMAL) and in
 autocommit mode, so a transaction is exactly what ``write()`` opens: ``BEGIN IMMEDIATE`` … commit,
-rolled back on error. SQLAlchemy, which costs a quick command ~0.3 s to import, is imported only
-when an ORM session (``Database.session()``) or a migration needs it: ``Database.engine`` is lazy.
+rolled back on error. Its errors are sqlite3's (``sqlite3.OperationalError``, ``IntegrityError``).
+A thread keeps its connection (opening one costs ~30x a small query), so the Qt jobs' and the
+prefill server's threads each have their own. SQLAlchemy, which costs a quick command ~0.3 s to
+import, is imported only when an ORM session (``Database.session()``) or a migration needs it:
+``Database.engine`` is lazy. ORM sessions and raw writes use separate connections; each commits,
+so each sees the other's committed rows (WAL).
 
 Migrations are alembic revisions under ``migrations/versions``. Each concern's first
 revision branches from ``0001`` with its own branch label, and Mnemo upgrades to
