@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from core.autofill.lexicon import normalize
+from core.labels.lexicon import normalize
 from core.autofill.model import FormField
 
 log = logging.getLogger(__name__)

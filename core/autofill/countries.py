@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from core.autofill.lexicon import normalize
+from core.labels.lexicon import normalize
 
 # The languages whose names are recognised (the lexicon's languages, and a few neighbours).
 LOCALES = ("en", "de", "fr", "es", "it", "nl", "sv", "pt", "da", "nb", "pl")

@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 from core.autofill.countries import country_code
-from core.autofill.lexicon import fold
+from core.labels.lexicon import fold
 from core.autofill.model import FormField
 
 _DAY = {"dd", "tt", "gg", "jj", "d", "t", "g", "j"}

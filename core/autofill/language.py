@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from core.autofill.lexicon import normalize
+from core.labels.lexicon import normalize
 from core.autofill.model import FormField
 
 _WORDS: dict[str, set[str]] = {

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.autofill.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
+from core.labels.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
-from core.autofill.synonyms_more import EXACT_ONLY, NEVER_BY_LANGUAGE
+from core.labels.synonyms_more import EXACT_ONLY, NEVER_BY_LANGUAGE
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from core.autofill.ask import SearchFn, ask_model
 from core.autofill.forms import read_form, write_form
-from core.autofill.lexicon import SENSITIVE_KEYS, normalize
+from core.labels.lexicon import SENSITIVE_KEYS, normalize
 from core.autofill.matcher import KeyMatch, Matcher, refusal, resolve_form
 from core.autofill.model import Form, FormField, Proposal
 from core.autofill.formats import user_region

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from core.autofill.countries import country_code, country_names, language_code, language_names
-from core.autofill.lexicon import normalize
+from core.labels.lexicon import normalize
 from core.autofill.model import Option
 from core.persona.diet import DIET_NAMES, KEY as DIET_KEY
 

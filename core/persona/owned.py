@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Callable
 from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
                                 fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues, user_turns)
+from core.persona.values import parse_date
 from core.persona.people import RELATIONS, Person, relation_mentions
-from core.persona.rules import (COUNTRIES, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
-                                labelled_fields, looks_like_iban, parse_address)
+from core.persona.rules import (COUNTRIES, _postal_city, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
+                                label_key, labelled_fields, looks_like_iban, parse_address)
 
 if TYPE_CHECKING:
     from core.documents.model import ChunkView, DocumentInfo
@@ -40,15 +41,24 @@ TITLE_WORDS = re.compile(
     r"gerente|jef[ae]|director[a]?|ingenier[oa]|desarrollador[a]?|coordinador[a]?|analista|enfermer[oa]|"
     r"profesor[a]?|abogad[oa]|contador[a]?|diseñador[a]?|redactor[a]?|"
     r"utvecklare|ingenjör|projektledare|konsult|handläggare|säljare|lärare|sjuksköterska|chef|redaktör|"
-    r"avdelningschef|läkare|formgivare|ekonom|controller)\b", re.I)
+    r"avdelningschef|läkare|formgivare|ekonom|controller|"
+    r"responsabile|direttore|direttrice|ingegnere|impiegat[oa]|tecnic[oa]|progettista|insegnante|docente|"
+    r"infermier[ea]|avvocat[oa]|commercialista|consulente|amministrat(?:ore|rice)|addett[oa]|coordinat(?:ore|rice)|"
+    r"sviluppat(?:ore|rice)|ricercat(?:ore|rice)|architetto|geometra|farmacista|segretari[oa]|giornalista|"
+    r"redatt(?:ore|rice)|funzionari[oa]|dirigente|titolare|"
+    r"werkvoorbereider|projectleider|adviseur|(?:beleids)?medewerker|verpleegkundige|leraar|lerares|ontwikkelaar|"
+    r"teamleider|huisarts|monteur|accountmanager|coördinator|programmeur|onderzoeker|advocaat|verkoper|eigenaar|"
+    r"bedrijfsleider|hoofd|secretaresse|boekhouder|fysiotherapeut|tandarts|ontwerper)\b", re.I)
 ORG_WORDS = re.compile(
     r"\b(?:GmbH|AG|KG|OHG|e\.V\.|UG|Ltd\.?|Limited|LLP|LLC|Inc\.?|Corp\.?|Co\.|PLC|plc|S\.?A\.?S?|SARL|S\.?L\.?|"
-    r"S\.?p\.?A\.?|B\.?V\.?|N\.?V\.?|AB|ASA|A/S|Oy|Verlag|University|Universität|Université|Universidad|"
+    r"S\.?p\.?A\.?|S\.?r\.?l\.?|S\.?n\.?c\.?|s\.?r\.?l\.?|S\.R\.L\.?|SRL|S\.P\.A\.?|B\.?V\.?|N\.?V\.?|V\.?O\.?F\.?|AB|ASA|A/S|ApS|Oy|SE|"
+    r"GbR|mbH|eG|Verlag|University|Universität|Université|Universidad|"
     r"Universitet|Hospital|Klinik|Klinikum|Bank|Group|Gruppe|Groupe|Grupo|Studio|Agency|Agentur|Consulting|"
     r"Labs?|Institute|Institut|Instituto|Foundation|Stiftung|Fundación|Company|Associates|Partners|Media|"
     r"Solutions|Systems|Technologies|Software|Services|Hochschule|Schule|École|Escuela|Skola|Kommun|Stadt)\b")
 LEGAL_FORMS = re.compile(r"\b(?:GmbH|AG|KG|OHG|e\.V\.|UG|Ltd\.?|Limited|LLP|LLC|Inc\.?|Corp\.?|PLC|plc|SAS|SARL|"
-                         r"S\.L\.?|S\.A\.?|S\.p\.A\.?|B\.V\.?|N\.V\.?|AB|ASA|A/S|Oy)(?!\w)")
+                         r"S\.L\.?U?\.?|S\.A\.?|S\.p\.A\.?|S\.P\.A\.?|S\.r\.l\.?|S\.R\.L\.?|Srl|SRL|S\.n\.c\.?|B\.V\.?|N\.V\.?|"
+                         r"V\.O\.F\.?|AB|ASA|A/S|ApS|Oy|GbR|mbH)(?!\w)")
 LABELLED_PHONE = re.compile(r"^\s*(?:t|tel|tel\.|phone|telephone|mobile|mob|mobil|handy|cell|m|tél|tel|portable|"
                             r"móvil|movil|teléfono|telefon|mobiltelefon|direct)\b\.?\s*[:.]?\s*(\+?[\d ()./-]{7,22}\d)",
                             re.I)
@@ -62,6 +72,12 @@ YOU_WORDS = {"you", "du", "vous", "tú", "tu", "du (ich)", "ich", "me", "moi", "
 BDAY_LABELS = re.compile(r"^\s*(?:date of birth|birth ?date|dob|born|geburtsdatum|geboren(?: am)?|geb\.|"
                          r"date de naissance|née? le|fecha de nacimiento|nacid[oa] el|födelsedatum|född)\s*[:.]?\s*(.{6,40})$",
                          re.I | re.M)
+
+
+# What only a partner calls someone, in a chat line addressed to the owner (a parent's "tesoro" is not here).
+ENDEARMENT = re.compile(r"\b(?:amore mio|amore|ti amo|schat|schatje|lieverd|hou van je|mi amor|cariño|te quiero|"
+                        r"mon amour|mon cœur|je t'aime|je t’aime|mein schatz|schatz|liebling|ich liebe dich|älskling|"
+                        r"jag älskar dig|babe|my love|love you|sweetheart|darling)\b", re.I)
 
 
 @dataclass
@@ -109,8 +125,9 @@ def parse_signature(lines: list[str], conf: float, rule: str = "signature", stri
     rest = [p.strip() for p in first[1:] if p.strip()] + lines[1:]
     for line in rest:
         segments = [x.strip() for x in re.split(r"\s[|·•]\s|\s{3,}", line) if x.strip()]
+        # "Reno Automazione S.r.l. | Via del Lavoro 14, ...": a company beside an address or a phone
         contact = len(segments) > 1 and any(EMAIL_RE.search(x) or LABELLED_PHONE.match(x) or PHONE_RE.fullmatch(x)
-                                            for x in segments)
+                                            or re.search(r"\d", x) for x in segments)
         for ln in (segments if contact else [line]):
             out.extend(_signature_line(ln, conf, rule, strict))
     return out
@@ -126,7 +143,7 @@ def _signature_line(ln: str, conf: float, rule: str, strict: bool) -> list[Candi
     if EMAIL_RE.search(ln):
         out.extend(_typed("email", EMAIL_RE.search(ln).group(0), conf, rule))  # type: ignore[union-attr]
         ln = EMAIL_RE.sub(" ", ln)
-    url = URL_RE.search(ln) or re.search(r"\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,12})(?:/\S*)?\b", ln, re.I)
+    url = URL_RE.search(ln) or re.search(r"(?<![\w.])(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:[a-z]{2,12})(?:/\S*)?(?![\w.])", ln)
     if url and not FAX.search(ln) and "." in url.group(0):
         out.extend(_typed("url", url.group(0), conf, rule))
         return out
@@ -139,6 +156,10 @@ def _signature_line(ln: str, conf: float, rule: str, strict: bool) -> list[Candi
     if re.search(r"\d", ln):
         return out   # an address line or a number we do not know
     parts = [p.strip() for p in re.split(r"\s[|·•–-]\s|,\s|\s(?:at|bei|chez|en|på|@)\s", ln) if p.strip()]
+    if len(parts) == 2 and not strict and LEGAL_FORMS.search(parts[1]) and not ORG_WORDS.search(parts[0]) \
+            and 1 <= len(parts[0].split()) <= 4 and parts[0][:1].isupper():
+        # "Werkvoorbereider | Rijnland Installatietechniek B.V.": the words before a company are the title
+        return out + _typed("organization-title", parts[0], conf, rule) + _typed("organization", parts[1], conf, rule)
     for p in parts:
         if len(p.split()) > 6 or p.casefold() in COUNTRIES:
             continue
@@ -172,8 +193,9 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
     lines = text.splitlines()
     for ln in lines:   # DIN 5008's one-line sender: "Katharina Brandt · Wiesentalstraße 8 · 79115 Freiburg"
         parts = [p.strip() for p in re.split(r"\s[·•|–]\s|\s{3,}", ln.strip()) if p.strip()]
-        if len(parts) >= 3 and owner.name and fold(person_name(parts[0]) or "~") == fold(owner.name) \
-                and re.search(r"\d", parts[1]) and not any(":" in p for p in parts):
+        if len(parts) >= 3 and owner.name and " " in parts[0] and owner.is_name(parts[0]) \
+                and re.search(r"\d", parts[1]) and not any(":" in p for p in parts) and not parse_date(parts[1]) \
+                and any(_postal_city(p) for p in parts[2:4]):
             for c in parse_address(", ".join(parts[1:4])):
                 c.confidence, c.rule = conf, "address-block"
                 out.append(c)
@@ -182,7 +204,7 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
     for i, ln in enumerate(lines):
         cell = re.split(r"\s{3,}|\t", ln.strip())[0]
         cell = re.sub(r"^(?:[A-Za-zäöüéèñ ]{2,25}:\s*)", "", cell)
-        if not owner.name or fold(person_name(cell) or "~") != fold(owner.name):
+        if not owner.name or " " not in cell.strip() or not owner.is_name(cell):
             continue
         block: list[str] = []
         for nxt in lines[i + 1:i + 5]:
@@ -200,6 +222,52 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
+ROW_KEYS = {"bday", "birthplace", "nationality", "email", "tel"}
+
+
+def owner_row(text: str, owner: Owner, conf: float) -> list[Candidate]:
+    """A table whose header names personal columns and one of whose rows is the owner's: an insurer's
+    "Verzekerde   Geboortedatum   Verzekering" over "T. van der Meulen   04-08-1985   Basis". The value is the
+    cell under its column (the cells two or more spaces apart); a row that names another person is theirs."""
+    out: list[Candidate] = []
+    lines = text.splitlines()
+    for i, head in enumerate(lines):
+        cols = [(m.start(), m.end(), label_key(m.group(0))) for m in re.finditer(r"\S+(?: \S+)*", head)
+                if "  " in head or "\t" in head]
+        if not any(k in ROW_KEYS for *_, k in cols):
+            continue
+        for row in lines[i + 1:i + 12]:
+            cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: \S+)*", row.expandtabs())]
+            if len(cells) < 2:
+                break
+            if not owner.is_name(cells[0][1]) or " " not in cells[0][1]:
+                continue
+            for start, end, key in cols:
+                if key not in ROW_KEYS:
+                    continue
+                cell = next((c for pos, c in cells[1:] if pos < end + 2 and pos + len(c) > start - 2), "")
+                if cell:
+                    out.extend(_typed(key, cell, conf, "table-row"))
+            return out
+    return out
+
+
+MASKED = re.compile(r"[*•●]{2,}|x{4,}", re.I)
+
+
+def owner_block(text: str, owner: Owner, conf: float) -> list[Candidate]:
+    """The labelled lines of a paragraph that names the owner ("Datos del tomador / Nombre: JAVIER MORENO
+    CASTILLO / Fecha de nacimiento: 12/03/1983"): an insurer's, a bank's or an office's record of them.
+    A paragraph that names another person is theirs; masked values ("DNI: ****5672K") are no values."""
+    out: list[Candidate] = []
+    for para in re.split(r"\n\s*\n", text):
+        found = labelled_fields(para, conf)
+        names = [c for c in found if c.key == "name"]
+        if names and all(" " in c.value and owner.is_name(c.value) for c in names):
+            out += [c for c in found if c.key not in ("name", "given-name", "family-name") and not MASKED.search(c.value)]
+    return out
+
+
 def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
     """Labelled fields of a payslip, invoice or form that names the owner, and their birthday."""
     out = labelled_fields(text, conf)
@@ -214,7 +282,7 @@ def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
             out.append(Candidate("iban", m.group(0), conf, "form-iban"))
     for m in BDAY_LABELS.finditer(text):
         out.extend(_typed("bday", re.split(r"\s{3,}|\t", m.group(1))[0], conf, "label"))
-    out += address_after(text, owner, conf)
+    out += address_after(text, owner, conf) + owner_row(text, owner, conf)
     return out
 
 
@@ -269,7 +337,7 @@ def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, heade
         r.own_text = own
         return r
     if fmt == "whatsapp":
-        own_lines, others = [], set()
+        own_lines, others, fond = [], set(), set()
         for ln in ch.text.splitlines():
             sender, sep, body = ln.partition(": ")
             if not sep:
@@ -278,8 +346,12 @@ def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, heade
                 own_lines.append(body)
             elif person_name(sender):
                 others.add(person_name(sender))
+                if ENDEARMENT.search(body) and sender.strip().casefold() not in RELATIONS:
+                    fond.add(person_name(sender))
         own = "\n".join(own_lines)
         r.candidates = first_person(own, 0.9)
+        if len(others) == 1 and fond == others:   # a one-to-one chat where they call the owner "amore mio"
+            r.candidates += _typed("partner-name", fond.pop(), 0.6, "endearment")
         r.people = relation_mentions(own) + [Person(n) for n in sorted(others)]
         r.own_text = own
         return r
@@ -332,10 +404,14 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
                 r.people.append(Person(person_name(rname), "", raddr))
         r.own_text = body
         return r
+    addressed = False
     for f in ("to", "cc"):
         for a in mail.addresses.get(f, []):
             if owner.is_email(a):
                 r.candidates.append(Candidate("email", a, 0.3, "mail-to"))
+                addressed = True
+    if addressed:   # an insurer's or an office's mail to the owner, with their record in it
+        r.candidates += owner_block(mail.body, owner, 0.7)
     if sender and not owner.is_email(sender):
         p = signature_person(signature_block(mail.body, lambda n: fold(n) == fold(sender_name)), sender_name, sender)
         if p is not None and not owner.is_name(p.name):
@@ -372,20 +448,42 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
                              for c in labelled_fields(text, 0.45)]
         if about_owner or mine:
             r.candidates += current_job(text)
-        r.candidates += address_after(text, owner, 0.75)
+        r.candidates += address_after(text, owner, 0.75) + owner_row(text, owner, 0.75)
         sig = signature_block(text)
         if sig and signer and owner.is_name(signer):
             r.candidates += parse_signature(sig, 0.6)
-        top = [ln.strip() for ln in text.splitlines() if ln.strip()][:7]
+        top = sender_lines([ln.strip() for ln in text.splitlines() if ln.strip()][:7])
         if top and owner.is_name(top[0].lstrip("# ")) and ch.ordinal == 0:   # a CV's or letter's header block
             r.candidates += [c for c in parse_signature([top[0].lstrip("# ")] + top[1:], 0.6, "header", strict=True)
                              if c.key not in ("name", "given-name", "family-name")]
         r.people = relation_mentions(text)
         r.own_text = text
         return r
-    # someone else's letter or note: the owner's address block (as recipient) is still the owner's
-    r.candidates += address_after(text, owner, 0.7)
+    # someone else's letter or note: the owner's address block (as recipient), row and record are still theirs
+    r.candidates += address_after(text, owner, 0.7) + owner_row(text, owner, 0.7) + owner_block(text, owner, 0.7)
     return r
+
+
+ADDRESSEE = re.compile(r"^(?:spett\.?\s?le|spettabile|gentil[ei]ssim[oa]|gentile|egregi[oa]|alla cortese|all'attenzione|"
+                       r"an(?: die| den| das)?|to|attn\.?|att\.?|à|a l'attention|aan|aan de|t\.a\.v\.?|till|sehr geehrte|"
+                       r"dear|estimad[oa]s?|a la atención|madame|monsieur)\b", re.I)
+
+
+def sender_lines(top: list[str]) -> list[str]:
+    """The sender block heading a letter or CV: up to the addressee ("Spett.le", "An", "Aan", "To ..."), or
+    after the postal line up to the first line that is not a contact (an e-mail, a phone, a web address)."""
+    out: list[str] = []
+    postal = False
+    for ln in top:
+        if out and ADDRESSEE.match(ln):
+            break
+        contact = bool(EMAIL_RE.search(ln) or URL_RE.search(ln) or LABELLED_PHONE.match(ln) or PHONE_RE.fullmatch(ln))
+        if postal and not contact:
+            break
+        postal = postal or (bool(out) and bool(re.search(r"\b\d{4,5}\b|\b\d{3} ?\d{2}\b|\b\d{4} ?[A-Z]{2}\b", ln))
+                            and not contact)
+        out.append(ln)
+    return out
 
 
 def _signer(text: str) -> str:

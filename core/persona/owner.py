@@ -31,7 +31,10 @@ if TYPE_CHECKING:
 
 EMAIL_RE = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,24}(?![\w-])")
 NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿA-ZÀ-ÖØ-Þ'’-]+"
-NAME_RE = re.compile(rf"{NAME_WORD}(?:[ \t]+(?:(?:van|von|de|del|della|da|di|le|la|af|du|der|den|ten|ter|bin|al)[ \t]+)?"
+# lower-case particles inside a name, one or several in a row: "van der Meulen", "de la Fuente", "von zu"
+NAME_PARTICLES = ("van", "von", "de", "del", "della", "dello", "degli", "dei", "da", "das", "dos", "do", "di", "le", "la",
+                  "las", "los", "af", "du", "der", "den", "des", "ten", "ter", "te", "zu", "bin", "al")
+NAME_RE = re.compile(rf"{NAME_WORD}(?:[ \t]+(?:(?:{'|'.join(NAME_PARTICLES)})[ \t]+){{0,3}}"
                      rf"{NAME_WORD}){{0,3}}")
 ORG_SUFFIX = re.compile(r"\b(?:GmbH|AG|KG|Ltd|Limited|LLC|Inc|Corp|PLC|SAS|SARL|AB|Verlag|Bank|Group|University|"
                         r"Universität|Université|Universidad|Stadtwerke|Kundenservice|Team|Service|Services|Support|"
@@ -127,8 +130,13 @@ class Owner:
         """Whether ``name`` names the owner: the full name, "Family, Given", or the given name alone."""
         if not self.name or not name.strip():
             return False
-        n = fold(normal_name(name))
+        n = fold(strip_salutation(normal_name(name)))
         full = fold(self.name)
+        words = full.split()
+        initial = re.fullmatch(r"([^\W\d_])\.?\s+(.+)", n)   # "T. van der Meulen", "J. Moreno Castillo"
+        if initial and len(words) >= 2 and initial.group(1) == words[0][0] and initial.group(2) in {
+                " ".join(words[k:]) for k in range(1, len(words))}:
+            return True
         return (n == full or (n == fold(self.given_name) and len(n) >= 2) or n == fold(" ".join(self.name.split()[::-1]))
                 or any(n == fold(a) for a in self.aliases))
 
@@ -157,14 +165,24 @@ def normal_name(name: str) -> str:
     return name
 
 
+SALUTATION = re.compile(
+    r"^(?:(?:dr|mr|mrs|ms|prof|dipl|ing|herr|frau|hr|fr|m|mme|mlle|monsieur|madame|sr|sra|srta|don|doña|dña|d|"
+    r"de heer|mevrouw|mevr|dhr|mw|sig|sig\.ra|signor|signora|gentile|egregio|egregia|spett\.le|dott|dott\.ssa|avv|"
+    r"herrn)\.?\s+)+", re.I)
+
+
+def strip_salutation(text: str) -> str:
+    """``"De heer T. van der Meulen"`` -> ``"T. van der Meulen"``; ``"Herr Dr. Max Weber"`` -> ``"Max Weber"``."""
+    return SALUTATION.sub("", text.strip())
+
+
 def person_name(text: str, max_words: int = 4) -> str:
     """``text`` when it reads as a person's name (1-4 capitalised words, not a common word), else ""."""
     text = normal_name(text)
-    text = re.sub(r"^(?:dr\.?|mr\.?|mrs\.?|ms\.?|prof\.?|herr|frau|m\.|mme|mlle|sr\.?|sra\.?|don|doña)\s+", "", text,
-                  flags=re.I)
+    text = strip_salutation(text)
     if not text or len(text) > 60 or not NAME_RE.fullmatch(text):
         return ""
-    words = text.split()
+    words = [w for w in text.split() if w not in NAME_PARTICLES]
     if len(words) > max_words or any(w.lower() in NOT_NAMES for w in words) or ORG_SUFFIX.search(text):
         return ""
     return text

@@ -61,10 +61,22 @@ RELATIONS: dict[str, str] = {
     "kollega": "colleague", "vän": "friend", "väninna": "friend", "granne": "neighbour",
     "kusin": "cousin", "läkare": "doctor", "tandläkare": "dentist", "hyresvärd": "landlord", "moster": "aunt", "faster": "aunt", "morbror": "uncle", "farbror": "uncle",
     "mormor": "grandmother", "farmor": "grandmother", "morfar": "grandfather", "farfar": "grandfather",
+    # Italian
+    "marito": "partner", "moglie": "partner", "compagno": "partner", "compagna": "partner", "fidanzato": "partner",
+    "fidanzata": "partner", "sorella": "sister", "fratello": "brother", "papà": "father", "figlio": "son",
+    "figlia": "daughter", "collega": "colleague", "capo": "manager", "amico": "friend", "amica": "friend",
+    "vicino": "neighbour", "vicina": "neighbour", "cugino": "cousin", "cugina": "cousin", "zia": "aunt",
+    "zio": "uncle", "nonna": "grandmother", "nonno": "grandfather", "medico": "doctor", "dentista": "dentist",
+    # Dutch
+    "vrouw": "partner", "man": "partner", "vriendin": "partner", "echtgenote": "partner", "echtgenoot": "partner",
+    "zus": "sister", "zuster": "sister", "broer": "brother", "moeder": "mother", "vader": "father", "pa": "father",
+    "zoon": "son", "dochter": "daughter", "baas": "manager", "vriend": "friend", "buurman": "neighbour",
+    "buurvrouw": "neighbour", "neef": "cousin", "nicht": "cousin", "oom": "uncle", "huisarts": "doctor",
+    "tandarts": "dentist", "verhuurder": "landlord",
 }
 RELATIONS = {k.strip(): v for k, v in RELATIONS.items()}
 _REL_WORDS = "|".join(sorted((re.escape(k) for k in RELATIONS), key=len, reverse=True))
-_POSSESSIVE = r"(?:my|our|meine?r?|unsere?r?|mon|ma|mes|notre|mi|mis|nuestra?|min|mitt|mina|vår|vårt)"
+_POSSESSIVE = r"(?:my|our|meine?r?|unsere?r?|mon|ma|mes|notre|mi|mis|nuestra?|min|mitt|mina|vår|vårt|(?:il |la )?mi[oa]|mijn|onze)"
 RELATION_RE = re.compile(rf"\b(?i:{_POSSESSIVE})\s+(?i:{_REL_WORDS})(?:'s name is|,| is called| heißt| s'appelle| se llama| heter)?"
                          rf"\s+({NAME_RE.pattern})")
 _PHONE_NEAR = re.compile(r"(?:\+\d{1,3}[\s./-]?)?(?:\(\d{1,5}\)[\s./-]?)?\d[\d\s./-]{5,16}\d")

@@ -13,6 +13,8 @@ from typing import Any, Iterable
 
 from core.documents.importers.vcard import read_cards
 from core.persona.diet import KEY as DIET_KEY, stated_diets
+from core.labels.lexicon import key_of_label
+from core.persona.owner import NAME_PARTICLES, NAME_RE
 from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
 from core.persona.values import looks_like_card, looks_like_iban, parse_date
 
@@ -85,15 +87,28 @@ def clean_phone(value: str) -> str | None:
     return re.sub(r"\s+", " ", value.strip(" .-/"))
 
 
-def split_name(name: str) -> list[Candidate]:
+TITLES = ("dr", "mr", "mrs", "ms", "prof", "herr", "frau", "m", "mme", "sr", "sra", "dott", "dott.ssa", "ing", "avv")
+DOUBLE_SURNAME_REGIONS = ("ES", "MX", "AR", "CO", "CL", "PE", "UY", "VE", "EC", "BO", "PY", "CR", "GT", "PT", "BR")
+
+
+def split_name(name: str, region: str | None = None) -> list[Candidate]:
+    """Given and family name of a full name: the family name starts at a lower-case particle ("Thijs | van der
+    Meulen", "María | de la Fuente"), is the last two words where the region writes two family names ("Javier |
+    Moreno Castillo"), else the last word; a leading title is dropped."""
     words = [w for w in re.split(r"\s+", name.strip()) if w]
-    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+    if words and words[0].rstrip(".").lower() in TITLES:
+        words = words[1:]
+    if not 2 <= len(words) <= 6 or not words[0][:1].isupper() or not words[-1][:1].isupper() or any(
+            not w[:1].isupper() and w not in NAME_PARTICLES for w in words):
         return []
-    given, family = words[0], words[-1]
-    if given.rstrip(".").lower() in ("dr", "mr", "mrs", "ms", "prof"):
-        if len(words) < 3:
-            return []
-        given = words[1]
+    given = words[0]
+    particle = next((i for i, w in enumerate(words[1:], 1) if w in NAME_PARTICLES), None)
+    if particle is not None:
+        family = " ".join(words[particle:])
+    elif len(words) >= 3 and (region or "").upper() in DOUBLE_SURNAME_REGIONS:
+        family = " ".join(words[-2:])
+    else:
+        family = words[-1]
     return [Candidate("given-name", given, 0, "name-split"), Candidate("family-name", family, 0, "name-split")]
 
 
@@ -105,6 +120,14 @@ def parse_address(text: str) -> list[Candidate]:
         return out
     if parts[-1].lower() in COUNTRIES:
         out.append(Candidate("country-name", parts.pop(), 0, "address"))
+    # "Calle de Sueca, 41, 3.º, pta. 8" / "Via Saragozza, 58": the street's name, its number, and the unit after
+    for i in range(len(parts) - 1):
+        if not re.search(r"\d", parts[i]) and re.search(r"[A-Za-zÀ-ž]{3}", parts[i]) and _HOUSE_NO.fullmatch(parts[i + 1]):
+            j = i + 2
+            while j < len(parts) and _UNIT.fullmatch(parts[j]) and not _postal_city(parts[j]):
+                j += 1
+            parts[i:j] = [", ".join(parts[i:j])]
+            break
     street_idx = next((i for i, p in enumerate(parts) if re.search(r"\d", p) and re.search(r"[A-Za-zÀ-ž]{3}", p)
                        and not _postal_city(p)), None)
     for i, p in enumerate(parts):
@@ -117,7 +140,7 @@ def parse_address(text: str) -> list[Candidate]:
             if city and re.fullmatch(r"[A-Z]{2}", city):
                 out.append(Candidate("address-level1", city, 0, "address"))
             elif city:
-                out.append(Candidate("address-level2", city, 0, "address"))
+                out.append(Candidate("address-level2", _city(city), 0, "address"))
         elif street_idx is not None and i > street_idx and not re.search(r"\d", p) and len(p.split()) <= 4:
             if not any(c.key == "address-level2" for c in out):
                 out.append(Candidate("address-level2", p, 0, "address"))
@@ -130,6 +153,17 @@ def parse_address(text: str) -> list[Candidate]:
                 out.append(Candidate("address-level2", p, 0, "address"))
                 break
     return out
+
+
+_HOUSE_NO = re.compile(r"(?:n[º°o.]?\s*|nr\.?\s*|no\.?\s*)?\d{1,5}\s?[A-Za-z]?(?:\s?[-/]\s?\d{1,4}[A-Za-z]?)?", re.I)
+_UNIT = re.compile(r"(?:\d{1,3}\s?[.ºª°]*\s?[A-Za-z]?|(?:pta|puerta|piso|planta|esc|escalera|int|interno|scala|sc|"
+                   r"piano|p|apt|apto|app|bus|bte|etage|étage|et|stock|og|lgh|tr|hg|bis)\.?\s?[\dA-Za-zºª°.]{1,5}"
+                   r"(?:\s?[A-Za-z])?)", re.I)
+
+
+def _city(name: str) -> str:
+    """"UTRECHT" (a postal line in capitals) -> "Utrecht"; other spellings as written."""
+    return name.title() if name.isupper() and len(name) > 3 else name
 
 
 def _postal_city(part: str) -> tuple[str, str] | None:
@@ -213,6 +247,9 @@ def label_key(label: str) -> str:
     low = re.sub(r"\s+", " ", label.strip().strip(".").casefold())
     if low in LABEL_ALIASES:
         return LABEL_ALIASES[low]
+    known = key_of_label(label)   # the form lexicon's languages (IT, NL, SV and the rest) and abbreviations
+    if known and known not in NOT_PROFILE_KEYS and normalize_key(known) == known:
+        return known
     slug = re.sub(r"[^a-z0-9]+", "-", low).strip("-")
     # address-book exports: "E-mail 1 - Value", "Phone 2 - Value", "Organization 1 - Title", "Home City"
     slug = re.sub(r"-\d+(?:-(?:value|formatted))?$", "", slug)
@@ -344,7 +381,7 @@ def _typed_raw(key: str, value: str, conf: float, rule: str, change: bool = Fals
             c.confidence, c.rule, c.change = conf, rule, change
         return parts
     if key == "name":
-        if not re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value):
+        if not (NAME_RE.fullmatch(value) or re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value)):
             return []
         out = [Candidate("name", value, conf, rule, change)]
         for c in split_name(value):
@@ -424,6 +461,30 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?:[Jj]ag|[Vv]i)(?: har)? (?:flyttade|flyttat) till {_NAME}"), "address-level2", 0.9, True),
     (re.compile(rf"\b(?:[Ii]ch arbeite(?: als \w+)? bei|[Jj]e travaille chez|[Jj]e travaille pour|[Tt]rabajo en|[Tt]rabajo para|[Jj]ag (?:jobbar|arbetar) (?:på|för|hos)) {_NAME}"), "organization", 0.8, False),
     (re.compile(rf"\b(?:[Ii]ch arbeite als|[Jj]e travaille comme|[Jj]e suis|[Tt]rabajo como|[Ss]oy|[Jj]ag (?:jobbar|arbetar) som) ((?:[a-zà-ÿ]+ )?(?i:{'|'.join(sorted(PROFESSIONS_INTL))}))\b"), "organization-title", 0.75, False),
+    # Italian and Dutch
+    (re.compile(rf"\b(?:[Ss]ono nat[oa]|[Nn]at[oa]) il {_DATE}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ii]k ben (?:op )?{_DATE} geboren|[Gg]eboren op {_DATE})"), "bday", 0.9, False),
+    (re.compile(rf"\b[Ss]ono nat[oa] (?:a|in) {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b[Ss]ono nat[oa] (?:all'|al |nell'|nel |presso l'|presso )ospedale[^.]{{0,40}}?\s(?:di|a)\s+{_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b[Ii]k ben (?:geboren(?: en getogen)?|opgegroeid en geboren) in {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(r"\b([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?),?\s*\(?(?:where I was born|wo ich geboren|où je suis née?|"
+                r"donde nací|dove sono nat[oa]|waar ik (?:ben )?geboren|där jag (?:föddes|är född))\b"), "birthplace", 0.7, False),
+    (re.compile(rf"\b(?:[Aa]bito|[Vv]ivo|[Aa]bitiamo|[Vv]iviamo)(?: ora| adesso)? (?:a|ad) {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\b(?:[Mm]i sono trasferit[oa]|[Cc]i siamo trasferiti) (?:a|ad) {_NAME}"), "address-level2", 0.9, True),
+    (re.compile(r"\b(?:[Aa]bito|[Vv]ivo|[Aa]bitiamo|[Vv]iviamo)(?: ora| adesso| da oggi)? in ((?:via|viale|piazza|corso|vicolo|largo|strada) [^\n.;!?,]{2,40}?\d{1,4}[A-Za-z]?)\b"), "street-address", 0.8, False),
+    (re.compile(rf"\b(?:[Ll]avoro (?:presso|per|da|alla|al|nella|nel)) {_NAME}"), "organization", 0.8, False),
+    (re.compile(rf"\b(?:[Ii]k|[Ww]ij|[Ww]e) (?:woon|wonen)(?: nu| sinds \w+)? in {_NAME}"), "address-level2", 0.75, False),
+    (re.compile(rf"\b(?:[Ii]k ben|[Ww]ij zijn|[Ww]e zijn)(?: net| eindelijk)? verhuisd naar {_NAME}"), "address-level2", 0.9, True),
+    (re.compile(r"\b(?:[Ii]k woon|[Ww]ij wonen|[Ww]e wonen)(?: nu)? (?:aan de |op de |op |aan )?([A-Z][\w.-]*(?:straat|weg|laan|plein|gracht|kade|singel|dijk|steeg|hof)\s+\d{1,4}\s?[a-zA-Z]?)"), "street-address", 0.8, False),
+    (re.compile(rf"\b[Ii]k werk (?:bij|voor) {_NAME}"), "organization", 0.8, False),
+    (re.compile(rf"\b(?i:mio marito|mia moglie|il mio compagno|la mia compagna|il mio ragazzo|la mia ragazza|mijn vrouw|"
+                rf"mijn man|mijn vriendin|mijn vriend|mijn partner|min fru|min man|min sambo|min flickvän|min pojkvän) {_NAME}"),
+     "partner-name", 0.8, False),
+    (re.compile(r"\b(?i:(?:my|mijn|mein|meine|mon|ma|mi|il mio|la mia|min|mitt) (?:personal |own |eigen |persönliche )?"
+                r"(?:website|web site|site|homepage|portfolio|blog|webpagina|webseite|sito(?: web)?|sitio(?: web)?|hemsida)"
+                r"|portfolio)\b[^\n.]{0,25}?((?:https?://|www\.)[^\s<>()\"']+[^\s<>()\"'.,;:!?])"), "url", 0.75, False),
+    (re.compile(rf"\b(?i:il mio (?:numero(?: di (?:telefono|cellulare))?|cellulare)|mijn (?:telefoon|mobiele )?nummer|"
+                rf"mijn 06) (?i:è|e|is):? ({_PHONE})"), "tel", 0.9, False),
     (re.compile(rf"\b(?i:my (?:mobile |cell |phone |telephone )?(?:number|phone)|meine (?:handy|telefon|mobil)nummer|"
                 rf"mon (?:numéro(?: de (?:téléphone|portable))?|portable)|mi (?:número(?: de (?:teléfono|móvil))?|móvil|teléfono)|"
                 rf"mitt (?:mobil|telefon)?nummer) (?i:is|ist|est|es|är|lautet)(?: le)?:? ({_PHONE})"), "tel", 0.9, False),

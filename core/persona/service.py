@@ -31,7 +31,7 @@ from core.persona.owner import (EMAIL_RE, Owner, OwnerStore, document_clues, fol
 from core.persona.answers import FactAnswers
 from core.persona.people import PeopleStore, Person, relation_mentions
 from core.persona.phones import phone_e164, region_hint
-from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard
+from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard, split_name
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
 from core.persona.values import parse_date, set_month_first
@@ -301,14 +301,11 @@ class PersonaService:
         cands: list[Candidate] = []
         conf = 0.95 if owner.confirmed else min(0.9, 0.5 + owner.score / 10)
         if owner.name:
-            words = owner.name.split()
-            if len(words) >= 2:
+            if len(owner.name.split()) >= 2:
                 cands.append(Candidate("name", owner.name, conf, "owner"))
-                given = words[1] if words[0].rstrip(".").casefold() in ("dr", "mr", "mrs", "ms", "prof") else words[0]
-                # "Lucía Fernández García": two family names where the owner's region writes them so
-                hispanic = (self.region(owner) or "") in ("ES", "MX", "AR", "CO", "CL", "PE")
-                family = " ".join(words[words.index(given) + 1:]) if hispanic else words[-1]
-                cands += [Candidate("given-name", given, conf, "owner"), Candidate("family-name", family, conf, "owner")]
+                for c in split_name(owner.name, self.region(owner)):   # "Lucía | Fernández García" in ES
+                    c.confidence, c.rule = conf, "owner"
+                    cands.append(c)
             else:
                 cands.append(Candidate("given-name", owner.name, conf, "owner"))
         if owner.emails:

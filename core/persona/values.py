@@ -17,7 +17,11 @@ MONTHS.update({"sept": 9, "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "ma
                "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
                "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
                "januari": 1, "februari": 2, "mars ": 3, "maj": 5, "augusti": 8, "oktober ": 10,
-               "marts": 3, "juni ": 6, "juli ": 7})
+               "marts": 3, "juni ": 6, "juli ": 7,
+               "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7, "settembre": 9,
+               "ottobre": 10, "dicembre": 12, "maart": 3, "mei": 5, "augustus": 8,
+               "janeiro": 1, "fevereiro": 2, "março": 3, "maio": 5, "junho": 6, "julho": 7, "setembro": 9,
+               "outubro": 10, "dezembro": 12})
 MONTHS = {k.strip(): v for k, v in MONTHS.items()}
 _MONTH_RE = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 
@@ -41,7 +45,7 @@ def parse_date(text: str) -> str | None:
     m = re.search(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b", t)
     if m:
         return _iso(int(m[3]), int(m[2]), int(m[1]))
-    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", t)
+    m = re.search(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", t) or re.search(r"\b(\d{1,2})-(\d{1,2})-(\d{4})\b", t)
     if m:
         a, b = int(m[1]), int(m[2])
         month_first = DATE_ORDER["month_first"] and a <= 12 or b > 12

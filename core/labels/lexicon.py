@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from core.autofill.synonyms_more import MORE_NEVER, MORE_OTHER_PERSON, MORE_SYNONYMS
+from core.labels.synonyms_more import MORE_NEVER, MORE_OTHER_PERSON, MORE_SYNONYMS
 
 # ---- normalisation ------------------------------------------------------------------------------
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -191,3 +191,23 @@ FIELD_TOKENS = set(SYNONYMS) | NEVER_AUTOCOMPLETE | {
     "off", "on", "tel-country-code", "tel-national", "tel-area-code", "tel-local", "tel-extension",
     "address-line3", "address-level3", "address-level4", "country", "honorific-suffix", "email", "impp",
     "photo", "sex", "language", "bday-day", "bday-month", "bday-year"}
+
+
+# ---- a whole label's key (documents' "Label: value" lines and table headers) ------------------------
+_PART_KEYS = {"street-name", "house-number", "address-line1", "address-line2", "bday-day", "bday-month", "bday-year",
+              "honorific-prefix", "username", "language"}
+_PHRASE_KEY: dict[str, str] = {}
+
+
+def key_of_label(label: str) -> str:
+    """The key a label names when the whole label is one of the lexicon's phrases ("Geboortedatum" -> bday,
+    "Luogo di nascita" -> birthplace), else "". Parts of a value (a house number alone) and account words name
+    no key here: a document's line states a whole value."""
+    if not _PHRASE_KEY:
+        counts: dict[str, set[str]] = {}
+        for key, phrases in SYNONYMS.items():
+            for p in phrases:
+                counts.setdefault(p, set()).add(key)
+        _PHRASE_KEY.update({p: next(iter(keys)) for p, keys in counts.items()
+                            if len(keys) == 1 and not keys & _PART_KEYS})
+    return _PHRASE_KEY.get(normalize(label), "")
