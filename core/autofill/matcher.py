@@ -13,12 +13,13 @@ import numpy as np
 from core.labels.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
-from core.labels.synonyms_more import EXACT_ONLY, NEVER_BY_LANGUAGE
+from core.labels.synonyms_more import BARE_DATES, EXACT_ONLY, IF_DIFFERENT, NEVER_BY_LANGUAGE
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 
 
 _KIND_KEYS = {"email": "email", "tel": "tel", "url": "url"}
+_IF_DIFFERENT = [normalize(p).split() for p in IF_DIFFERENT]
 _QUALIFIERS = {"shipping", "billing", "home", "work", "mobile", "pager", "webauthn"}
 
 
@@ -57,14 +58,29 @@ def _bare_name(name: str) -> str:
     return " ".join(words)
 
 
+_PATH = re.compile(r"[.\[\]/:]+")
+
+
+def name_path(name: str) -> tuple[str, str]:
+    """A field name's sections and its own last part: "Ehegatte.Vorname" -> ("Ehegatte", "Vorname"),
+    "billing[city]" -> ("billing", "city"); a name without such separators is its own last part."""
+    parts = [p for p in _PATH.split(name or "") if p]
+    if len(parts) < 2:
+        return "", name or ""
+    return " ".join(parts[:-1]), parts[-1]
+
+
 def _texts(field: FormField) -> list[str]:
+    """The field's human texts, then its name and id. A dotted or bracketed name ("Stpfl.Anschrift.HNrZu")
+    counts by its last part: the parts before it name sections, not what the field asks."""
     out: list[str] = []
     for t in (field.label, field.aria_label, field.placeholder):
         n = normalize(t)
         if n and n not in out:
             out.append(n)
     for t in (field.html_name, field.html_id, field.name):
-        for n in (normalize(t), _bare_name(t)):
+        own = name_path(t)[1]
+        for n in (normalize(own), _bare_name(own)):
             if n and n not in out:
                 out.append(n)
     return out
@@ -179,8 +195,15 @@ class Matcher:
             return KeyMatch(named[-1], "autocomplete", 0.99)
         texts = _texts(field)
         human = [normalize(t) for t in (field.label, field.aria_label, field.placeholder) if normalize(t)]
-        if any(about_someone_else(t) for t in human + [normalize(field.section)]):
+        # a section named in the field's name ("Ehegatte.Vorname", "otherAdult1Name", "cotitular_movil") counts too
+        named_in = [normalize(name_path(t)[0]) for t in (field.html_name, field.name)] + [
+            _bare_name(t) for t in (field.html_name, field.html_id)]
+        if any(about_someone_else(t) for t in human + [normalize(field.section)] + [n for n in named_in if n]):
             return None
+        if any(contains_phrase(t.split(), p) for t in human for p in _IF_DIFFERENT):
+            return None   # asked only when it differs from a value the form already has
+        if human and human[0] in BARE_DATES:
+            return None   # the day of signing, not a birthday
         unit = _date_part(human[0] if human else "", field.section)
         if unit:
             return KeyMatch(unit, "synonym", 0.9)
@@ -227,6 +250,8 @@ class Matcher:
         s2 = ranked[1][1] if len(ranked) > 1 else -1.0
         if s1 < self.threshold or s1 - s2 < self.margin:
             return None
+        if key.startswith("bday") and not any(w.startswith(_BIRTH_WORDS) for w in normalize(text).split()):
+            return None   # a date that does not say birth ("Datum", "Valid from") is no birthday
         return KeyMatch(key, "embedding", min(0.9, s1))
 
 

@@ -7,6 +7,7 @@ their own appearances and those that do not both show the values.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ _PUSH = 1 << 16
 _COMBO = 1 << 17
 _MULTILINE = 1 << 12
 _PASSWORD = 1 << 13
+# A tooltip that only shows a format: "TT.MM.JJJJ", "gg/mm/aaaa", "YYYY-MM-DD", "ÅÅÅÅMMDD-XXXX", "+49 ..."
+_FORMAT_HINT = re.compile(r"(?=.*([dDmMyYjJtTgGaAåÅ])\1)[\W\d_]*(?:(?:[dDmMyYjJtTgGaAåÅxX]{1,4}|\d+)[\W_]*){1,5}")
 
 
 def _s(v: Any) -> str:
@@ -47,9 +50,11 @@ def _page_texts(page: Any) -> list[tuple[float, float, str]] | None:
     return texts
 
 
-def _page_labels(reader: Any) -> dict[str, str]:
-    """Field name → the page text nearest to the left of (or just above) its widget."""
+def _page_labels(reader: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """Field name → the page text nearest to the left of (or just above) its widget, and field name → the
+    heading above it (the nearest line of text with no field on its row: "Mitmieter/in bzw. Ehepartner/in")."""
     labels: dict[str, str] = {}
+    sections: dict[str, str] = {}
     for page in reader.pages:
         annots = page.get("/Annots")
         if not annots:
@@ -57,13 +62,21 @@ def _page_labels(reader: Any) -> dict[str, str]:
         texts = _page_texts(page)
         if texts is None:
             continue
+        widgets = []
         for a in annots:
             w = a.get_object()
             if w.get("/Subtype") != "/Widget":
                 continue
-            name = _qualified_name(w)
             rect = [float(r) for r in w.get("/Rect", [0, 0, 0, 0])]
-            x0, y0, x1, y1 = min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3])
+            widgets.append((w, min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3])))
+        # the page's first line is its title ("GMS1 - Family doctor services registration"), not a section
+        top = max((y for _, y, _ in texts), default=None)
+        headings = [(y, t) for x, y, t in texts if y != top and not any(y0 - 4 <= y <= y1 + 2 for _, _, y0, _, y1 in widgets)]
+        for w, x0, y0, x1, y1 in widgets:
+            name = _qualified_name(w)
+            above = [(y, t) for y, t in headings if y > y1 + 2]
+            if above and name not in sections:
+                sections[name] = min(above)[1]
             best, best_d = "", 1e9
             for x, y, t in texts:
                 if y0 - 4 <= y <= y1 + 2 and x < x0:  # same line, left of the box
@@ -75,8 +88,8 @@ def _page_labels(reader: Any) -> dict[str, str]:
                 if d < best_d:
                     best, best_d = t, d
             if best and name not in labels:
-                labels[name] = best
-    return labels
+                labels[name] = best.rstrip("_ ").rstrip(":").strip()
+    return labels, sections
 
 
 def _qualified_name(w: Any) -> str:
@@ -102,7 +115,7 @@ def read_pdf(path: Path) -> Form:
         raise MnemoError(f"Cannot read the PDF form {path} ({exc}).", "Check that it is a PDF and not damaged.") from exc
     if reader.is_encrypted:
         raise MnemoError(f"The PDF {path} is encrypted.", "Save an unencrypted copy first.")
-    labels = _page_labels(reader) if fields else {}
+    labels, sections = _page_labels(reader) if fields else ({}, {})
     out: list[FormField] = []
     for name, fd in fields.items():
         ft = fd.get("/FT")
@@ -119,7 +132,11 @@ def read_pdf(path: Path) -> Form:
             kind = "signature"
         else:
             kind = "other"
-        f = FormField(name=name, kind=kind, label=_s(fd.get("/TU")) or labels.get(name, ""),
+        tip, drawn = _s(fd.get("/TU")), labels.get(name, "")
+        if tip and drawn and _FORMAT_HINT.fullmatch(tip):   # "TT.MM.JJJJ" says how, the page says what
+            tip, drawn = drawn, tip
+        f = FormField(name=name, kind=kind, label=tip or drawn, placeholder=drawn if tip and drawn != tip else "",
+                      section=sections.get(name, ""),
                       html_name=str(fd.get("/T", name)), value=_s(fd.get("/V")).lstrip("/") if kind in ("radio", "checkbox") else _s(fd.get("/V")),
                       max_length=int(fd.get("/MaxLen", 0) or 0))
         if f.value == "Off":

@@ -108,6 +108,10 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
 def split_street(address: str) -> tuple[str, str] | None:
     """("Wiesentalstraße", "8") from "Wiesentalstraße 8"; ("rue des Capucins", "14") from "14 rue des Capucins"."""
     line = address.strip().splitlines()[0].strip() if address.strip() else ""
+    # "Calle de Sueca, 41, 3.º, pta. 8" / "Via Saragozza, 58": the number after the street's name, the unit after it
+    m = re.fullmatch(r"([^\d,]*[^\W\d][^\d,]*),\s*(\d{1,5}\s?[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?)(?:,.*)?", line)
+    if m:
+        return m[1].strip(" ,"), m[2]
     m = re.fullmatch(r"(.*\D)\s+(\d+\s?[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?)", line)
     if m:
         return m[1].strip(" ,"), m[2]

@@ -13,7 +13,9 @@ MORE_SYNONYMS: dict[str, list[str]] = {
     "name": ["nome completo", "nome e cognome", "il tuo nome", "volledige naam", "naam", "uw naam",
              "voor en achternaam", "namn", "fullstandigt namn", "ditt namn", "for och efternamn",
              "full legal name", "name of applicant", "applicant name",
-             "attendee name", "participant name", "patient name", "name des antragstellers", "nom du patient"],
+             "attendee name", "participant name", "patient name", "name des antragstellers", "nom du patient",
+             "namnfortydligande", "name in block letters", "name in capitals", "name in druckbuchstaben",
+             "nom en majuscules", "nombre en mayusculas", "nome in stampatello"],
     "honorific-prefix": ["titolo", "appellativo", "aanhef", "tilltal", "anrede titel", "form of address"],
     "given-name": ["nome", "voornaam", "voornamen", "roepnaam", "fornamn", "tilltalsnamn", "prenoms",
                    "vorname n", "first names", "given names"],
@@ -38,9 +40,13 @@ MORE_SYNONYMS: dict[str, list[str]] = {
                        "strasse und hausnr", "street name and number", "address street", "residential address",
                        "current address", "adresse actuelle", "aktuelle anschrift", "direccion actual",
                        "adresse de domicile", "domicile", "numero et libelle de la voie", "numero et nom de voie",
-                       "libelle de la voie", "voie"],
+                       "libelle de la voie", "voie", "folkbokforingsadress", "folkbokforing adress",
+                       "via piazza", "via viale piazza", "via piazza corso", "via e n civico", "via n civico",
+                       "via e nr civico"],
     "address-line2": ["interno", "scala", "toevoeging", "c o", "co adress", "lagenhetsnummer", "batiment",
-                      "etage", "escalera", "puerta", "stockwerk"],
+                      "etage", "escalera", "puerta", "stockwerk", "adresserganzung", "adressergaenzung",
+                      "hausnummerzusatz", "zusatz", "huisnummertoevoeging", "line 2", "street line 2",
+                      "address line 2 of 2", "line 2 of 2"],
     "address-level2": ["citta", "comune", "localita", "plaats", "woonplaats", "stad", "postort", "kommun",
                        "ort stadt", "stadt ort", "wohnort ort", "ciudad localidad", "ville localite", "town city",
                        "city town", "citta di residenza", "gemeinde", "wohngemeinde", "municipality", "gemeente", "ville de residence", "ciudad de residencia"],
@@ -81,7 +87,8 @@ MORE_SYNONYMS: dict[str, list[str]] = {
                     "gatunamn", "street name", "type et nom de voie", "nom de voie", "libelle de la voie",
                     "libelle voie", "tipo y nombre de via", "nombre de la via", "nombre de via", "nome via",
                     "denominazione via"],
-    "house-number": ["hausnummer", "hausnr", "nr", "no", "numero", "n", "numero civico", "huisnummer",
+    "house-number": ["hausnummer", "hausnr", "nr", "no", "numero", "n", "numero civico", "n civico", "nr civico",
+                     "civico", "huisnummer",
                      "gatunummer", "house number", "house no", "numero de rue", "numero de calle"],
     "iban": ["conto corrente", "rekeningnummer", "bankrekening", "bankrekeningnummer", "kontonummer iban",
              "bankkonto", "iban kontonummer"],
@@ -113,6 +120,12 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "acompanante", "cosolicitante", "co solicitante", "accompagnatore", "accompagnatrice",
                      "cointestatario", "co richiedente", "begeleider", "reisgenoot", "medeaanvrager",
                      "medsokande", "medresenar", "ledsagare", "sallskap",
+                     "ehegatte", "ehegattin", "ehegatten", "lebenspartner", "lebenspartnerin", "mitmieter", "mitmieterin",
+                     "other adult", "another adult", "other person", "another person", "additional adult", "their",
+                     "co tenant", "cotenant", "cotitular", "co titular", "medehuurder", "referent", "referentie",
+                     "referenza", "referencia", "referenzen", "berater", "beraterin", "steuerberater", "steuerberaterin", "steuerliche beratung",
+                     "tax advisor", "tax adviser", "conseiller fiscal", "asesor fiscal", "commercialista",
+                     "belastingadviseur", "redovisningskonsult",
                      # another time: a previous address or a maiden name is not the profile's value
                      "previous", "former", "maiden", "prior", "fruhere", "fruherer", "fruheren", "vorherige",
                      "vorheriger", "bisherige", "bisheriger", "ehemalige", "ehemaliger", "geburtsname", "ancien",
@@ -131,6 +144,15 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "krankenkasse", "assurance", "mutuelle", "seguro", "assicurazione", "verzekeraar", "forsakring",
                      "pet", "haustier", "animal", "project", "projekt", "projet", "proyecto", "team", "club",
                      "verein", "vehicle", "fahrzeug", "vehicule", "product", "produkt", "hotel", "event"]
+# A field to fill only when its value differs from the one the form already asked for ("Nom de naissance (si
+# différent)", "Domicilio sanitario (se diverso dalla residenza)"): the profile's value is that one, so it stays empty.
+IF_DIFFERENT = ["if different", "if not the same", "if other than", "falls abweichend", "sofern abweichend",
+                "wenn abweichend", "falls verschieden", "si different", "si differente", "si elle differe",
+                "si es distinto", "si es distinta", "si difiere", "si es diferente", "se diverso", "se diversa",
+                "se differente", "indien afwijkend", "als anders dan", "om annan", "om annat", "om den skiljer sig"]
+# A label that names a date and nothing else is the day of signing or of the form, not a birthday.
+BARE_DATES = {"date", "datum", "fecha", "data", "dato", "date du jour", "todays date", "today s date", "heutiges datum",
+              "datum ondertekening", "date of signature", "fecha de firma", "data di firma", "datum underskrift"}
 # Never filled: passwords, codes, cards, in IT, NL and SV.
 MORE_NEVER = ["parola d ordine", "wachtwoord", "losenord", "pin kod", "pinkod", "kortnummer", "numero della carta",
               "kaartnummer", "vervaldatum", "scadenza carta", "giltig till", "engangskod", "verifieringskod",

@@ -1,0 +1,55 @@
+"""Whose field it is and what it asks: sections named in a field's name or a PDF's headings, "if different"
+fields, a bare date, a tooltip that only shows a format, and the house number after a street's name."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.autofill.forms import read_form
+from core.autofill.matcher import Matcher, name_path
+from core.autofill.model import FormField
+from core.autofill.values import split_street
+from tests.core.autofill_helpers import make_pdf
+
+
+def _key(name: str, label: str, section: str = "") -> str | None:
+    m = Matcher().match(FormField(name=name, html_name=name, kind="text", label=label, section=section))
+    return m.key if m else None
+
+
+def test_a_section_in_the_fields_name_says_whose_it_is():
+    assert name_path("Ehegatte.Vorname") == ("Ehegatte", "Vorname") and name_path("plz") == ("", "plz")
+    assert _key("Stpfl.Vorname", "Vorname") == "given-name"
+    assert _key("Ehegatte.Vorname", "Vorname") is None
+    assert _key("Berater.Telefon", "Telefon") is None
+    assert _key("cotitular_movil", "Teléfono del cotitular") is None
+    assert _key("otherAdult1Dob", "Their date of birth") is None
+    assert _key("x", "Vorname", section="Mitmieter/in bzw. Ehe-/Lebenspartner/in") is None
+
+
+def test_the_last_part_of_a_dotted_name_is_what_it_asks():
+    assert _key("Stpfl.Anschrift.Staat", "Staat (nur bei Wohnsitz im Ausland)") == "country-name"
+    assert _key("Stpfl.Anschrift.HNrZu", "Hausnummerzusatz") == "address-line2"
+    assert _key("newAddressLine2", "Building and street line 2 of 2") == "address-line2"
+
+
+def test_if_different_fields_and_bare_dates_stay_empty():
+    assert _key("nom_naissance", "Nom de naissance (si différent)") is None
+    assert _key("dom", "Domicilio sanitario (se diverso dalla residenza)") is None
+    assert _key("datum", "Datum") is None and _key("date", "Date") is None
+    assert _key("gebdat", "Geburtsdatum") == "bday"
+
+
+def test_pdf_format_tooltip_gives_way_to_the_drawn_label_and_headings_are_sections(tmp_path: Path):
+    p = make_pdf(tmp_path / "f.pdf", [("Textfeld 1", "TT.MM.JJJJ", "Geburtsdatum"), ("Textfeld 2", "Name", "ignored")],
+                 title="Family doctor registration")
+    fields = {f.name: f for f in read_form(p).fields}
+    assert (fields["Textfeld 1"].label, fields["Textfeld 1"].placeholder) == ("Geburtsdatum", "TT.MM.JJJJ")
+    assert fields["Textfeld 2"].label == "Name"
+    assert all(f.section == "" for f in fields.values())   # the page's title is no section
+
+
+def test_house_number_after_the_streets_name_not_the_door():
+    assert split_street("Calle de Sueca, 41, 3.º, pta. 8") == ("Calle de Sueca", "41")
+    assert split_street("Via Saragozza, 58") == ("Via Saragozza", "58")
+    assert split_street("Wiesentalstraße 8") == ("Wiesentalstraße", "8")
+    assert split_street("14 rue des Capucins") == ("rue des Capucins", "14")
