@@ -48,6 +48,17 @@ POSTAL_CODES: dict[str, str] = {
 _ANY_POSTAL_CODE = re.compile(r"(?=.*\d)[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]")
 
 
+# A web-address field named after a site asks for the user's page there, not any web address of theirs.
+_SITES = {"linkedin": "linkedin.", "xing": "xing.", "github": "github.", "gitlab": "gitlab.", "twitter": "twitter.",
+          "instagram": "instagram.", "facebook": "facebook.", "orcid": "orcid.", "behance": "behance.",
+          "youtube": "youtube.", "mastodon": "", "tiktok": "tiktok."}
+
+
+def _named_site(field: FormField) -> str:
+    words = " ".join((field.label, field.placeholder, field.html_name, field.html_id, field.name)).casefold()
+    return next((dom for site, dom in _SITES.items() if site in words and dom), "")
+
+
 def wanted_type(field: FormField, key: str) -> str:
     """What the field accepts: email, tel, date, number, url, postal-code, name, day, month, year, country,
     language or text."""
@@ -96,6 +107,9 @@ def _type_problem(value: str, wanted: str, field: FormField, region: str, source
         return f"'{_short(v)}' is not a number"
     if wanted == "url" and not _URL.fullmatch(v):
         return f"'{_short(v)}' is not a web address"
+    site = _named_site(field)
+    if wanted == "url" and site and site not in v.casefold():
+        return f"'{_short(v)}' is not a {site.rstrip('.')} address"
     if wanted == "postal-code" and not is_postal_code(v, region):
         where = f" of {region.upper()}" if region.upper() in POSTAL_CODES else ""
         return f"'{_short(v)}' is not a postal code{where}"

@@ -53,3 +53,13 @@ def test_house_number_after_the_streets_name_not_the_door():
     assert split_street("Via Saragozza, 58") == ("Via Saragozza", "58")
     assert split_street("Wiesentalstraße 8") == ("Wiesentalstraße", "8")
     assert split_street("14 rue des Capucins") == ("rue des Capucins", "14")
+
+
+def test_a_field_named_after_a_site_takes_only_an_address_there():
+    from core.autofill.validate import _type_problem
+
+    field = FormField(name="linkedin", html_name="linkedin", kind="url", label="LinkedIn-profiel")
+    assert "not a linkedin address" in _type_problem("https://www.thijs.example.nl", "url", field, "NL")
+    assert _type_problem("https://www.linkedin.com/in/thijs", "url", field, "NL") == ""
+    homepage = FormField(name="web", html_name="web", kind="url", label="Website")
+    assert _type_problem("https://www.thijs.example.nl", "url", homepage, "NL") == ""
