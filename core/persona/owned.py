@@ -77,6 +77,7 @@ BDAY_LABELS = re.compile(r"^\s*(?:date of birth|birth ?date|dob|born|geburtsdatu
 # What only a partner calls someone, in a chat line addressed to the owner (a parent's "tesoro" is not here).
 ENDEARMENT = re.compile(r"\b(?:amore mio|amore|ti amo|schat|schatje|lieverd|hou van je|mi amor|cariño|te quiero|"
                         r"mon amour|mon cœur|je t'aime|je t’aime|mein schatz|schatz|liebling|ich liebe dich|älskling|"
+                        r"min älskade|älskade sambo|sambon|min sambo|"
                         r"jag älskar dig|babe|my love|love you|sweetheart|darling)\b", re.I)
 
 
@@ -209,12 +210,15 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
         block: list[str] = []
         for nxt in lines[i + 1:i + 5]:
             part = re.split(r"\s{3,}|\t", nxt.strip())[0].strip()
+            # "14 Wellington Road, Cork T23 X8K2  ·  087 214 6690  ·  me@example.ie": the address, not the contacts
+            part = " ".join(p for p in re.split(r"\s[·•|]\s", part) if not _contact(p)).strip()
             if not part or re.search(r"\w\s*:\s", part):
                 break   # a labelled line ("Adresse : ...", "Personnummer: ...") is no address block
             block.append(part)
             if re.search(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b|\b\d{3} ?\d{2}\b", part) and len(block) >= 2:
                 break
-        if len(block) >= 2 and re.search(r"\d", block[0]):
+        one_line = len(block) == 1 and any(c.key == "postal-code" for c in parse_address(block[0]))
+        if (len(block) >= 2 or one_line) and re.search(r"\d", block[0]):
             for c in parse_address(", ".join(block)):
                 c.confidence, c.rule = conf, "address-block"
                 out.append(c)
@@ -255,16 +259,43 @@ def owner_row(text: str, owner: Owner, conf: float) -> list[Candidate]:
 MASKED = re.compile(r"[*•●]{2,}|x{4,}", re.I)
 
 
+def _contact(part: str) -> bool:
+    """An e-mail, a web address or a phone number (a contact line, not an address line)."""
+    p = part.strip()
+    return bool(EMAIL_RE.search(p) or URL_RE.search(p) or re.match(r"(?i)www\.", p) or LABELLED_PHONE.match(p)
+                or (PHONE_RE.fullmatch(p) and not re.search(r"[A-Za-z]", p)))
+
+
+_BORN = re.compile(r"[,(]?\s*(?:geb\.?|geboren(?: am)?|born(?: on)?|b\.|née? le|née?|nacid[oa] el|nat[oa] il|född|geb\. am)\s*"
+                   r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [A-Za-zÀ-ÿ]{3,10}\.? \d{4})\)?", re.I)
+
+
+def born_after_name(text: str, owner: Owner, conf: float) -> list[Candidate]:
+    """"Frau Miriam Hofstetter, geb. 22.09.1986", "Hofstetter, Miriam, geb. 22.09.1986": the owner's birthday where
+    it follows their name (a contract's parties, a doctor's letter); another person's stays theirs."""
+    out: list[Candidate] = []
+    for m in _BORN.finditer(text):
+        before = re.split(r"[:;\n]|\b(?:und|and|et|y|e|en|och)\b", text[max(0, m.start() - 60):m.start()])[-1].strip(" ,")
+        if before and " " in before.strip() and owner.is_name(before.strip()):
+            out.extend(_typed("bday", m.group(1), conf, "born-after-name"))
+    return out
+
+
 def owner_block(text: str, owner: Owner, conf: float) -> list[Candidate]:
     """The labelled lines of a paragraph that names the owner ("Datos del tomador / Nombre: JAVIER MORENO
     CASTILLO / Fecha de nacimiento: 12/03/1983"): an insurer's, a bank's or an office's record of them.
     A paragraph that names another person is theirs; masked values ("DNI: ****5672K") are no values."""
     out: list[Candidate] = []
     for para in re.split(r"\n\s*\n", text):
-        found = labelled_fields(para, conf)
-        names = [c for c in found if c.key == "name"]
-        if names and all(" " in c.value and owner.is_name(c.value) for c in names):
+        found = labelled_fields(_BORN.sub("", para), conf)
+        names = [c.value for c in found if c.key == "name"]
+        given = {fold(c.value) for c in found if c.key == "given-name"}
+        family = {fold(c.value) for c in found if c.key == "family-name"}
+        if not names and len(given) == 1 and len(family) == 1:   # "Efternamn: Bergström" + "Förnamn: Linnea"
+            names = [f"{given.pop()} {family.pop()}"]
+        if names and all(" " in n and owner.is_name(n) for n in names):
             out += [c for c in found if c.key not in ("name", "given-name", "family-name") and not MASKED.search(c.value)]
+            out += born_after_name(para, owner, conf)
     return out
 
 
@@ -282,7 +313,7 @@ def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
             out.append(Candidate("iban", m.group(0), conf, "form-iban"))
     for m in BDAY_LABELS.finditer(text):
         out.extend(_typed("bday", re.split(r"\s{3,}|\t", m.group(1))[0], conf, "label"))
-    out += address_after(text, owner, conf) + owner_row(text, owner, conf)
+    out += address_after(text, owner, conf) + owner_row(text, owner, conf) + born_after_name(text, owner, conf)
     return out
 
 
@@ -337,21 +368,24 @@ def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, heade
         r.own_text = own
         return r
     if fmt == "whatsapp":
-        own_lines, others, fond = [], set(), set()
+        own_lines, others = [], set()
+        fond_words = family_member = False
         for ln in ch.text.splitlines():
             sender, sep, body = ln.partition(": ")
             if not sep:
                 continue
             if _is_owner_line(sender, owner):
                 own_lines.append(body)
+                fond_words = fond_words or bool(ENDEARMENT.search(body))
             elif person_name(sender):
                 others.add(person_name(sender))
-                if ENDEARMENT.search(body) and sender.strip().casefold() not in RELATIONS:
-                    fond.add(person_name(sender))
+                fond_words = fond_words or bool(ENDEARMENT.search(body))
+                if sender.strip().casefold() in RELATIONS:
+                    family_member = True
         own = "\n".join(own_lines)
         r.candidates = first_person(own, 0.9)
-        if len(others) == 1 and fond == others:   # a one-to-one chat where they call the owner "amore mio"
-            r.candidates += _typed("partner-name", fond.pop(), 0.6, "endearment")
+        if len(others) == 1 and fond_words and not family_member:   # a one-to-one chat of "amore mio", "älskling"
+            r.candidates += _typed("partner-name", others.pop(), 0.6, "endearment")
         r.people = relation_mentions(own) + [Person(n) for n in sorted(others)]
         r.own_text = own
         return r
@@ -448,7 +482,8 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
                              for c in labelled_fields(text, 0.45)]
         if about_owner or mine:
             r.candidates += current_job(text)
-        r.candidates += address_after(text, owner, 0.75) + owner_row(text, owner, 0.75)
+        r.candidates += address_after(text, owner, 0.75) + owner_row(text, owner, 0.75) + born_after_name(text, owner, 0.75)
+        r.candidates += owner_block(text, owner, 0.75)
         sig = signature_block(text)
         if sig and signer and owner.is_name(signer):
             r.candidates += parse_signature(sig, 0.6)
@@ -461,6 +496,7 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
         return r
     # someone else's letter or note: the owner's address block (as recipient), row and record are still theirs
     r.candidates += address_after(text, owner, 0.7) + owner_row(text, owner, 0.7) + owner_block(text, owner, 0.7)
+    r.candidates += born_after_name(text, owner, 0.7)
     return r
 
 

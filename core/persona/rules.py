@@ -14,9 +14,9 @@ from typing import Any, Iterable
 from core.documents.importers.vcard import read_cards
 from core.persona.diet import KEY as DIET_KEY, stated_diets
 from core.labels.lexicon import key_of_label
-from core.persona.owner import NAME_PARTICLES, NAME_RE
+from core.persona.owner import NAME_PARTICLES, NAME_RE, normal_name
 from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
-from core.persona.values import looks_like_card, looks_like_iban, parse_date
+from core.persona.values import birth_date_of_id, looks_like_card, looks_like_iban, parse_date
 
 COUNTRIES = {
     "germany", "deutschland", "austria", "österreich", "switzerland", "schweiz", "suisse", "france", "italy",
@@ -37,6 +37,7 @@ IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,
 CARD_RE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 POSTAL_PATTERNS = [
     re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"),        # UK
+    re.compile(r"\b(?:[AC-FHKNPRTV-Y]\d{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}\b"),   # Ireland (Eircode)
     re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b"),                 # Canada
     re.compile(r"\b\d{4} ?[A-Z]{2}\b"),                          # Netherlands
     re.compile(r"\b\d{5}(?:-\d{4})?\b"),                         # US, DE, FR, IT, ES
@@ -141,7 +142,7 @@ def parse_address(text: str) -> list[Candidate]:
                 out.append(Candidate("address-level1", city, 0, "address"))
             elif city:
                 out.append(Candidate("address-level2", _city(city), 0, "address"))
-        elif street_idx is not None and i > street_idx and not re.search(r"\d", p) and len(p.split()) <= 4:
+        elif street_idx is not None and i > street_idx and not re.search(r"\d|@|://|www\.", p) and len(p.split()) <= 4:
             if not any(c.key == "address-level2" for c in out):
                 out.append(Candidate("address-level2", p, 0, "address"))
     if street_idx is not None:
@@ -231,6 +232,20 @@ LABEL_ALIASES: dict[str, str] = {
     "tjänst": "organization-title", "yrke": "organization-title", "anställd": "name",
     # English forms
     "employee": "name", "employee name": "name", "customer": "name", "customer name": "name",
+    # the person a record is about: an insurer's, a practice's, a landlord's, a bank's
+    "policyholder": "name", "policy holder": "name", "insured": "name", "insured person": "name", "patient": "name",
+    "patient name": "name", "account holder": "name", "tenant": "name", "patientin": "name", "versicherte": "name",
+    "versicherter": "name", "versicherungsnehmer": "name", "versicherungsnehmerin": "name", "mieter": "name",
+    "mieterin": "name", "kontoinhaber": "name", "kontoinhaberin": "name", "assuré": "name", "assurée": "name",
+    "souscripteur": "name", "titulaire": "name", "locataire": "name", "tomador": "name", "titular": "name",
+    "asegurado": "name", "asegurada": "name", "paciente": "name", "arrendatario": "name", "assicurato": "name",
+    "assicurata": "name", "contraente": "name", "intestatario": "name", "paziente": "name", "conduttore": "name",
+    "verzekerde": "name", "verzekeringnemer": "name", "huurder": "name", "patiënt": "name", "rekeninghouder": "name",
+    "försäkringstagare": "name", "försäkrad": "name", "hyresgäst": "name", "kontoinnehavare": "name",
+    # a new address the owner gives
+    "new address": "street-address", "neue anschrift": "street-address", "neue adresse": "street-address",
+    "nouvelle adresse": "street-address", "nueva dirección": "street-address", "nuevo domicilio": "street-address",
+    "nuovo indirizzo": "street-address", "nieuw adres": "street-address", "ny adress": "street-address",
     "date of birth": "bday", "birth date": "bday", "place of birth": "birthplace", "employer": "organization",
     "mobile phone": "tel", "home phone": "tel", "private phone": "tel", "personal email": "email",
     "private email": "email", "private mail": "email", "private e-mail": "email", "work email": "email",
@@ -285,7 +300,12 @@ def labelled_fields(text: str, confidence: float) -> list[Candidate]:
     out: list[Candidate] = []
     lines: list[str] = []
     for line in text.splitlines():
-        lines.extend(_SEGMENT_SPLIT.split(line) if _SEGMENT_SPLIT.search(line) else [line])
+        segments = _SEGMENT_SPLIT.split(line) if _SEGMENT_SPLIT.search(line) else [line]
+        for i, seg in enumerate(segments):   # "Födelseort:            Sundsvall": the gap after a label is no column
+            if i and lines and lines[-1].rstrip().endswith(":"):
+                lines[-1] = lines[-1].rstrip() + " " + seg
+            else:
+                lines.append(seg)
     for m in _LABEL_RE.finditer("\n".join(lines)):
         label, value = m.group(1).strip(), m.group(2).strip()
         if "http" in label.lower() or len(label.split()) > 4:
@@ -344,6 +364,8 @@ def _typed(key: str, value: str, conf: float, rule: str, change: bool = False) -
     if key in ("address-level2", "birthplace") and value.strip().strip(".").casefold() in COUNTRIES:
         key = "country-name" if key == "address-level2" else key   # "I live in Germany"
     out = [c for c in _typed_raw(key, value, conf, rule, change) if valid_value(c.key, c.value)]
+    if key in ("national-id", "tax-id") and out and (born := birth_date_of_id(value)):
+        out.append(Candidate("bday", born, conf * 0.9, f"{rule}-{key}"))   # "Personnummer: 19900614-2384"
     if key in ("nickname", "partner-name", "given-name", "name"):
         out = [c for c in out if not any(w.casefold() in _NOT_NAMES for w in c.value.split())]
     return out
@@ -381,6 +403,7 @@ def _typed_raw(key: str, value: str, conf: float, rule: str, change: bool = Fals
             c.confidence, c.rule, c.change = conf, rule, change
         return parts
     if key == "name":
+        value = normal_name(value)   # "Hofstetter, Miriam" -> "Miriam Hofstetter"
         if not (NAME_RE.fullmatch(value) or re.fullmatch(r"[A-ZÀ-Ž][\w'.-]*(?:\s+[A-ZÀ-Ž][\w'.-]*){0,3}", value)):
             return []
         out = [Candidate("name", value, conf, rule, change)]
@@ -445,7 +468,8 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?:[Nn]ací el|[Nn]acid[oa] el) {_DATE}"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Jj]ag (?:föddes|är född)(?: den)?|[Ff]ödd(?: den)?) {_DATE}"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Jj]e suis née? à|[Nn]ací en|[Jj]ag (?:föddes|är född) i) {_NAME}"), "birthplace", 0.7, False),
-    (re.compile(r"\b(?:[Ii]ch bin|[Ii]ch wurde)(?: \d{4}| am [^\n.]{3,20})?\s+in\s+([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?)\s+geboren"), "birthplace", 0.75, False),
+    (re.compile(r"\b(?:[Ii]ch bin|[Ii]ch wurde)(?: \d{4}| am \d{1,2}\.\s?\d{1,2}\.\s?\d{4}| am [^\n.]{3,20})?\s+in\s+([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?)\s+geboren"), "birthplace", 0.75, False),
+    (re.compile(rf"\b(?:[Ii]ch bin|[Ii]ch wurde) am {_DATE} in [A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)? geboren"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Ii]ch |[Ww]ir )?(?:wohne|lebe|wohnen|leben)(?: jetzt| seit \w+)? in {_NAME}"), "address-level2", 0.75, False),
     (re.compile(rf"\b(?:[Bb]orn|geboren|[Nn]ée?|[Nn]ací|nacid[oa]|föddes|född)\b[^.\n]{{0,40}}?\d{{4}},? (?:in|à|en|i) {_NAME}"), "birthplace", 0.7, False),
     (re.compile(rf"\b(?:[Ii]ch bin|[Ww]ir sind)(?: jetzt| gerade| endlich)? nach {_NAME} (?:gezogen|umgezogen)"), "address-level2", 0.9, True),

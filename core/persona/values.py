@@ -89,3 +89,21 @@ def looks_like_iban(value: str) -> bool:
         return False
     num = "".join(str(int(c, 36)) for c in v[4:] + v[:4])
     return int(num) % 97 == 1
+
+
+def birth_date_of_id(value: str) -> str | None:
+    """The ISO birthday a national ID or tax number encodes (Swedish personnummer, Norwegian fødselsnummer,
+    Finnish HETU, Italian codice fiscale, Belgian national number), read by ``python-stdnum``; None when it
+    encodes none. The checksum is not demanded: the value comes from a labelled field, and the date itself
+    must exist."""
+    from importlib import import_module
+
+    for name in ("se.personnummer", "no.fodselsnummer", "fi.hetu", "it.codicefiscale", "be.nn"):
+        mod = import_module(f"stdnum.{name}")
+        try:
+            born = mod.get_birth_date(mod.compact(value))
+        except Exception:   # stdnum raises its own ValidationError subclasses, and ValueError on bad dates
+            continue
+        if born is not None and 1880 <= born.year <= 2100:
+            return born.isoformat()
+    return None

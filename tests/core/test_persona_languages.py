@@ -97,3 +97,46 @@ def test_a_partners_endearments_in_a_one_to_one_chat_and_not_a_parents():
     assert not any(c.key == "partner-name" for c in read_chunk(ch, doc, THIJS, False).candidates)
     ch, doc = _whatsapp(["Femke: schat!", "Ruben: hoi", "Thijs van der Meulen: hoi"])   # a group: nobody's partner
     assert not any(c.key == "partner-name" for c in read_chunk(ch, doc, THIJS, False).candidates)
+
+
+def test_a_record_naming_the_owner_by_given_and_family_labels_or_with_their_birthday():
+    from core.persona.owned import born_after_name
+
+    linnea = Owner(name="Linnea Bergström")
+    record = ("Skatteverket\nPersonnummer:          19900614-2384\nEfternamn:             Bergström\n"
+              "Förnamn:               Linnea\nFödelseort:            Sundsvall")
+    assert {("bday", "1990-06-14"), ("birthplace", "Sundsvall")} <= _pairs(owner_block(record, linnea, 0.7))
+    miriam = Owner(name="Miriam Hofstetter")
+    letter = "Patientin: Hofstetter, Miriam, geb. 22.09.1986\nAnschrift: Karl-Heine-Str. 74, 04229 Leipzig"
+    assert {("bday", "1986-09-22"), ("street-address", "Karl-Heine-Str. 74")} <= _pairs(owner_block(letter, miriam, 0.7))
+    parties = "Frau Miriam Hofstetter, geb. 22.09.1986, und Herrn Felix Hofstetter, geb. 04.02.1984, bisher wohnhaft"
+    assert _pairs(born_after_name(parties, miriam, 0.7)) == {("bday", "1986-09-22")}
+
+
+def test_ids_that_encode_a_birthday_and_irish_addresses():
+    from core.persona.owned import address_after
+    from core.persona.values import birth_date_of_id
+
+    assert birth_date_of_id("19900614-2384") == "1990-06-14" and birth_date_of_id("LMBCHR87S63D548X") == "1987-11-23"
+    assert birth_date_of_id("12345678") is None
+    ciaran = Owner(name="Ciarán Daly")
+    cv = ("Ciarán Daly\n14 Wellington Road, Cork T23 X8K2  ·  087 214 6690  ·  ciaran@example.ie\n"
+          "https://ciarandaly.example.ie\nPROFILE")
+    assert _pairs(address_after(cv, ciaran, 0.7)) == {("street-address", "14 Wellington Road"),
+                                                     ("address-level2", "Cork"), ("postal-code", "T23 X8K2")}
+
+
+def test_german_birth_statement_with_a_date_and_place():
+    found = _pairs(first_person("Für das Formular: Ich bin am 22.09.1986 in Chemnitz geboren; die Kopie bringe ich."))
+    assert {("bday", "1986-09-22"), ("birthplace", "Chemnitz")} <= found
+
+
+def test_a_labels_value_after_a_wide_gap_is_read():
+    from core.persona.rules import labelled_fields
+
+    assert ("birthplace", "Sundsvall") in _pairs(labelled_fields("Födelseort:            Sundsvall", 0.8))
+
+
+def test_the_owners_own_endearment_names_the_partner_too():
+    ch, doc = _whatsapp(["Thijs van der Meulen: Grattis älskling!", "Oskar Nyberg: tack!"])
+    assert ("partner-name", "Oskar Nyberg") in _pairs(read_chunk(ch, doc, THIJS, False).candidates)
