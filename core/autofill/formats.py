@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 from core.autofill.countries import country_code
+from core.persona.regions import region_from_contacts
 from core.labels.lexicon import fold
 from core.autofill.model import FormField
 
@@ -107,7 +108,8 @@ def phone_candidates(value: str, field: FormField, region: str) -> list[str]:
 
 
 def user_region(values: dict[str, str]) -> str:
-    """The user's country as ISO alpha-2: the profile's country, else the country code of their phone; "" if unknown."""
+    """The user's country as ISO alpha-2: the profile's country, else the country code of their phone, else the one
+    country where their postal code and national phone number both fit; "" if unknown."""
     for key in ("country", "country-name"):
         code = country_code(values.get(key, ""))
         if code:
@@ -121,4 +123,5 @@ def user_region(values: dict[str, str]) -> str:
         except phonenumbers.NumberParseException:
             return ""
         return region if region and region != "ZZ" else ""
-    return ""
+    # a national number beside a postal code: the one country where both fit ("070-312 45 86", "753 32")
+    return region_from_contacts(values.get("postal-code", ""), tel) or ""

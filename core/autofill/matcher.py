@@ -150,7 +150,8 @@ def compound_match(label: str) -> KeyMatch | None:
     keys = []
     for part in parts:
         m = synonym_match(part)
-        if m is None or m.score < 0.9:
+        # "Nachname, Vorname des neuen Mitglieds": a part may go on after its phrase
+        if m is None or (m.score < 0.9 and not any(part.startswith(" ".join(ph)) for k, ph in _PHRASES if k == m.key)):
             return None
         keys.append(m.key)
     if keys[0] == keys[1]:

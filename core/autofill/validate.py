@@ -14,6 +14,7 @@ from datetime import date
 from core.autofill.countries import country_code, language_code
 from core.autofill.model import FormField
 from core.autofill.values import month_number, parse_date
+from core.persona.regions import POSTAL_CODES
 
 CHOICE_KINDS = {"select", "radio", "checkbox"}
 _KIND_TYPES = {"email": "email", "tel": "tel", "date": "date", "number": "number", "url": "url", "range": "number"}
@@ -37,14 +38,6 @@ _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _URL = re.compile(r"(?:https?://)?(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:[/?#]\S*)?", re.I)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-# Postal codes by country (ISO 3166-1 alpha-2), upper-cased value, one optional space where people write one.
-POSTAL_CODES: dict[str, str] = {
-    "DE": r"\d{5}", "FR": r"\d{5}", "ES": r"\d{5}", "IT": r"\d{5}", "FI": r"\d{5}", "US": r"\d{5}(?:-\d{4})?",
-    "AT": r"\d{4}", "CH": r"\d{4}", "BE": r"\d{4}", "LU": r"(?:L-)?\d{4}", "DK": r"\d{4}", "NO": r"\d{4}",
-    "NL": r"\d{4} ?[A-Z]{2}", "SE": r"\d{3} ?\d{2}", "PT": r"\d{4}-\d{3}", "PL": r"\d{2}-\d{3}",
-    "GB": r"(?:GIR 0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})", "IE": r"[A-Z]\d[\dW] ?[A-Z\d]{4}",
-    "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "AU": r"\d{4}",
-}
 _ANY_POSTAL_CODE = re.compile(r"(?=.*\d)[A-Z0-9][A-Z0-9 -]{1,8}[A-Z0-9]")
 
 

@@ -105,9 +105,15 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
+_UNIT_AFTER = re.compile(r"(?:(?<=\d)|(?<=\d[a-zA-Z]))[,\s]+(?:lgh|lägenhet|apt|apartment|flat|unit|suite|whg|wohnung|"
+                         r"\d{1,2}\.\s?(?:og|stock|etage)|og|stock|etage|bus|bte|boîte|piso|planta|pta|puerta|esc|"
+                         r"int|interno|scala|app|appartement|tr|trappor)\b\.?\s?[\w.º°ª-]*.*$", re.I)
+
+
 def split_street(address: str) -> tuple[str, str] | None:
     """("Wiesentalstraße", "8") from "Wiesentalstraße 8"; ("rue des Capucins", "14") from "14 rue des Capucins"."""
     line = address.strip().splitlines()[0].strip() if address.strip() else ""
+    line = _UNIT_AFTER.sub("", line)   # "Svartbäcksgatan 38 lgh 1203", "Hauptstr. 5, 3. OG": the flat is no house number
     # "Calle de Sueca, 41, 3.º, pta. 8" / "Via Saragozza, 58": the number after the street's name, the unit after it
     m = re.fullmatch(r"([^\d,]*[^\W\d][^\d,]*),\s*(\d{1,5}\s?[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?)(?:,.*)?", line)
     if m:

@@ -126,6 +126,12 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "referenza", "referencia", "referenzen", "berater", "beraterin", "steuerberater", "steuerberaterin", "steuerliche beratung",
                      "tax advisor", "tax adviser", "conseiller fiscal", "asesor fiscal", "commercialista",
                      "belastingadviseur", "redovisningskonsult",
+                     "familienmitglied", "familienmitglieds", "weiteres familienmitglied", "weitere person",
+                     "gesetzliche vertreter", "gesetzlicher vertreter", "gesetzliche r vertreter", "vertreter in",
+                     "legal guardian", "legal representative", "representant legal", "representante legal",
+                     "rappresentante legale", "wettelijk vertegenwoordiger", "family member", "other family member",
+                     "membre de la famille", "familiar", "familiare", "familielid", "familjemedlem", "referred by",
+                     "recommended by", "geworben von", "parrain", "marraine",
                      # another time: a previous address or a maiden name is not the profile's value
                      "previous", "former", "maiden", "prior", "fruhere", "fruherer", "fruheren", "vorherige",
                      "vorheriger", "bisherige", "bisheriger", "ehemalige", "ehemaliger", "geburtsname", "ancien",

@@ -3,6 +3,7 @@ regex, validated by ``python-dateutil``), card-number (Luhn) and IBAN (mod 97) c
 from __future__ import annotations
 
 import re
+from importlib import import_module
 
 from dateutil import parser as _dp
 
@@ -96,8 +97,6 @@ def birth_date_of_id(value: str) -> str | None:
     Finnish HETU, Italian codice fiscale, Belgian national number), read by ``python-stdnum``; None when it
     encodes none. The checksum is not demanded: the value comes from a labelled field, and the date itself
     must exist."""
-    from importlib import import_module
-
     for name in ("se.personnummer", "no.fodselsnummer", "fi.hetu", "it.codicefiscale", "be.nn"):
         mod = import_module(f"stdnum.{name}")
         try:

@@ -63,3 +63,21 @@ def test_a_field_named_after_a_site_takes_only_an_address_there():
     assert _type_problem("https://www.linkedin.com/in/thijs", "url", field, "NL") == ""
     homepage = FormField(name="web", html_name="web", kind="url", label="Website")
     assert _type_problem("https://www.thijs.example.nl", "url", homepage, "NL") == ""
+
+
+def test_the_users_country_from_a_postal_code_and_a_national_number_that_fit_one_country():
+    from core.autofill.formats import user_region
+    from core.persona.regions import region_from_contacts
+
+    assert region_from_contacts("753 32", "070-312 45 86") == "SE"
+    assert region_from_contacts("04229", "0176 48213907") == "DE"
+    assert region_from_contacts("40135", "+39 347 218 4590") is None   # a country code says it already
+    assert user_region({"tel": "070-312 45 86", "postal-code": "753 32"}) == "SE"
+
+
+def test_a_compound_label_may_go_on_after_its_phrases_and_a_referrer_is_someone_else():
+    assert _key("Text1", "Nachname, Vorname des neuen Mitglieds") == "family-name+given-name"
+    assert _key("ref", "Referred by (member's name)") is None
+    assert _key("fam", "Name des Familienmitglieds") is None
+    assert split_street("Svartbäcksgatan 38 lgh 1203") == ("Svartbäcksgatan", "38")
+    assert split_street("Hauptstr. 5a, 3. OG links") == ("Hauptstr.", "5a")
