@@ -46,13 +46,28 @@ class SecretStore:
         self.scope = str(self.folder.resolve())
         self.fallback_path = self.folder / "secrets.json"
         self._lock = threading.Lock()
-        self._backend = _usable_keyring()
-        self.warning = ""
-        if self._backend is None:
-            self.warning = (
-                "No OS keyring is available; secrets are kept in a file readable only by you "
-                f"({self.fallback_path}, mode 0600). Install and unlock a keyring (e.g. GNOME Keyring, KWallet) to keep them there instead.")
-            log.warning(self.warning)
+        self._found: tuple[object | None, str] | None = None   # the backend and the warning, found on first use
+
+    def _find(self) -> tuple[object | None, str]:
+        """Look for the OS keyring once (keyring loads every backend it knows, ~0.1 s: not for a command that
+        needs no secret)."""
+        if self._found is None:
+            backend, warning = _usable_keyring(), ""
+            if backend is None:
+                warning = (
+                    "No OS keyring is available; secrets are kept in a file readable only by you "
+                    f"({self.fallback_path}, mode 0600). Install and unlock a keyring (e.g. GNOME Keyring, KWallet) to keep them there instead.")
+                log.warning(warning)
+            self._found = (backend, warning)
+        return self._found
+
+    @property
+    def _backend(self):  # -> keyring backend or None
+        return self._find()[0]
+
+    @property
+    def warning(self) -> str:
+        return self._find()[1]
 
     @property
     def backend_name(self) -> str:

@@ -65,9 +65,9 @@ def test_search_builds_only_documents_and_an_import_reaches_the_persona(tmp_path
         assert s.persona.facts.get("email") is not None
     code = ("import sys\nfrom app.cli.main import main\nrc = main(['search', 'Which day is bin collection?'])\n"
             "print('LOADED', *(m in sys.modules for m in ('core.chat.service', 'core.persona.facts', "
-            "'core.memory.service', 'core.autofill', 'sqlmodel', 'sqlalchemy')))\nsys.exit(rc)")
+            "'core.memory.service', 'core.autofill', 'sqlmodel', 'sqlalchemy', 'keyring')))\nsys.exit(rc)")
     env = {**_env(home), "MNEMO_ONNX_EXPORT": "0"}
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert "LOADED False False False False False False" in r.stdout, r.stdout + r.stderr  # no SQLAlchemy either
+    assert "LOADED False False False False False False False" in r.stdout, r.stdout + r.stderr  # nor SQLAlchemy, keyring
     assert " 1. " in r.stdout
