@@ -131,7 +131,9 @@ class AutofillService:
         p.value, p.status, p.source, p.confidence, p.sensitive = value, "filled", "fact", conf, sensitive
         p.source_ref = f"fact:{rec.id if rec is not None else ''} {src_key}".strip()
         if guessed:
-            p.note = "country of your phone number"
+            national = not values.get("tel", "").strip().startswith(("+", "00"))
+            p.note = ("the one country where your postal code and phone number both fit" if national
+                      else "country of your phone number")
 
     def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings,
                      region: str, lang: str) -> None:
