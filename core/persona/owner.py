@@ -504,6 +504,10 @@ def infer_owner(clues: Sequence[Clue]) -> Owner:
             wa, wb = a[2:].split(), b[2:].split()
             if a < b and wa[0] == wb[0] and (set(wa) < set(wb) or set(wb) < set(wa)) and min(len(wa), len(wb)) >= 2:
                 union(a, b)
+    for a in full:   # "Bergström Linnea" (a payslip's order) is "Linnea Bergström"
+        rev = "n:" + " ".join(a[2:].split()[::-1])
+        if rev in full and a < rev:
+            union(a, rev)
     for n in list(parent):   # "Ada" joins "Ada Novak" when that is the only full name it starts
         if n.startswith("n:") and " " not in n:
             hits = {find(f) for f in full if f[2:].split()[0] == n[2:]}
@@ -549,8 +553,17 @@ def _best_name(cs: Sequence[Clue]) -> str:
     if not w:
         return ""
     multi = {k: v for k, v in w.items() if " " in k}
+    for k in list(multi):   # both orders seen: the given-name-first spelling counts for both
+        rev = " ".join(k.split()[::-1])
+        if rev in multi and rev != k:
+            multi[k] = multi[rev] = multi[k] + multi[rev]
     pool = multi or w
-    return shown[max(pool, key=lambda k: pool[k])]
+    best = max(pool.values())
+    tied = [k for k in pool if pool[k] == best]
+    given_first = [k for k in tied if " ".join(k.split()[::-1]) in pool and any(
+        c.kind in ("mail-from", "mail-to", "sent-mail", "statement", "letter", "chat-participant") and fold(c.name) == k
+        for c in cs)]
+    return shown[(given_first or [max(pool, key=lambda k: pool[k])])[0]]
 
 
 def _best_emails(cs: Sequence[Clue]) -> list[str]:

@@ -140,3 +140,12 @@ def test_a_labels_value_after_a_wide_gap_is_read():
 def test_the_owners_own_endearment_names_the_partner_too():
     ch, doc = _whatsapp(["Thijs van der Meulen: Grattis älskling!", "Oskar Nyberg: tack!"])
     assert ("partner-name", "Oskar Nyberg") in _pairs(read_chunk(ch, doc, THIJS, False).candidates)
+
+
+def test_a_payslips_family_first_name_and_a_letters_given_first_name_are_one_owner():
+    from core.persona.owner import Clue, infer_owner
+
+    clues = [Clue("payslip", "Bergström Linnea", "", 2.5, "the employee on {n} payslips", "lön.pdf"),
+             Clue("letter", "Linnea Bergström", "", 1.5, "signed {n} letters", "brev.docx")]
+    owner = infer_owner(clues)
+    assert owner.name == "Linnea Bergström" and owner.is_name("Bergström Linnea")
