@@ -15,17 +15,18 @@ import functools
 import logging
 import re
 import threading
+from array import array
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 
 from core.errors import Cancelled
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
 from core.persona.tables import PersonaTopic, PersonaTopicItem
-from core.store.db import Database
+from core.store.db import Database, scalar
 from core.store.embedding import VectorSpaces, checked
 from core.store.clock import utcnow
 from core.ports import ChatModel, EmbedderLoader, VectorStore
@@ -39,6 +40,7 @@ MIN_TOPIC = 3              # items a new topic needs
 CLUSTER_AT_MOST = 3000     # unplaced items clustered at once (average linkage keeps n² distances: 3000 -> ~70 MB);
                            # beyond, a spread sample forms the topics and the other items join them by centroid
 ADD_BATCH = 512            # items embedded and stored at a time (a whole mailbox is never held at once)
+UPDATE_BATCH = 2048        # items whose vectors an update reads at a time (2048 x 384 floats: ~3 MB)
 SNIPPET = 400
 
 NAME_SCHEMA: dict[str, Any] = {
@@ -172,66 +174,141 @@ class TopicStore:
 
     @_locked
     def update(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> set[int]:
-        """Place unplaced items, form new topics, name the ones that need it; return changed topic ids."""
-        cancel = token_or_new(cancel)
-        with self.db.session() as s:
-            items = list(s.exec(select(PersonaTopicItem)))
-        if not items:
-            return set()
-        self._spaces.check_ready(COLLECTION)  # half re-embedded vectors would place items by two embedders
-        vec = self._vectors([it.ref for it in items])
-        items = [it for it in items if it.ref in vec]
-        placed = [it for it in items if it.topic_id is not None]
-        loose = [it for it in items if it.topic_id is None]
-        changed: set[int] = set()
-        assign: dict[str, int] = {}
-        if placed and loose:
-            tids = sorted({it.topic_id for it in placed if it.topic_id is not None})
-            cents = np.stack([_unit(np.mean([vec[it.ref] for it in placed if it.topic_id == t], axis=0)) for t in tids])
-            for it in loose:
-                sims = cents @ vec[it.ref]
-                j = int(np.argmax(sims))
-                if sims[j] >= ASSIGN_SIM:
-                    assign[it.ref] = tids[j]
-                    changed.add(tids[j])
-        rest = [it for it in loose if it.ref not in assign]
-        new_groups: list[list[str]] = []
-        if len(rest) >= MIN_TOPIC:
-            from sklearn.cluster import AgglomerativeClustering
+        """Place unplaced items, form new topics, name the ones that need it; return changed topic ids.
 
-            step = -(-len(rest) // CLUSTER_AT_MOST)   # every item, or an evenly spread sample of CLUSTER_AT_MOST
-            sample = rest[::step]
-            X = np.stack([vec[it.ref] for it in sample])
-            labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                             distance_threshold=MERGE_DISTANCE).fit_predict(X)
-            for lab in sorted(set(labels.tolist())):
-                refs = [it.ref for it, l in zip(sample, labels) if l == lab]
-                if len(refs) >= MIN_TOPIC:
-                    new_groups.append(refs)
-            if step > 1 and new_groups:   # the items outside the sample join the nearest new topic, or stay loose
-                cents = np.stack([_unit(np.mean([vec[r] for r in g], axis=0)) for g in new_groups])
-                for i, it in enumerate(rest):
-                    if i % step:
-                        sims = cents @ vec[it.ref]
-                        j = int(np.argmax(sims))
-                        if sims[j] >= ASSIGN_SIM:
-                            new_groups[j].append(it.ref)
-        with self.db.session() as s:
-            for refs in new_groups:
-                t = PersonaTopic(name="", description="")
-                s.add(t)
-                s.flush()
-                for r in refs:
-                    assign[r] = t.id  # type: ignore[assignment]
-                changed.add(t.id)  # type: ignore[arg-type]
-            for it in s.exec(select(PersonaTopicItem).where(col(PersonaTopicItem.ref).in_(list(assign)))):
-                it.topic_id = assign[it.ref]
-                s.add(it)
+        Bounded memory: vectors are read ``UPDATE_BATCH`` items at a time (the existing topics' centroids are
+        summed page by page, loose items join them page by page and their assignments are written page by
+        page), only the clustered sample (at most ``CLUSTER_AT_MOST``) is held at once, and of the loose items
+        that fit no topic only their rowids are kept until the sample is drawn from them."""
+        cancel = token_or_new(cancel)
+        with self.db.read() as conn:
+            if scalar(conn, "SELECT 1 FROM persona_topic_item LIMIT 1") is None:
+                return set()
+            loose_n = int(scalar(conn, "SELECT COUNT(*) FROM persona_topic_item WHERE topic_id IS NULL") or 0)
+        self._spaces.check_ready(COLLECTION)  # half re-embedded vectors would place items by two embedders
+        changed: set[int] = set()
+        if loose_n:
+            tids, cents = self._centroids(cancel)
+            rest = array("q")   # rowids of the loose items that joined no topic, in order
+            done = 0
+            for rows, vec in self._pages("topic_id IS NULL", cancel):
+                done += len(rows)
+                progress(Progress(done, loose_n, "placing items"))
+                if tids:
+                    changed |= self._join(rows, vec, tids, cents, rest)
+                else:
+                    rest.extend(rowid for rowid, ref, _ in rows if ref in vec)
+            changed |= self._cluster(rest, cancel)
         self._recount(changed)
-        self._name(changed, progress, cancel)
+        self._name(changed | self._unnamed(), progress, cancel)
         return changed
 
     # ---- internals --------------------------------------------------------------------------------------------
+    def _pages(self, where: str, cancel: CancelToken,
+               ) -> Iterator[tuple[builtins.list[tuple[int, str, int | None]], dict[str, np.ndarray]]]:
+        """The items matching ``where`` (rowid, ref, topic id) in rowid order, ``UPDATE_BATCH`` at a time (keyset paging),
+        each page with the vectors of its items (an item without a vector is missing from them)."""
+        last = -(2 ** 63)
+        while True:
+            if cancel.cancelled:
+                raise Cancelled("Topic update stopped.")
+            with self.db.read() as conn:
+                rows = conn.execute(f"SELECT rowid, ref, topic_id FROM persona_topic_item WHERE rowid > ? AND {where} "
+                                    "ORDER BY rowid LIMIT ?", (last, UPDATE_BATCH)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield rows, self._vectors([ref for _, ref, _ in rows])
+
+    def _centroids(self, cancel: CancelToken) -> tuple[builtins.list[int], np.ndarray]:
+        """The existing topics (ids, sorted) and the unit centroids of their items' vectors, summed page by page."""
+        sums: dict[int, np.ndarray] = {}
+        for rows, vec in self._pages("topic_id IS NOT NULL", cancel):
+            for _, ref, t in rows:
+                if t is not None and ref in vec:
+                    acc = sums.get(t)
+                    sums[t] = vec[ref].astype(np.float64) if acc is None else acc + vec[ref]
+        tids = sorted(sums)
+        if not tids:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return tids, np.stack([_unit(sums[t]) for t in tids]).astype(np.float32)
+
+    def _join(self, rows: builtins.list[tuple[int, str, int | None]], vec: dict[str, np.ndarray], tids: builtins.list[int],
+              cents: np.ndarray, rest: array | None) -> set[int]:
+        """Assign the page's items to their nearest topic (``tids``, centroids ``cents``) where close enough and
+        write that, the topics' sizes with it; the rowids of the others go to ``rest`` (if given)."""
+        have = [(rowid, ref) for rowid, ref, _ in rows if ref in vec]
+        if not have:
+            return set()
+        sims = np.stack([vec[ref] for _, ref in have]) @ cents.T
+        best = np.argmax(sims, axis=1)
+        joined: builtins.list[tuple[int, str]] = []
+        for (rowid, ref), j, s in zip(have, best.tolist(), sims[np.arange(len(have)), best].tolist()):
+            if s >= ASSIGN_SIM:
+                joined.append((tids[j], ref))
+            elif rest is not None:
+                rest.append(rowid)
+        if joined:
+            grown: dict[int, int] = {}
+            for t, _ in joined:
+                grown[t] = grown.get(t, 0) + 1
+            with self.db.write() as conn:
+                conn.executemany("UPDATE persona_topic_item SET topic_id = ? WHERE ref = ?", joined)
+                conn.executemany("UPDATE persona_topic SET size = size + ? WHERE id = ?",
+                                 [(n, t) for t, n in grown.items()])
+        return {t for t, _ in joined}
+
+    def _cluster(self, rest: array, cancel: CancelToken) -> set[int]:
+        """Form new topics from the loose items at rowids ``rest`` (all of them, or an evenly spread sample of
+        ``CLUSTER_AT_MOST``); beyond the sample, the other loose items join the nearest new topic or stay loose."""
+        if len(rest) < MIN_TOPIC:
+            return set()
+        from sklearn.cluster import AgglomerativeClustering
+
+        step = -(-len(rest) // CLUSTER_AT_MOST)
+        wanted = rest[::step]
+        sample: builtins.list[str] = []
+        with self.db.read() as conn:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i:i + 500].tolist()
+                sample += [r for r, in conn.execute(
+                    f"SELECT ref FROM persona_topic_item WHERE topic_id IS NULL AND rowid IN ({','.join('?' * len(part))}) "
+                    "ORDER BY rowid", part)]
+        vec = self._vectors(sample)
+        sample = [r for r in sample if r in vec]
+        if len(sample) < MIN_TOPIC:
+            return set()
+        X = np.stack([vec[r] for r in sample])
+        labels = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                         distance_threshold=MERGE_DISTANCE).fit_predict(X)
+        groups = [[r for r, l in zip(sample, labels) if l == lab] for lab in sorted(set(labels.tolist()))]
+        groups = [g for g in groups if len(g) >= MIN_TOPIC]
+        if not groups:
+            return set()
+        tids: builtins.list[int] = []
+        with self.db.session() as s:
+            for refs in groups:
+                t = PersonaTopic(name="", description="", size=len(refs))
+                s.add(t)
+                s.flush()
+                tids.append(t.id)  # type: ignore[arg-type]
+                s.connection().exec_driver_sql(
+                    f"UPDATE persona_topic_item SET topic_id = ? WHERE ref IN ({','.join('?' * len(refs))})",
+                    (t.id, *refs))
+        changed = set(tids)
+        if step > 1:
+            cents = np.stack([_unit(np.mean([vec[r] for r in g], axis=0)) for g in groups])
+            del X, vec
+            in_sample = set(sample)
+            for rows, page in self._pages("topic_id IS NULL", cancel):
+                changed |= self._join([r for r in rows if r[1] not in in_sample], page, tids, cents, None)
+        return changed
+
+    def _unnamed(self) -> set[int]:
+        """Topics left without a name (an update stopped before naming them): named by the next update."""
+        with self.db.read() as conn:
+            return {t for t, in conn.execute("SELECT id FROM persona_topic WHERE name = ''")}
+
     def _vectors(self, refs: builtins.list[str]) -> dict[str, np.ndarray]:
         return {i: _unit(v) for i, v in self.vectors.vectors(COLLECTION, refs).items()}
 
@@ -241,7 +318,8 @@ class TopicStore:
                 t = s.get(PersonaTopic, tid)
                 if t is None:
                     continue
-                t.size = len(s.exec(select(PersonaTopicItem.ref).where(PersonaTopicItem.topic_id == tid)).all())
+                t.size = s.exec(select(func.count()).select_from(PersonaTopicItem)
+                                .where(PersonaTopicItem.topic_id == tid)).one()
                 if t.size == 0:
                     s.delete(t)
                 else:
