@@ -41,6 +41,8 @@ CLUSTER_AT_MOST = 3000     # unplaced items clustered at once (average linkage k
                            # beyond, a spread sample forms the topics and the other items join them by centroid
 ADD_BATCH = 512            # items embedded and stored at a time (a whole mailbox is never held at once)
 UPDATE_BATCH = 2048        # items whose vectors an update reads at a time (2048 x 384 floats: ~3 MB)
+NAME_AT_MOST = 20000       # snippets (of all topics) a topic's keywords are weighed against; beyond, a spread sample
+NAME_PER_TOPIC = 2000      # a topic's snippets its keywords come from; beyond, a spread sample
 SNIPPET = 400
 
 NAME_SCHEMA: dict[str, Any] = {
@@ -330,23 +332,32 @@ class TopicStore:
         with self.db.session() as s:
             topics = [t for t in s.exec(select(PersonaTopic)) if t.id in topic_ids and
                       (not t.name or t.size >= 1.5 * max(1, t.named_size))]
-            items = list(s.exec(select(PersonaTopicItem).where(col(PersonaTopicItem.topic_id).is_not(None))))
         if not topics:
             return
-        keywords = _keywords(items, stop=self._stop_words())
+        keywords = _Keywords(self._snippets("topic_id IS NOT NULL", (), NAME_AT_MOST), stop=self._stop_words())
         for n, t in enumerate(topics):
             if cancel.cancelled:
                 raise Cancelled("Topic naming stopped.")
             progress(Progress(n, len(topics), "naming topics"))
-            kws = keywords.get(t.id or 0, [])
-            texts = [it.snippet[:300] for it in items if it.topic_id == t.id][:5]
-            name, desc = self._ask_name(texts, kws)
+            snippets = self._snippets("topic_id = ?", (t.id,), NAME_PER_TOPIC)
+            kws = keywords.of(snippets)
+            name, desc = self._ask_name([x[:300] for x in snippets[:5]], kws)
             with self.db.session() as s:
                 row = s.get(PersonaTopic, t.id)
                 if row is not None:
                     row.name, row.description, row.keywords = self._redact(name), self._redact(desc), kws
                     row.named_size, row.updated_at = row.size, utcnow()
                     s.add(row)
+
+    def _snippets(self, where: str, params: tuple[Any, ...], at_most: int) -> builtins.list[str]:
+        """The snippets of the items matching ``where`` in rowid order: all of them, or beyond ``at_most`` a sample
+        spread by rowid (every k-th rowid) of at most that many."""
+        with self.db.read() as conn:
+            n = int(scalar(conn, f"SELECT COUNT(*) FROM persona_topic_item WHERE {where}", params) or 0)
+            every = -(-n // at_most) if n else 1
+            return [x for x, in conn.execute(
+                f"SELECT snippet FROM persona_topic_item WHERE {where} AND rowid % ? = 0 ORDER BY rowid LIMIT ?",
+                (*params, every, at_most))]
 
     def _ask_name(self, texts: builtins.list[str], keywords: builtins.list[str]) -> tuple[str, str]:
         fallback = (" / ".join(k.title() for k in keywords[:3]) or "Miscellaneous",
@@ -383,23 +394,28 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return v / n if n > 0 else v
 
 
-def _keywords(items: list[PersonaTopicItem], k: int = 8, stop: set[str] = frozenset()) -> dict[int, list[str]]:  # type: ignore[assignment]
-    """Top TF-IDF terms of each topic (its items against all items)."""
-    docs = [it.snippet for it in items]
-    if not docs:
-        return {}
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+class _Keywords:
+    """Top TF-IDF terms of a topic: its snippets scored against the snippets of all topics' items (or a spread
+    sample of them: ``NAME_AT_MOST``)."""
 
-    try:
+    def __init__(self, docs: list[str], k: int = 8, stop: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+        self.k = k
+        self.vec: TfidfVectorizer | None = None
+        if not docs:
+            return
         vec = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | {w.lower() for w in stop}), max_features=5000,
                               token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z-]{2,}\b")
-        X = vec.fit_transform(docs)
-    except ValueError:  # only stop words
-        return {}
-    terms = np.asarray(vec.get_feature_names_out())
-    out: dict[int, list[str]] = {}
-    for tid in {it.topic_id for it in items if it.topic_id is not None}:
-        rows = [i for i, it in enumerate(items) if it.topic_id == tid]
-        score = np.asarray(X[rows].mean(axis=0)).ravel()
-        out[tid] = [str(t) for t in terms[np.argsort(-score)[:k]] if t]  # type: ignore[index]
-    return out
+        try:
+            vec.fit(docs)
+        except ValueError:  # only stop words
+            return
+        self.vec = vec
+        self.terms = np.asarray(vec.get_feature_names_out())
+
+    def of(self, snippets: list[str]) -> list[str]:
+        if self.vec is None or not snippets:
+            return []
+        score = np.asarray(self.vec.transform(snippets).mean(axis=0)).ravel()
+        return [str(t) for t in self.terms[np.argsort(-score)[:self.k]] if t]

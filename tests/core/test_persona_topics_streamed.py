@@ -84,12 +84,25 @@ def test_an_update_of_many_items_reads_their_vectors_a_page_at_a_time(store, mon
     ts, vectors = store
     monkeypatch.setattr(topics_mod, "CLUSTER_AT_MOST", 400)
     monkeypatch.setattr(topics_mod, "UPDATE_BATCH", 1000)
+    monkeypatch.setattr(topics_mod, "NAME_AT_MOST", 2000)
+    monkeypatch.setattr(topics_mod, "NAME_PER_TOPIC", 500)
     bound = 1000
+    snippets: list[int] = []
+    real = ts._snippets
+
+    def counted(*a):
+        got = real(*a)
+        snippets.append(len(got))
+        return got
+
+    monkeypatch.setattr(ts, "_snippets", counted)
     assert ts.add_items(_items(0, 20_000)) == 20_000
     vectors.reads.clear()
     changed = ts.update()
     assert len(changed) == THEMES and sum(_sizes(ts)) == 20_000
     assert sum(vectors.reads) >= 20_000 and max(vectors.reads) <= bound, max(vectors.reads)
+    # naming reads a spread sample of the snippets: 2000 of all to weigh keywords, 500 of each topic's
+    assert snippets and max(snippets) <= 2000 and all(t.name and t.keywords for t in ts.list())
     # more items join the existing topics: their centroids are summed page by page too
     assert ts.add_items(_items(20_000, 5_000)) == 5_000
     vectors.reads.clear()
