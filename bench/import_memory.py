@@ -15,7 +15,13 @@ texts (chunks/s both ways, and the embedder in the import's own batches; target 
 not alternating rounds as bench/import.py does: on a shared machine the ratio moves with the load.
 
     .venv/bin/python bench/import_memory.py [--mbox-mb 50,200] [--novec-mb 200] [--ratio-mb 1] [--skip-nasty]
-                                            [--skip-ratio]
+                                            [--skip-ratio] [--topics 20000,200000]
+
+``--topics N,...``: peak RSS of ``TopicStore.update`` placing N generated unplaced items (clustering a sample,
+the rest joining by centroid, naming the topics by keywords), each N in a fresh process. The items' rows are
+written straight into SQLite and their vectors are made from the ref when read (nothing is stored), so the
+figure is the update's own memory; each line gives its growth above the start and the ratio to the smallest N's
+(a bounded update stays near 1x however many items).
 """
 from __future__ import annotations
 
@@ -179,8 +185,59 @@ def make_case(case: str, folder: Path) -> list[Path]:
     raise SystemExit(f"unknown case {case}")
 
 
+class MadeVectors:
+    """Vectors made from the ref when read (one of 40 themes, plus noise): a topic update reads them as from a
+    store without the store's memory."""
+
+    dim = 384
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self.bases = np.random.default_rng(7).normal(size=(40, self.dim)).astype(np.float32)
+
+    def vectors(self, name, ids):
+        import numpy as np
+
+        out = {}
+        for i in ids:
+            seed = int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=4).digest(), "little")
+            v = self.bases[seed % 40] + np.random.default_rng(seed).normal(0, 0.6, self.dim).astype(np.float32)
+            out[str(i)] = v
+        return out
+
+    def width(self, name):
+        return self.dim
+
+
+def run_topics(n: int, work: Path) -> dict:
+    """Peak RSS of one ``TopicStore.update`` over ``n`` unplaced items."""
+    from core.persona.topics import TopicStore
+    from core.store.db import Database
+
+    db = Database(work / "mnemo.sqlite3")
+    rng = random.Random(3)
+    with db.write() as conn:
+        for start in range(0, n, 10_000):
+            conn.executemany(
+                "INSERT INTO persona_topic_item (ref, topic_id, document_id, snippet, added_at) VALUES (?, NULL, 1, ?, 0)",
+                [(f"chunk:{i}", " ".join(rng.choice(WORDS) for _ in range(50))) for i in range(start, min(n, start + 10_000))])
+    store = TopicStore(db, MadeVectors(), lambda: HashEmbedder(), None)  # type: ignore[arg-type]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    changed = store.update()
+    seconds = time.perf_counter() - t0
+    with db.read() as conn:
+        loose = conn.execute("SELECT COUNT(*) FROM persona_topic_item WHERE topic_id IS NULL").fetchone()[0]
+    db.close()
+    return {"case": f"topics-{n}", "items": n, "seconds": seconds, "topics": len(changed), "loose": loose,
+            "rss_before_mb": before / 1024, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 # ---- one case, in this process -----------------------------------------------------------------
 def run_case(case: str, work: Path) -> dict:
+    if case.startswith("topics-"):
+        return run_topics(int(case.split("-", 1)[1]), work)
     from core.documents import DocumentService
     from core.settings import SettingsStore
     from core.store.db import Database
@@ -264,6 +321,8 @@ def main() -> int:
     ap.add_argument("--ratio-mb", type=float, default=1.0, help="size of the mbox imported with the real embedder")
     ap.add_argument("--skip-nasty", action="store_true")
     ap.add_argument("--skip-ratio", action="store_true")
+    ap.add_argument("--topics", default="", help="numbers of generated items a topic update places, comma-separated "
+                                                 "(its peak RSS, each in a fresh process)")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -288,6 +347,17 @@ def main() -> int:
             print(f"{'':<24}{line[:160]}")
     if cases:
         print(f"worst peak RSS {worst:.0f} MB (target < 1500 MB): {'OK' if worst < 1500 else 'OVER'}")
+    first = None
+    for n in [int(x) for x in args.topics.split(",") if x.strip()]:
+        r = in_subprocess(f"topics-{n}")
+        if "error" in r:
+            print(f"topics-{n:<15} FAILED: {r['error']}")
+            continue
+        grown = r["peak_rss_mb"] - r["rss_before_mb"]
+        first = first or (n, grown)
+        print(f"topics-{n:<15} peak RSS {r['peak_rss_mb']:7.0f} MB (after start {r['rss_before_mb']:4.0f}; update "
+              f"+{grown:.0f} MB, {grown / max(first[1], 1e-9):.2f}x of {first[0]} items' for "
+              f"{n / first[0]:.0f}x the items)  {r['seconds']:7.1f} s  {r['topics']} topics, {r['loose']} items loose")
     if not args.skip_ratio:
         r = ratio(args.ratio_mb)
         print(f"mbox {r['mb']:g} MB with the real embedder: {r['chunks']} chunks; import {r['import_cps']:.1f} chunks/s, "
