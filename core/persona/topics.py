@@ -89,11 +89,10 @@ class TopicStore:
     def list(self) -> list[TopicView]:
         with self.db.session() as s:
             topics = list(s.exec(select(PersonaTopic).order_by(col(PersonaTopic.size).desc())))
-            items = list(s.exec(select(PersonaTopicItem).where(col(PersonaTopicItem.topic_id).is_not(None))))
-        ex: dict[int, list[str]] = {}
-        for it in items:
-            ex.setdefault(it.topic_id or 0, []).append(it.snippet[:120])
-        return [TopicView(t.id or 0, t.name, t.description, list(t.keywords or []), t.size, ex.get(t.id or 0, [])[:3])
+        with self.db.read() as conn:   # three examples a topic, not every item
+            ex = {t.id: [x[:120] for x, in conn.execute("SELECT snippet FROM persona_topic_item WHERE topic_id = ? "
+                                                        "ORDER BY rowid LIMIT 3", (t.id,))] for t in topics}
+        return [TopicView(t.id or 0, t.name, t.description, list(t.keywords or []), t.size, ex.get(t.id, []))
                 for t in topics]
 
     def known_refs(self) -> set[str]:
@@ -103,19 +102,38 @@ class TopicStore:
     # ---- writing ----------------------------------------------------------------------------------------------
     @_locked
     def add_items(self, items: Iterable[tuple[str, str, int | None]]) -> int:
-        """Embed and store new items ``(ref, text, document_id)``, ``ADD_BATCH`` at a time; ``update`` places them."""
-        known = self.known_refs()
+        """Embed and store new items ``(ref, text, document_id)``, ``ADD_BATCH`` at a time; ``update`` places them.
+
+        Which are new is asked of the database a batch at a time (not every stored ref held at once)."""
         added = 0
         fresh: builtins.list[tuple[str, str, int | None]] = []
+        pending: dict[str, tuple[str, str, int | None]] = {}   # not yet checked against the stored refs
+
+        def check() -> None:
+            with self.db.read() as conn:
+                stored = {r for r, in conn.execute(
+                    f"SELECT ref FROM persona_topic_item WHERE ref IN ({','.join('?' * len(pending))})", list(pending))}
+            fresh.extend(v for r, v in pending.items() if r not in stored)
+            pending.clear()
+
+        waiting: set[str] = set()   # refs in ``fresh``, not stored yet
         for r, t, d in items:
-            if r in known or len(t.strip()) < 20:
+            if r in pending or r in waiting or len(t.strip()) < 20:
                 continue
-            known.add(r)
-            fresh.append((r, t, d))
-            if len(fresh) >= ADD_BATCH:
-                added += self._add_batch(fresh)
-                fresh = []
-        return added + (self._add_batch(fresh) if fresh else 0)
+            pending[r] = (r, t, d)
+            if len(pending) >= ADD_BATCH:
+                check()
+                waiting = {x for x, _, _ in fresh}
+            while len(fresh) >= ADD_BATCH:
+                added += self._add_batch(fresh[:ADD_BATCH])
+                del fresh[:ADD_BATCH]
+                waiting = {x for x, _, _ in fresh}
+        if pending:
+            check()
+        while fresh:
+            added += self._add_batch(fresh[:ADD_BATCH])
+            del fresh[:ADD_BATCH]
+        return added
 
     def _add_batch(self, fresh: builtins.list[tuple[str, str, int | None]]) -> int:
         embedder = self._embedder()

@@ -139,3 +139,13 @@ def test_an_update_stopped_halfway_leaves_consistent_sizes_and_the_next_one_fini
     monkeypatch.setattr(vectors, "vectors", real)
     ts.update()
     assert sum(_sizes(ts)) == 2_000 and all(t.name for t in ts.list())
+
+
+def test_new_items_are_told_from_stored_ones_a_batch_at_a_time(store, monkeypatch):
+    ts, vectors = store
+    monkeypatch.setattr(topics_mod, "ADD_BATCH", 4)
+    assert ts.add_items(_items(0, 6)) == 6
+    again = list(_items(4, 6)) + [("chunk:20", "short", 1)] + list(_items(7, 3)) + list(_items(0, 2))
+    assert ts.add_items(iter(again)) == 4   # chunk:6..9 are new; repeats, stored refs and short texts are not
+    with ts.db.read() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM persona_topic_item").fetchone()[0] == 10 == len(vectors.data)
