@@ -133,7 +133,7 @@ class ImportRun:
             "updated" if existing is not None and existing.status != "error" else "imported")
         extra = {"owner": "self"} if self.owner_self or (existing is not None and existing.meta.get("owner") == "self") \
             else {}
-        fmt = importers.extension(name).lstrip(".")
+        fmt = importers.extension(name, path).lstrip(".")
         writer: Optional[DocumentWriter] = None
         try:
             fmt, parsed = importers.parse_file(path, name)

@@ -91,8 +91,8 @@ def _walk(root: Path, result: ScanResult, include_hidden: bool, max_bytes: int |
 
 def _add_file(path: Path, result: ScanResult, max_bytes: int | None, seen: set[tuple[int, int]],
               explicit: bool) -> None:
-    if not importers.is_supported(path.name):
-        if explicit or path.suffix:
+    if not importers.is_supported(path.name, str(path)):
+        if (explicit or path.suffix) and path.suffix.lower() not in importers.IGNORED:
             result.skipped.append((str(path), f"unsupported format '{path.suffix or 'no extension'}'"))
         return
     try:
@@ -111,7 +111,7 @@ def _add_file(path: Path, result: ScanResult, max_bytes: int | None, seen: set[t
     if st.st_size == 0:
         result.skipped.append((str(path), "empty file"))
         return
-    if max_bytes is not None and st.st_size > max_bytes and not importers.streamed(path.name):
+    if max_bytes is not None and st.st_size > max_bytes and not importers.streamed(path.name, str(path)):
         result.skipped.append((str(path), f"larger than the limit ({st.st_size / 1e6:.1f} MB > "
                                           f"{max_bytes / 1e6:g} MB; see documents.max_file_mb)"))
         return

@@ -210,3 +210,18 @@ def test_a_mailbox_changed_during_an_unfinished_import_is_read_again_from_the_st
     assert doc.status == "ok" and doc.meta["messages"] == 305 and doc.n_chunks == svc.store.count_chunks()
     assert sorted(c.ordinal for c in svc.iter_chunks()) == list(range(doc.n_chunks))
     db.close()
+
+
+def test_a_mail_programs_mailbox_without_an_extension_is_read_and_its_index_skipped(tmp_path):
+    folder = tmp_path / "Thunderbird" / "Local Folders"
+    folder.mkdir(parents=True)
+    _mbox(folder / "Inbox", 4)
+    (folder / "Inbox.msf").write_text("// <!-- <mdb:mork:z v=\"1.4\"/> -->")
+    (folder / "README").write_text("not a mailbox, no extension")
+    svc, db = _service(tmp_path / "home")
+    report = svc.import_paths([tmp_path / "Thunderbird"])
+    assert [Path(p).name for p in report.imported] == ["Inbox"]
+    assert not any(Path(p).suffix == ".msf" for p, _ in report.skipped)
+    (doc,) = svc.store.list()
+    assert doc.format == "email" and doc.n_chunks >= 4
+    db.close()

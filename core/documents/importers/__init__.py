@@ -26,9 +26,9 @@ _registry: dict[str, list[Importer]] = {}
 STREAMED = (".mbox",)
 
 
-def streamed(name: str) -> bool:
+def streamed(name: str, path: str | None = None) -> bool:
     """Whether ``name`` is read piece by piece (no size limit for the whole file)."""
-    return extension(name) in STREAMED
+    return extension(name, path) in STREAMED
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -61,8 +61,24 @@ def _ensure_loaded() -> None:
             register(importlib.import_module(f"{__name__}.{name}").IMPORTER)
 
 
-def extension(name: str) -> str:
-    return PurePath(name).suffix.lower()
+# Files with no extension that are still a format: a mail program's mailbox ("Inbox", "Sent" in Thunderbird's
+# "Local Folders", Apple Mail's "mbox") starts with the mbox separator line "From <sender> <date>".
+_MBOX_HEAD = re.compile(rb"From \S+ +\S")
+# Files a mail program keeps beside its mailboxes, skipped without a word (Thunderbird's indexes).
+IGNORED = (".msf",)
+
+
+def extension(name: str, path: str | None = None) -> str:
+    """The format's extension of ``name``; for a file with none, read from its first bytes at ``path``."""
+    ext = PurePath(name).suffix.lower()
+    if ext or path is None:
+        return ext
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(256)
+    except OSError:
+        return ""
+    return ".mbox" if _MBOX_HEAD.match(head) else ""
 
 
 def supported_extensions() -> list[str]:
@@ -70,15 +86,16 @@ def supported_extensions() -> list[str]:
     return sorted(_registry)
 
 
-def is_supported(name: str) -> bool:
+def is_supported(name: str, path: str | None = None) -> bool:
     _ensure_loaded()
-    return extension(name) in _registry
+    return extension(name, path) in _registry
 
 
-def importer_for(data: bytes, name: str) -> Importer:
-    """The importer that reads ``name``; raises ``ImportFailed`` for an unknown format."""
+def importer_for(data: bytes, name: str, path: str | None = None) -> Importer:
+    """The importer that reads ``name`` (a file with no extension: by its first bytes at ``path``); raises
+    ``ImportFailed`` for an unknown format."""
     _ensure_loaded()
-    ext = extension(name)
+    ext = extension(name, path)
     candidates = _registry.get(ext)
     if not candidates:
         raise ImportFailed(f"unsupported format '{ext or 'no extension'}'",
@@ -107,11 +124,11 @@ def parse_file(path: str, name: str) -> tuple[str, ParsedDocument]:
     """Parse the file at ``path`` (called ``name``) -> (format, parsed document). A format read piece by
     piece (a mailbox) is read from the file as its sections are iterated, in bounded memory; any other
     is read whole (the size limit applies) and parsed as ``parse_bytes`` does."""
-    if not streamed(name):
+    if not streamed(name, path):
         with open(path, "rb") as fp:
             return parse_bytes(fp.read(), name)
     name = display_name(name)
-    importer = importer_for(b"", name)
+    importer = importer_for(b"", name, path)
     read = importer.read_file
     if read is None:
         raise ImportFailed(f"{importer.format} files cannot be read as a stream", "Report this as a bug.")

@@ -267,10 +267,10 @@ class MailSections(Sequence[Section]):
         return next(iter(self), None) is not None if self._list is None else bool(self._list)
 
 
-def sections_of(open_fp: Callable[[], BinaryIO], name: str) -> ParsedDocument:
+def sections_of(open_fp: Callable[[], BinaryIO], name: str, mbox: bool | None = None) -> ParsedDocument:
     """A mail file (.eml, or .mbox read as a stream) as a document whose sections are read lazily."""
     meta: dict = {}
-    sections = MailSections(open_fp, name, meta, name.lower().endswith(".mbox"))
+    sections = MailSections(open_fp, name, meta, name.lower().endswith(".mbox") if mbox is None else mbox)
     if not sections:  # reads up to the first message with text (and raises for a file that is no mbox)
         raise ImportFailed("no mail messages found", "Check that this is a mail file (.eml) or a mailbox (.mbox).")
     return ParsedDocument(sections, meta, pieces=sections.pieces)
@@ -285,9 +285,13 @@ def parse(data: bytes, name: str) -> ParsedDocument:
 def parse_file(path: str, name: str) -> ParsedDocument:
     """Like ``parse``, reading the file at ``path`` as a stream (bounded memory for any mailbox size)."""
     with open(path, "rb") as fp:
-        if looks_binary(fp.read(8192)):
+        head = fp.read(8192)
+        if looks_binary(head):
             raise ImportFailed("binary data, not mail", "Check the file.")
-    return sections_of(lambda: open(path, "rb"), name)
+    # read as a stream only for a mailbox: this one is (its name ends in .mbox, or it has no extension and
+    # starts with the mbox separator: Thunderbird's "Inbox")
+    mbox = name.lower().endswith(".mbox") or (not PurePath(name).suffix and head.startswith(b"From "))
+    return sections_of(lambda: open(path, "rb"), name, mbox)
 
 
 IMPORTER = Importer(FORMAT, EXTENSIONS, parse, read_file=parse_file)
