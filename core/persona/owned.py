@@ -266,18 +266,42 @@ def _contact(part: str) -> bool:
                 or (PHONE_RE.fullmatch(p) and not re.search(r"[A-Za-z]", p)))
 
 
-_BORN = re.compile(r"[,(]?\s*(?:geb\.?|geboren(?: am)?|born(?: on)?|b\.|née? le|née?|nacid[oa] el|nat[oa] il|född|geb\. am)\s*"
-                   r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [A-Za-zÀ-ÿ]{3,10}\.? \d{4})\)?", re.I)
+_DATE_TEXT = r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?(?: de)? [A-Za-zÀ-ÿ]{3,10}\.?(?: de)? \d{4})"
+_PLACE_TEXT = r"([A-ZÀ-Ž][\w'’-]+(?:[ -][A-ZÀ-Ž][\w'’-]+){0,2})"
+_BORN = re.compile(rf"[,(]?\s*(?:geb\.?(?: am)?|geboren(?: am)?|born(?: on)?|b\.|née? le|née?|nacid[oa] el|nat[oa] il|född(?: den)?)"
+                   rf"\s*{_DATE_TEXT}\)?", re.I)
+# "nacida en Huesca el 17 de abril de 1992", "né à Angers le 3 novembre 1988", "nato a Ravenna il 29/07/1985",
+# "geboren am 22.09.1986 in Chemnitz", "born on 3 May 1980 in Cork", "född 1990-06-14 i Sundsvall"
+_BORN_AT = [re.compile(rf",?\s*(?i:nacid[oa] en|née? à|nat[oa] a|geboren in|born in|född i) {_PLACE_TEXT},? "
+                       rf"(?i:el|le|il|am|on|den)? ?{_DATE_TEXT}"),
+            re.compile(rf",?\s*(?i:nacid[oa] el|née? le|nat[oa] il|geboren am|born on|född(?: den)?) {_DATE_TEXT},? "
+                       rf"(?i:en|à|a|in|i) {_PLACE_TEXT}")]
 
 
 def born_after_name(text: str, owner: Owner, conf: float) -> list[Candidate]:
-    """"Frau Miriam Hofstetter, geb. 22.09.1986", "Hofstetter, Miriam, geb. 22.09.1986": the owner's birthday where
-    it follows their name (a contract's parties, a doctor's letter); another person's stays theirs."""
+    """"Frau Miriam Hofstetter, geb. 22.09.1986", "Dña. Lucía Navarro Gil, nacida en Huesca el 17 de abril de 1992":
+    the owner's birthday (and birthplace) where it follows their name (a contract's parties, a doctor's letter);
+    another person's stays theirs."""
     out: list[Candidate] = []
-    for m in _BORN.finditer(text):
+
+    def owners(m: re.Match[str]) -> bool:
         before = re.split(r"[:;\n]|\b(?:und|and|et|y|e|en|och)\b", text[max(0, m.start() - 60):m.start()])[-1].strip(" ,")
-        if before and " " in before.strip() and owner.is_name(before.strip()):
-            out.extend(_typed("bday", m.group(1), conf, "born-after-name"))
+        parts = [p.strip() for p in before.split(",")]
+        # "…, como ARRENDATARIA, Dña. Lucía Navarro Gil" or "Patientin: Hofstetter, Miriam"
+        names = [parts[-1], ", ".join(parts[-2:])] if len(parts) >= 2 else parts
+        words = parts[-1].split()
+        names += [" ".join(words[-k:]) for k in range(2, min(5, len(words)) + 1)]   # "Je soussignée Aurélie Fontaine"
+        return any(" " in n or "," in n for n in names if n) and any(n and owner.is_name(n) for n in names)
+
+    for i, pattern in enumerate(_BORN_AT):
+        for m in pattern.finditer(text):
+            if owners(m):
+                place, day = (m.group(1), m.group(2)) if i == 0 else (m.group(2), m.group(1))
+                out += _typed("bday", day, conf, "born-after-name") + _typed("birthplace", place, conf, "born-after-name")
+    if not out:
+        for m in _BORN.finditer(text):
+            if owners(m):
+                out.extend(_typed("bday", m.group(1), conf, "born-after-name"))
     return out
 
 

@@ -441,7 +441,10 @@ def _other_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
         senders = {str(c.meta.get("sender")) for c in chunks if c.meta.get("sender")}
         names = [n for n in (person_name(str(s)) for s in doc.meta.get("participants") or sorted(senders)) if n]
         # "WhatsApp Chat with Lukas Hoffmann.txt": the export is the owner's, so the other participant is the owner
-        m = re.search(r"(?i:chat (?:with|mit|avec|con|med)|chatt med) (.+)$", PurePath(doc.name).stem)
+        # (iOS exports "_chat.txt" inside a folder "WhatsApp Chat - Julien Marchal")
+        path = PurePath(doc.path)
+        title = path.parent.name if path.stem.casefold() in ("_chat", "chat") else path.stem
+        m = EXPORT_TITLE.search(title)
         partner = fold(m.group(1)) if m else ""
         for name in names:
             if partner and len(names) == 2 and fold(name) != partner:
@@ -472,6 +475,10 @@ def _other_clues(doc: DocumentInfo, chunks: Sequence[ChunkView]) -> list[Clue]:
 CAPS = {"sent-mail": 4.0, "mail-from": 1.0, "mail-to": 2.0, "contacts-me": 3.0, "vcard": 2.5, "statement": 2.5,
         "chat-turn": 2.5, "message": 3.0, "payslip": 2.5, "invoice": 1.2, "letter": 1.5, "chat-participant": 1.2}
 MIN_SCORE = 1.0
+# A chat export's title names the other person: "WhatsApp Chat with X", "Chat WhatsApp con X", "Chat de WhatsApp con
+# X", "WhatsApp-chat met X", "WhatsApp-chatt med X", "Discussion WhatsApp avec X", "WhatsApp Chat - X".
+EXPORT_TITLE = re.compile(r"(?i:(?:chat|chatt|discussion|conversa|unterhaltung)(?:\s+(?:de|do|da))?(?:\s+whatsapp)?\s+"
+                          r"(?:with|mit|avec|con|med|met|com)|whatsapp[ -]chatt?\s+-)\s+(.+)$")
 MAILBOX_WEIGHT = 3.0
 
 

@@ -149,3 +149,26 @@ def test_a_payslips_family_first_name_and_a_letters_given_first_name_are_one_own
              Clue("letter", "Linnea Bergström", "", 1.5, "signed {n} letters", "brev.docx")]
     owner = infer_owner(clues)
     assert owner.name == "Linnea Bergström" and owner.is_name("Bergström Linnea")
+
+
+def test_birthday_and_birthplace_after_the_owners_name_in_prose():
+    from core.persona.owned import born_after_name
+
+    lucia = Owner(name="Lucía Navarro Gil")
+    text = ("De una parte D. Fernando Lasheras Bielsa, nacido en Teruel el 2 de mayo de 1960. De otra parte, como "
+            "ARRENDATARIA, Dña. Lucía Navarro Gil, nacida en Huesca el 17 de abril de 1992, con DNI 73012458-S.")
+    assert _pairs(born_after_name(text, lucia, 0.7)) == {("bday", "1992-04-17"), ("birthplace", "Huesca")}
+    aurelie = Owner(name="Aurélie Fontaine")
+    assert _pairs(born_after_name("Je soussignée Aurélie Fontaine, née le 3 novembre 1988 à Angers.", aurelie, 0.7)) == \
+        {("bday", "1988-11-03"), ("birthplace", "Angers")}
+    assert born_after_name("Mon amie Claire Dubois, née le 3 novembre 1988 à Angers.", aurelie, 0.7) == []
+
+
+def test_a_chat_exports_title_names_the_other_person_in_every_language():
+    from core.persona.owner import EXPORT_TITLE
+
+    titles = {"Chat WhatsApp con Chiara Serra": "Chiara Serra", "WhatsApp-chatt med Oskar Nyberg": "Oskar Nyberg",
+              "WhatsApp Chat - Julien Marchal": "Julien Marchal", "Chat de WhatsApp con Marta": "Marta",
+              "WhatsApp-chat met Femke": "Femke"}
+    assert {t: EXPORT_TITLE.search(t).group(1) for t in titles} == titles
+    assert EXPORT_TITLE.search("Notes") is None
