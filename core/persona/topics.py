@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import json
 import logging
 import re
 import threading
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from core.errors import Cancelled
@@ -171,25 +172,28 @@ class TopicStore:
         if not values:
             return
         pat = re.compile("|".join(re.escape(v) for v in values), re.I)
-        with self.db.session() as s:
-            s.connection().exec_driver_sql("PRAGMA secure_delete=ON")
-            for it in s.exec(select(PersonaTopicItem)):
-                if pat.search(it.snippet):
-                    it.snippet = pat.sub("…", it.snippet)
-                    s.add(it)
-            for t in s.exec(select(PersonaTopic)):
-                if pat.search(t.description) or pat.search(t.name):
-                    t.description, t.name = pat.sub("…", t.description), pat.sub("…", t.name)
-                    t.keywords = [k for k in t.keywords if not pat.search(k)]
-                    s.add(t)
+        with self.db.read() as conn:
+            conn.execute("PRAGMA secure_delete=ON")
+        with self.db.write() as conn:   # one transaction; the items read a page at a time
+            last = -(2 ** 63)
+            while rows := conn.execute("SELECT rowid, snippet FROM persona_topic_item WHERE rowid > ? ORDER BY rowid "
+                                       "LIMIT ?", (last, UPDATE_BATCH)).fetchall():
+                last = rows[-1][0]
+                conn.executemany("UPDATE persona_topic_item SET snippet = ? WHERE rowid = ?",
+                                 [(pat.sub("…", x), rowid) for rowid, x in rows if pat.search(x)])
+            for tid, name, desc, kws in conn.execute(
+                    "SELECT id, name, description, keywords FROM persona_topic").fetchall():
+                keywords = json.loads(kws or "[]")
+                if pat.search(desc) or pat.search(name) or any(pat.search(k) for k in keywords):  # a keyword alone too
+                    keywords = [k for k in keywords if not pat.search(k)]
+                    conn.execute("UPDATE persona_topic SET name = ?, description = ?, keywords = ? WHERE id = ?",
+                                 (pat.sub("…", name), pat.sub("…", desc), json.dumps(keywords), tid))
 
     @_locked
     def rebuild(self, progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> set[int]:
-        with self.db.session() as s:
-            s.exec(delete(PersonaTopic))
-            for it in s.exec(select(PersonaTopicItem)):
-                it.topic_id = None
-                s.add(it)
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM persona_topic")
+            conn.execute("UPDATE persona_topic_item SET topic_id = NULL WHERE topic_id IS NOT NULL")
         return self.update(progress, cancel)
 
     @_locked

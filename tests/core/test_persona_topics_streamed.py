@@ -149,3 +149,32 @@ def test_new_items_are_told_from_stored_ones_a_batch_at_a_time(store, monkeypatc
     assert ts.add_items(iter(again)) == 4   # chunk:6..9 are new; repeats, stored refs and short texts are not
     with ts.db.read() as conn:
         assert conn.execute("SELECT COUNT(*) FROM persona_topic_item").fetchone()[0] == 10 == len(vectors.data)
+
+
+def test_scrub_and_rebuild_go_through_the_items_in_sql(store, monkeypatch):
+    ts, _ = store
+    monkeypatch.setattr(topics_mod, "UPDATE_BATCH", 7)   # the scrub pages through the items 7 at a time
+    ts.add_items(_items(0, 60))
+    ts.update()
+    before = _sizes(ts)
+    assert any("note" in " ".join(t.keywords + [t.name]).lower() for t in ts.list())
+    ts.scrub(["note", "number 4"])
+    with ts.db.read() as conn:
+        texts = [r[0] for r in conn.execute("SELECT snippet FROM persona_topic_item")]
+        texts += [" ".join(r) for r in conn.execute("SELECT name, description, keywords FROM persona_topic")]
+    assert len(texts) == 60 + THEMES and not any("note" in x.lower() or "number 4" in x for x in texts)
+    assert sum(x.count("…") for x in texts[:60]) == 60 + 11   # every note; number 4, 40-49
+    ts.rebuild()
+    assert _sizes(ts) == before
+
+
+def test_scrub_removes_a_forgotten_value_that_only_a_keyword_holds(store):
+    ts, _ = store
+    ts.add_items(_items(0, 30))
+    ts.update()
+    with ts.db.read() as conn:
+        tid, kws = conn.execute("SELECT id, keywords FROM persona_topic ORDER BY id LIMIT 1").fetchone()
+    with ts.db.write() as conn:   # the last of its 8 keywords: in neither its name nor its description
+        conn.execute("UPDATE persona_topic SET keywords = ? WHERE id = ?", ('["about", "theme", "zanzibar"]', tid))
+    ts.scrub(["zanzibar"])
+    assert all("zanzibar" not in t.keywords for t in ts.list())
