@@ -166,6 +166,9 @@ MORE_NEVER = ["parola d ordine", "wachtwoord", "losenord", "pin kod", "pinkod", 
               "codice otp", "sms code", "codice di sicurezza", "beveiligingscode", "sakerhetskod", "captcha code",
               # the place and date of signing belong to the signature
               "ort datum", "ort und datum", "fait a", "fait le", "lieu et date", "luogo e data", "plaats en datum",
-              "ort och datum", "place and date", "date and place", "lugar y fecha", "firmato a"]
+              "ort och datum", "place and date", "date and place", "lugar y fecha", "firmato a",
+              # a signature, even where the form asks to type one's name for it
+              "handtekening", "ondertekening", "underskrift", "namnteckning", "sottoscrizione", "firma del",
+              "signature du", "signed", "sign here"]
 # Words that are never filled only in some languages ("Firma" is a signature in Italian and Spanish, a company in German).
 NEVER_BY_LANGUAGE: dict[str, list[str]] = {"it": ["firma"], "es": ["firma"], "pt": ["assinatura"]}

@@ -81,3 +81,11 @@ def test_a_compound_label_may_go_on_after_its_phrases_and_a_referrer_is_someone_
     assert _key("fam", "Name des Familienmitglieds") is None
     assert split_street("Svartbäcksgatan 38 lgh 1203") == ("Svartbäcksgatan", "38")
     assert split_street("Hauptstr. 5a, 3. OG links") == ("Hauptstr.", "5a")
+
+
+def test_a_signature_is_never_filled_even_when_it_asks_for_a_typed_name():
+    from core.labels.lexicon import is_never_filled
+
+    for label in ("Handtekening (typ uw volledige naam)", "Underskrift", "Signature du demandeur"):
+        assert is_never_filled("text", [], [label]), label
+    assert not is_never_filled("text", [], ["Namnförtydligande"])   # the printed name under it is a name
