@@ -211,7 +211,10 @@ def address_after(text: str, owner: Owner, conf: float) -> list[Candidate]:
         for nxt in lines[i + 1:i + 5]:
             part = re.split(r"\s{3,}|\t", nxt.strip())[0].strip()
             # "14 Wellington Road, Cork T23 X8K2  ·  087 214 6690  ·  me@example.ie": the address, not the contacts
-            part = " ".join(p for p in re.split(r"\s[·•|]\s", part) if not _contact(p)).strip()
+            segments = [p.strip() for p in re.split(r"\s[·•|]\s", part) if p.strip() and not _contact(p)]
+            if len(segments) > 1:   # "Title · Street 47, 40122 City · phone · mail": the parts with numbers
+                segments = [p for p in segments if re.search(r"\d", p)] or segments
+            part = ", ".join(segments)
             if not part or re.search(r"\w\s*:\s", part):
                 break   # a labelled line ("Adresse : ...", "Personnummer: ...") is no address block
             block.append(part)
@@ -263,6 +266,7 @@ def _contact(part: str) -> bool:
     """An e-mail, a web address or a phone number (a contact line, not an address line)."""
     p = part.strip()
     return bool(EMAIL_RE.search(p) or URL_RE.search(p) or re.match(r"(?i)www\.", p) or LABELLED_PHONE.match(p)
+                or re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/\S*)?", p)
                 or (PHONE_RE.fullmatch(p) and not re.search(r"[A-Za-z]", p)))
 
 

@@ -130,15 +130,15 @@ class Owner:
         """Whether ``name`` names the owner: the full name, "Family, Given", or the given name alone."""
         if not self.name or not name.strip():
             return False
-        n = fold(strip_salutation(normal_name(name)))
-        full = fold(self.name)
+        n = plain(fold(strip_salutation(normal_name(name))))   # "MME FONTAINE AURELIE" is Aurélie Fontaine
+        full = plain(fold(self.name))
         words = full.split()
         initial = re.fullmatch(r"([^\W\d_])\.?\s+(.+)", n)   # "T. van der Meulen", "J. Moreno Castillo"
         if initial and len(words) >= 2 and initial.group(1) == words[0][0] and initial.group(2) in {
                 " ".join(words[k:]) for k in range(1, len(words))}:
             return True
-        return (n == full or (n == fold(self.given_name) and len(n) >= 2) or n == fold(" ".join(self.name.split()[::-1]))
-                or any(n == fold(a) for a in self.aliases))
+        return (n == full or (n == plain(fold(self.given_name)) and len(n) >= 2) or n == " ".join(full.split()[::-1])
+                or any(n == plain(fold(a)) for a in self.aliases))
 
     def is_email(self, email: str) -> bool:
         return bool(email) and email.strip().casefold() in {e.casefold() for e in self.emails}
@@ -153,6 +153,11 @@ class Owner:
 def fold(text: str) -> str:
     t = unicodedata.normalize("NFKC", text).casefold().replace("ß", "ss")
     return re.sub(r"\s+", " ", t).strip()
+
+
+def plain(text: str) -> str:
+    """``text`` without accents: names in capitals often lose theirs (AURELIE for Aurélie)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def normal_name(name: str) -> str:

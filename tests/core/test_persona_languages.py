@@ -172,3 +172,15 @@ def test_a_chat_exports_title_names_the_other_person_in_every_language():
               "WhatsApp-chat met Femke": "Femke"}
     assert {t: EXPORT_TITLE.search(t).group(1) for t in titles} == titles
     assert EXPORT_TITLE.search("Notes") is None
+
+
+def test_names_in_capitals_without_accents_and_a_cv_header_of_title_address_and_contacts():
+    from core.persona.owned import address_after
+
+    aurelie = Owner(name="Aurélie Fontaine")
+    assert aurelie.is_name("MME FONTAINE AURELIE") and not aurelie.is_name("Julien Marchal")
+    davide = Owner(name="Davide Lombardi")
+    cv = ("Davide Lombardi\nResponsabile qualità · Via del Pratello 47, 40122 Bologna · +39 347 281 6640 · "
+          "davide@example.it · davidelombardi.example.it\nEsperienza")
+    assert _pairs(address_after(cv, davide, 0.7)) == {("street-address", "Via del Pratello 47"),
+                                                     ("postal-code", "40122"), ("address-level2", "Bologna")}
