@@ -13,13 +13,28 @@ import numpy as np
 from core.labels.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
-from core.labels.synonyms_more import BARE_DATES, EXACT_ONLY, IF_DIFFERENT, NEVER_BY_LANGUAGE
+from core.labels.synonyms_more import APPLICANT, BARE_DATES, EXACT_ONLY, IF_DIFFERENT, NEVER_BY_LANGUAGE
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 
 
 _KIND_KEYS = {"email": "email", "tel": "tel", "url": "url"}
 _IF_DIFFERENT = [normalize(p).split() for p in IF_DIFFERENT]
+_APPLICANT = [normalize(p).split() for p in APPLICANT]
+_NOT_THE_APPLICANT = {"co", "second", "joint", "mit", "zweiter", "zweite", "other", "weitere", "weiterer"}
+
+
+def _applicants(section: str) -> bool:
+    """The section is the applicant's own ("Erziehungsberechtigte/r 1 (Antragsteller/in)"), not a co-applicant's."""
+    words = section.split()
+    for phrase in _APPLICANT:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if words[i:i + n] == phrase and not (i and words[i - 1] in _NOT_THE_APPLICANT) \
+                    and not words[i].startswith(("co", "mit")) and (words[i + n:i + n + 1] or ["1"])[0] not in ("2", "3", "4") \
+                    and not any(w.startswith(("med", "mit", "co")) and w.endswith(words[i]) for w in words):
+                return True   # not "Sökande 2 (medsökande)", not "co-applicant"
+    return False
 _QUALIFIERS = {"shipping", "billing", "home", "work", "mobile", "pager", "webauthn"}
 
 
@@ -65,7 +80,7 @@ def name_path(name: str) -> tuple[str, str]:
     """A field name's sections and its own last part: "Ehegatte.Vorname" -> ("Ehegatte", "Vorname"),
     "billing[city]" -> ("billing", "city"); a name without such separators is its own last part."""
     parts = [p for p in _PATH.split(name or "") if p]
-    if len(parts) < 2:
+    if len(parts) < 2 or " " in (name or "").strip():   # a label used as the name ("Via/Piazza e n. civico") is one text
         return "", name or ""
     return " ".join(parts[:-1]), parts[-1]
 
@@ -199,7 +214,8 @@ class Matcher:
         # a section named in the field's name ("Ehegatte.Vorname", "otherAdult1Name", "cotitular_movil") counts too
         named_in = [normalize(name_path(t)[0]) for t in (field.html_name, field.name)] + [
             _bare_name(t) for t in (field.html_name, field.html_id)]
-        if any(about_someone_else(t) for t in human + [normalize(field.section)] + [n for n in named_in if n]):
+        section = [] if _applicants(normalize(field.section)) else [normalize(field.section)]
+        if any(about_someone_else(t) for t in human + section + [n for n in named_in if n]):
             return None
         if any(contains_phrase(t.split(), p) for t in human for p in _IF_DIFFERENT):
             return None   # asked only when it differs from a value the form already has

@@ -20,6 +20,8 @@ _COMBO = 1 << 17
 _MULTILINE = 1 << 12
 _PASSWORD = 1 << 13
 # A tooltip that only shows a format: "TT.MM.JJJJ", "gg/mm/aaaa", "YYYY-MM-DD", "ÅÅÅÅMMDD-XXXX", "+49 ..."
+# A tooltip that shows an example or a mask ("namn@exempel.se", "07X-XXX XX XX", "NNN NN") says how, not what.
+_EXAMPLE = re.compile(r"@|\d|([XNÅ])\1|\bX{2,}|\bN{2,}")
 _FORMAT_HINT = re.compile(r"(?=.*([dDmMyYjJtTgGaAåÅ])\1)[\W\d_]*(?:(?:[dDmMyYjJtTgGaAåÅxX]{1,4}|\d+)[\W_]*){1,5}")
 
 
@@ -69,15 +71,10 @@ def _page_labels(reader: Any) -> tuple[dict[str, str], dict[str, str]]:
                 continue
             rect = [float(r) for r in w.get("/Rect", [0, 0, 0, 0])]
             widgets.append((w, min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3])))
-        # the page's first line is its title ("GMS1 - Family doctor services registration"), not a section
-        top = max((y for _, y, _ in texts), default=None)
-        headings = [(y, t) for x, y, t in texts if y != top and not any(y0 - 4 <= y <= y1 + 2 for _, _, y0, _, y1 in widgets)]
+        # each widget's label: the text nearest to the left on its line, else just above it
+        found: dict[str, tuple[float, str]] = {}
         for w, x0, y0, x1, y1 in widgets:
-            name = _qualified_name(w)
-            above = [(y, t) for y, t in headings if y > y1 + 2]
-            if above and name not in sections:
-                sections[name] = min(above)[1]
-            best, best_d = "", 1e9
+            best, best_d, best_y = "", 1e9, 0.0
             for x, y, t in texts:
                 if y0 - 4 <= y <= y1 + 2 and x < x0:  # same line, left of the box
                     d = x0 - x
@@ -86,9 +83,22 @@ def _page_labels(reader: Any) -> tuple[dict[str, str], dict[str, str]]:
                 else:
                     continue
                 if d < best_d:
-                    best, best_d = t, d
-            if best and name not in labels:
-                labels[name] = best.rstrip("_ ").rstrip(":").strip()
+                    best, best_d, best_y = t, d, y
+            if best:
+                found[_qualified_name(w)] = (best_y, best)
+        used = {(y, t) for y, t in found.values()}
+        # a heading: a line with no field on its row that is no field's label; the page's first line is its
+        # title ("GMS1 - Family doctor services registration"), not a section
+        top = max((y for _, y, _ in texts), default=None)
+        headings = [(y, t) for x, y, t in texts if y != top and (y, t) not in used
+                    and not any(y0 - 4 <= y <= y1 + 2 for _, _, y0, _, y1 in widgets)]
+        for w, _x0, _y0, _x1, y1 in widgets:
+            name = _qualified_name(w)
+            above = [(y, t) for y, t in headings if y > y1 + 2]
+            if above and name not in sections:
+                sections[name] = min(above)[1]
+            if name in found and name not in labels:
+                labels[name] = found[name][1].rstrip("_ ").rstrip(":").strip()
     return labels, sections
 
 
@@ -133,7 +143,7 @@ def read_pdf(path: Path) -> Form:
         else:
             kind = "other"
         tip, drawn = _s(fd.get("/TU")), labels.get(name, "")
-        if tip and drawn and _FORMAT_HINT.fullmatch(tip):   # "TT.MM.JJJJ" says how, the page says what
+        if tip and drawn and (_FORMAT_HINT.fullmatch(tip) or _EXAMPLE.search(tip)):   # "TT.MM.JJJJ", "namn@exempel.se"
             tip, drawn = drawn, tip
         f = FormField(name=name, kind=kind, label=tip or drawn, placeholder=drawn if tip and drawn != tip else "",
                       section=sections.get(name, ""),

@@ -132,6 +132,13 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "rappresentante legale", "wettelijk vertegenwoordiger", "family member", "other family member",
                      "membre de la famille", "familiar", "familiare", "familielid", "familjemedlem", "referred by",
                      "recommended by", "geworben von", "parrain", "marraine",
+                     "des kindes", "kindes", "kind s", "the child", "child s", "de l enfant", "del nino", "del bambino",
+                     "van het kind", "barnets", "ouder", "ouders", "ouder verzorger", "verzorger", "conviviente", "convivientes", "otro conviviente", "additional driver",
+                     "second driver", "extra driver", "zusatzfahrer", "conducteur supplementaire", "conductor adicional",
+                     "conducente aggiuntivo", "extra bestuurder", "extra forare", "varvare", "varvarens", "varvad av",
+                     "ten name van", "t n v", "tnv", "titular de la cuenta", "titulaire du compte", "intestatario del conto",
+                     "kontoinhaber", "kontohavare", "account holder", "arbetsplats", "arbetsplatsens", "lieu de travail",
+                     "lugar de trabajo", "luogo di lavoro", "werkplek", "arbeitsstatte", "workplace",
                      # another time: a previous address or a maiden name is not the profile's value
                      "previous", "former", "maiden", "prior", "fruhere", "fruherer", "fruheren", "vorherige",
                      "vorheriger", "bisherige", "bisheriger", "ehemalige", "ehemaliger", "geburtsname", "ancien",
@@ -159,6 +166,11 @@ IF_DIFFERENT = ["if different", "if not the same", "if other than", "falls abwei
 # A label that names a date and nothing else is the day of signing or of the form, not a birthday.
 BARE_DATES = {"date", "datum", "fecha", "data", "dato", "date du jour", "todays date", "today s date", "heutiges datum",
               "datum ondertekening", "date of signature", "fecha de firma", "data di firma", "datum underskrift"}
+# Words that say a section is the applicant's own, the user's ("B Erziehungsberechtigte/r 1 (Antragsteller/in)"):
+# another person's role named beside them does not make it someone else's section.
+APPLICANT = ["antragsteller", "antragstellerin", "antragsteller in", "applicant", "demandeur", "demandeuse",
+             "solicitante", "richiedente", "aanvrager", "sokande", "sokanden", "your details", "ihre angaben",
+             "vos coordonnees", "sus datos", "i tuoi dati", "uw gegevens", "dina uppgifter"]
 # Never filled: passwords, codes, cards, in IT, NL and SV.
 MORE_NEVER = ["parola d ordine", "wachtwoord", "losenord", "pin kod", "pinkod", "kortnummer", "numero della carta",
               "kaartnummer", "vervaldatum", "scadenza carta", "giltig till", "engangskod", "verifieringskod",

@@ -89,3 +89,21 @@ def test_a_signature_is_never_filled_even_when_it_asks_for_a_typed_name():
     for label in ("Handtekening (typ uw volledige naam)", "Underskrift", "Signature du demandeur"):
         assert is_never_filled("text", [], [label]), label
     assert not is_never_filled("text", [], ["Namnförtydligande"])   # the printed name under it is a name
+
+
+def test_the_applicants_own_section_and_another_persons_numbered_one():
+    assert _key("u5", "Familienname", section="B Erziehungsberechtigte/r 1 (Antragsteller/in)") == "family-name"
+    assert _key("u16", "Name, Vorname", section="C Erziehungsberechtigte/r 2") is None
+    assert _key("u1", "Familienname des Kindes", section="A Angaben zum Kind") is None
+    assert _key("s2", "Förnamn", section="Sökande 2 (medsökande)") is None
+    assert _key("ouder_naam", "Naam") is None and _key("conv1_nombre", "Nombre del conviviente") is None
+    label = "Residenza - indirizzo (via/piazza e numero civico)"
+    assert name_path(label) == ("", label)   # a label used as the field's name is one text, not a path
+
+
+def test_pdf_labels_are_not_headings_and_example_tooltips_give_way(tmp_path: Path):
+    p = make_pdf(tmp_path / "f.pdf", [("Text_epost", "namn@exempel.se", "E-post"), ("Text_mobil", "07X-XXX XX XX", "Mobil")],
+                 title="Medlemsansökan")
+    fields = {f.name: f for f in read_form(p).fields}
+    assert fields["Text_epost"].label == "E-post" and fields["Text_epost"].placeholder == "namn@exempel.se"
+    assert fields["Text_mobil"].label == "Mobil" and fields["Text_mobil"].section == ""
