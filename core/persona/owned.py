@@ -309,12 +309,31 @@ def born_after_name(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
+def _stacked(text: str) -> str:
+    """A table read out of a PDF one cell per line ("Assicurato" / "LOMBARDI DAVIDE" / "Codice fiscale" / "…"):
+    a line that is a label alone, followed by a line that is not, becomes "Label: value"."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        ln = lines[i].strip()
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if ln and nxt and ":" not in ln and ":" not in nxt and len(ln.split()) <= 6 and label_key(ln) \
+                and not label_key(nxt):
+            out.append(f"{ln}: {nxt}")
+            i += 2
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def owner_block(text: str, owner: Owner, conf: float) -> list[Candidate]:
     """The labelled lines of a paragraph that names the owner ("Datos del tomador / Nombre: JAVIER MORENO
     CASTILLO / Fecha de nacimiento: 12/03/1983"): an insurer's, a bank's or an office's record of them.
     A paragraph that names another person is theirs; masked values ("DNI: ****5672K") are no values."""
     out: list[Candidate] = []
-    for para in re.split(r"\n\s*\n", text):
+    for para in re.split(r"\n\s*\n", _stacked(text)):
         found = labelled_fields(_BORN.sub("", para), conf)
         names = [c.value for c in found if c.key == "name"]
         given = {fold(c.value) for c in found if c.key == "given-name"}

@@ -247,6 +247,10 @@ LABEL_ALIASES: dict[str, str] = {
     "nouvelle adresse": "street-address", "nueva dirección": "street-address", "nuevo domicilio": "street-address",
     "nuovo indirizzo": "street-address", "nieuw adres": "street-address", "ny adress": "street-address",
     "date of birth": "bday", "birth date": "bday", "place of birth": "birthplace", "employer": "organization",
+    # date and place in one field: "29/07/1985 – RAVENNA (RA)" (the date is read out of it)
+    "date and place of birth": "bday", "data e luogo di nascita": "bday", "date et lieu de naissance": "bday",
+    "fecha y lugar de nacimiento": "bday", "geburtsdatum und -ort": "bday", "geburtsdatum/-ort": "bday",
+    "datum en plaats van geboorte": "bday", "födelsedatum och ort": "bday",
     "mobile phone": "tel", "home phone": "tel", "private phone": "tel", "personal email": "email",
     "private email": "email", "private mail": "email", "private e-mail": "email", "work email": "email",
 }
@@ -308,7 +312,7 @@ def labelled_fields(text: str, confidence: float) -> list[Candidate]:
                 lines.append(seg)
     for m in _LABEL_RE.finditer("\n".join(lines)):
         label, value = m.group(1).strip(), m.group(2).strip()
-        if "http" in label.lower() or len(label.split()) > 4:
+        if "http" in label.lower() or len(label.split()) > 6:   # "Data e luogo di nascita" has five words
             continue
         key = label_key(label)
         if not key:

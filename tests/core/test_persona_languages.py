@@ -184,3 +184,10 @@ def test_names_in_capitals_without_accents_and_a_cv_header_of_title_address_and_
           "davide@example.it · davidelombardi.example.it\nEsperienza")
     assert _pairs(address_after(cv, davide, 0.7)) == {("street-address", "Via del Pratello 47"),
                                                      ("postal-code", "40122"), ("address-level2", "Bologna")}
+
+
+def test_a_pdf_table_read_one_cell_per_line_is_a_record_of_the_owner():
+    davide = Owner(name="Davide Lombardi")
+    text = ("Gentile Sig.\nLOMBARDI DAVIDE\nAssicurato\nLOMBARDI DAVIDE\nData e luogo di nascita\n"
+            "29/07/1985 – RAVENNA (RA)\nAnno\nSettimane\n2022\n52")
+    assert ("bday", "1985-07-29") in _pairs(owner_block(text, davide, 0.7))
