@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from datetime import datetime, timezone
 from itertools import islice
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from core.errors import Cancelled, MnemoError
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress, token_or_new
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAIL_FORMATS = {"email", "eml", "mbox", "mail", "msg"}
+_MATERIAL_BATCH = 2048   # topic material handed to the topics at once by a refresh
 
 
 _LETTER_DATE = re.compile(r"^\s*[A-ZÀ-Ž][\w .'-]{1,30}?(?:,\s+|\s+(?=den\s))(?:le\s+|den\s+|el\s+|am\s+)?(\d{1,2}\.?\s?[^\n]{3,22}\d{4})\s*$", re.M)
@@ -541,41 +542,60 @@ class PersonaService:
     def _refresh(self, progress: ProgressFn, cancel: CancelToken, use_model: bool | None, topics: bool,
                  bio: bool) -> dict[str, int]:
         stats = {"chunks": 0, "messages": 0, "topics": 0}
+        grouping = topics and self._embedder is not None
         items: list[tuple[str, str, int | None]] = []
-        stats["chunks"] = self._refresh_documents(items, progress, cancel, use_model)
-        stats["messages"] = self._refresh_conversations(items, cancel, use_model)
-        items += self._memory_items()
-        if topics and self._embedder is not None and items:
+        added = 0
+
+        def material(item: tuple[str, str, int | None] | None = None) -> None:
+            """Topic material goes to the topics a batch at a time: a mailbox's chunks are never held at once."""
+            nonlocal added
+            if item is not None and grouping:
+                items.append(item)
+            if items and (item is None or len(items) >= _MATERIAL_BATCH):
+                added += len(items)
+                self.topics.add_items(items)
+                items.clear()
+
+        stats["chunks"] = self._refresh_documents(material, progress, cancel, use_model)
+        stats["messages"] = self._refresh_conversations(material, cancel, use_model)
+        for item in self._memory_items():
+            material(item)
+        material()
+        if added:
             progress(Progress(0, 0, "grouping topics"))
-            self.topics.add_items(items)
             stats["topics"] = len(self.topics.update(progress, cancel))
         if bio:
             progress(Progress(0, 0, "writing the biography"))
             self.update_bio()
         return stats
 
-    def _refresh_documents(self, items: list[tuple[str, str, int | None]], progress: ProgressFn, cancel: CancelToken,
-                           use_model: bool | None) -> int:
-        """Read every chunk again; the non-vCard ones are added to ``items`` (topic material)."""
+    def _refresh_documents(self, material: Callable[[tuple[str, str, int | None]], None], progress: ProgressFn,
+                           cancel: CancelToken, use_model: bool | None) -> int:
+        """Read every chunk again, streamed; the non-vCard ones are topic material."""
         docs = self._documents
         if docs is None:
             return 0
-        chunks = list(docs.iter_chunks())
-        for doc_id in sorted({c.document_id for c in chunks}):   # the owner first: every fact depends on them
+        total, doc_ids = 0, set()
+        for ch in docs.iter_chunks():   # a first pass for the documents and the count, holding no text
+            total += 1
+            doc_ids.add(ch.document_id)
+        for doc_id in sorted(doc_ids):   # the owner first: every fact depends on them
             self._document_clues(doc_id)
         owner = self.owner()
         if self.owners.extracted_for() != owner.signature:
             self.owners.set_extracted_for(owner.signature)
             self._owner_facts(owner)
-        for i, ch in enumerate(chunks):
+        n = 0
+        for ch in docs.iter_chunks():
             cancel.raise_if_cancelled("Extraction stopped.")
-            progress(Progress(i, len(chunks), "reading documents"))
+            progress(Progress(n, total, "reading documents"))
             self._extract_chunk(ch, None, use_model)
             if not ch.meta.get("vcard"):
-                items.append((f"chunk:{ch.id}", ch.text, ch.document_id))
-        return len(chunks)
+                material((f"chunk:{ch.id}", ch.text, ch.document_id))
+            n += 1
+        return n
 
-    def _refresh_conversations(self, items: list[tuple[str, str, int | None]], cancel: CancelToken,
+    def _refresh_conversations(self, material: Callable[[tuple[str, str, int | None]], None], cancel: CancelToken,
                                use_model: bool | None) -> int:
         """Read the user's messages of every conversation again; longer ones become topic material."""
         if self.conversations is None:
@@ -587,21 +607,20 @@ class PersonaService:
                 if m.role == "user":
                     self._extract_message(m, conv.id, use_model)
                     if len(m.content) >= 40:
-                        items.append((f"message:{m.id}", m.content, None))
+                        material((f"message:{m.id}", m.content, None))
                     n += 1
         return n
 
-    def _memory_items(self) -> list[tuple[str, str, int | None]]:
-        """Every reflected memory's summary, as topic material."""
+    def _memory_items(self) -> Iterator[tuple[str, str, int | None]]:
+        """Every reflected memory's summary, as topic material, a page at a time."""
         if self._memories is None:
-            return []
-        items: list[tuple[str, str, int | None]] = []
+            return
         offset = 0
         while True:
             page = self._memories.list(limit=500, offset=offset)
-            items += [(f"memory:{m.id}", m.summary, None) for m in page]
+            yield from ((f"memory:{m.id}", m.summary, None) for m in page)
             if len(page) < 500:
-                return items
+                return
             offset += 500
 
     def add_material(self, items: Iterable[tuple[str, str, int | None]]) -> None:

@@ -84,3 +84,51 @@ def test_the_persona_reads_a_mailbox_s_chunks_for_its_clues_as_they_come():
     service._document_clues(1)
     assert owners.got[0] == "doc:1" and owners.got[2] == 1
     assert _key(owners.got[1]) == _key(document_clues(_doc("export.mbox", "mbox"), _mails()))
+
+
+def test_a_refresh_hands_the_chunks_to_the_topics_a_batch_at_a_time(monkeypatch):
+    """`mnemo persona refresh` streams a big mailbox: topic material reaches the topics in bounded batches."""
+    import core.persona.service as persona_service
+    from core.jobs import CancelToken
+    from core.persona.service import PersonaService
+
+    monkeypatch.setattr(persona_service, "_MATERIAL_BATCH", 7)
+    n = 50
+
+    class Docs:
+        def iter_chunks(self, document_ids: list[int] | None = None) -> Iterator[ChunkView]:
+            for i in range(n):
+                meta = {"vcard": True} if i == 3 else {}
+                yield ChunkView(i + 1, 1 + i % 3, f"chunk number {i} with enough words to count", "src", meta,
+                                "mbox", i)
+
+    class Topics:
+        batches: list[int] = []
+
+        def add_items(self, items):  # type: ignore[no-untyped-def]
+            self.batches.append(len(list(items)))
+            return self.batches[-1]
+
+        def update(self, progress, cancel):  # type: ignore[no-untyped-def]
+            return ["t"]
+
+    class Owners:
+        def extracted_for(self) -> str:
+            return "sig"
+
+    class Me:
+        signature = "sig"
+
+    read: list[int] = []
+    clued: list[int] = []
+    service = PersonaService.__new__(PersonaService)
+    service._documents, service.topics, service.owners = Docs(), Topics(), Owners()  # type: ignore[assignment]
+    service.conversations, service._memories, service._embedder = None, None, object()  # type: ignore[assignment]
+    service._document_clues = clued.append  # type: ignore[method-assign]
+    service.owner = lambda: Me()  # type: ignore[method-assign, assignment, return-value]
+    service._extract_chunk = lambda ch, _s, _m: read.append(ch.id)  # type: ignore[method-assign, assignment, misc]
+    service.update_bio = lambda *a, **k: None  # type: ignore[method-assign, assignment]
+    stats = service._refresh(lambda p: None, CancelToken(), False, True, True)
+    assert stats == {"chunks": n, "messages": 0, "topics": 1}
+    assert read == list(range(1, n + 1)) and clued == [1, 2, 3]
+    assert max(service.topics.batches) <= 7 and sum(service.topics.batches) == n - 1  # the vCard chunk is no topic
