@@ -171,10 +171,12 @@ def _memory_autofill_models_settings(app: Any, window: Any, shot: Shooter, servi
 
 
 def _dark(app: Any, window: Any, shot: Shooter, services: Any) -> None:
+    from dataclasses import replace
+
     from ui.main_window import PANES
     from ui.theme import apply_interface
 
-    apply_interface(app, services.settings.interface.model_copy(update={"theme": "dark"}))
+    apply_interface(app, replace(services.settings.interface, theme="dark"))
     for i, name in enumerate(PANES):
         window.show_pane(name)
         shot(f"{15 + i}-{name.lower()}-dark")

@@ -218,6 +218,7 @@ class SettingsPane(Pane):
         self._update_buttons()
 
     def _page(self, section: str, title: str, infos: list[Any]) -> QWidget:
+        from core.settings.fields import specs
         from core.settings.schema import Settings
 
         page = QWidget()
@@ -231,7 +232,7 @@ class SettingsPane(Pane):
         font.setBold(True)
         heading.setFont(font)
         grid.addWidget(heading, 0, 0, 1, 2)
-        doc = (Settings.model_fields[section].annotation.__doc__ or "").strip()  # type: ignore[union-attr]
+        doc = (specs(Settings)[section].type.__doc__ or "").strip()
         about = QLabel(doc)
         about.setWordWrap(True)
         about.setStyleSheet(HINT_STYLE)

@@ -43,6 +43,8 @@ def _texts(args: argparse.Namespace, services):  # -> (train, heldout)
 
 
 def run(args: argparse.Namespace, services) -> int:
+    from dataclasses import replace
+
     from app.cli.progress import run_job
     from core.decoder.perplexity import evaluate
 
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace, services) -> int:
         raise MnemoError("No training or no held-out text was found.", "Check the folders (.txt or .md files).")
     settings = services.settings.decoder
     if args.epochs:
-        settings = settings.model_copy(update={"epochs": args.epochs})
+        settings = replace(settings, epochs=args.epochs)
     rep = run_job(evaluate, "perplexity", train, held, str(services.llm.config.resolved_path()), settings,
                   llm=services.llm if args.speed_tokens > 0 else None, speed_tokens=args.speed_tokens,
                   work_dir=args.work_dir, reuse_build=args.reuse)

@@ -6,17 +6,17 @@ file, never silently dropped; a refused ``set`` leaves the stored settings uncha
 from __future__ import annotations
 
 import builtins
+import copy
 import json
 import os
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, get_args, get_origin
-
-from pydantic import BaseModel, ValidationError
+from typing import Any, Callable
 
 from core.errors import SettingsError
+from core.settings.fields import InvalidSetting, specs
 from core.settings.schema import SCHEMA_VERSION, Settings
 
 
@@ -53,27 +53,6 @@ def atomic_write_text(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
-
-
-def _field_meta(section_cls: type[BaseModel], name: str) -> tuple[str, tuple[str, ...], float | None, float | None]:
-    field = section_cls.model_fields[name]
-    ann = field.annotation
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo) if getattr(m, "ge", None) is not None else lo
-        hi = getattr(m, "le", hi) if getattr(m, "le", None) is not None else hi
-    origin = get_origin(ann)
-    if origin is not None and str(origin).endswith("Literal"):
-        return "choice", tuple(str(a) for a in get_args(ann)), None, None
-    if ann is bool:
-        return "bool", (), None, None
-    if ann is int:
-        return "int", (), lo, hi
-    if ann is float:
-        return "float", (), lo, hi
-    if origin is list:
-        return "list", (), None, None
-    return "str", (), None, None
 
 
 def _bounds_text(kind: str, choices: tuple[str, ...], lo: float | None, hi: float | None) -> str:
@@ -152,42 +131,43 @@ class SettingsStore:
                     f"The settings file was written by a newer Mnemo (schema {version} > {SCHEMA_VERSION}); unknown entries are kept but not used.")
             self._raw = raw
             settings = Settings()
-            for section_name in Settings.model_fields:
+            for section_name in specs(Settings):
                 values = raw.get(section_name, {})
                 if not isinstance(values, dict):
                     self.warnings.append(f"Settings section '{section_name}' is not an object; defaults are used.")
                     continue
                 section = getattr(settings, section_name)
                 for key, value in values.items():
-                    if key not in type(section).model_fields:
+                    if key not in specs(type(section)):
                         self.warnings.append(f"Unknown setting '{section_name}.{key}' in {self.path.name}; it is kept in the file but not used.")
                         continue
                     try:
                         setattr(section, key, value)
-                    except ValidationError:
+                    except InvalidSetting:
                         info = self.info(f"{section_name}.{key}", settings)
                         self.warnings.append(
                             f"Invalid value {value!r} for '{section_name}.{key}' (must be {info.bounds}); the default {info.default!r} is used.")
             for key in raw:
-                if key != "version" and key not in Settings.model_fields:
+                if key != "version" and key not in specs(Settings):
                     self.warnings.append(f"Unknown settings section '{key}' in {self.path.name}; it is kept in the file but not used.")
             self.settings = settings
             return settings
 
     # ----- reading -------------------------------------------------------------------
     def keys(self) -> list[str]:
-        return [f"{s}.{f}" for s, sf in Settings.model_fields.items() for f in sf.annotation.model_fields]  # type: ignore[union-attr]
+        return [f"{s}.{f}" for s, section in specs(Settings).items() for f in specs(section.type)]
 
-    def _split(self, key: str) -> tuple[str, str, type[BaseModel]]:
+    def _split(self, key: str) -> tuple[str, str, type]:
         if "." not in key:
             raise SettingsError(f"Unknown setting '{key}'.", "Use 'mnemo settings list' to see every key (section.name).")
         section, name = key.split(".", 1)
-        if section not in Settings.model_fields:
-            raise SettingsError(f"Unknown settings section '{section}'.", "Sections: " + ", ".join(Settings.model_fields) + ".")
-        cls = Settings.model_fields[section].annotation
-        if name not in cls.model_fields:  # type: ignore[union-attr]
-            raise SettingsError(f"Unknown setting '{key}'.", f"Settings in '{section}': " + ", ".join(cls.model_fields) + ".")  # type: ignore[union-attr]
-        return section, name, cls  # type: ignore[return-value]
+        sections = specs(Settings)
+        if section not in sections:
+            raise SettingsError(f"Unknown settings section '{section}'.", "Sections: " + ", ".join(sections) + ".")
+        cls = sections[section].type
+        if name not in specs(cls):
+            raise SettingsError(f"Unknown setting '{key}'.", f"Settings in '{section}': " + ", ".join(specs(cls)) + ".")
+        return section, name, cls
 
     def get(self, key: str) -> Any:
         section, name, _ = self._split(key)
@@ -196,13 +176,13 @@ class SettingsStore:
     def info(self, key: str, settings: Settings | None = None) -> SettingInfo:
         section, name, cls = self._split(key)
         settings = settings or self.settings
-        field = cls.model_fields[name]
-        kind, choices, lo, hi = _field_meta(cls, name)
-        default = field.get_default(call_default_factory=True)
+        field = specs(cls)[name]
+        kind, choices, lo, hi = field.kind, field.choices, field.minimum, field.maximum
         return SettingInfo(
-            key=key, section_title=Settings.model_fields[section].title or section, title=field.title or name,
-            description=field.description or "", value=getattr(getattr(settings, section), name), default=default,
-            bounds=_bounds_text(kind, choices, lo, hi), kind=kind, choices=choices, minimum=lo, maximum=hi)
+            key=key, section_title=specs(Settings)[section].title or section, title=field.title or name,
+            description=field.description or "", value=getattr(getattr(settings, section), name),
+            default=field.default(), bounds=_bounds_text(kind, choices, lo, hi), kind=kind, choices=choices,
+            minimum=lo, maximum=hi)
 
     def list(self) -> list[SettingInfo]:
         return [self.info(k) for k in self.keys()]
@@ -213,11 +193,11 @@ class SettingsStore:
         section, name, cls = self._split(key)
         info = self.info(key)
         value = parse_value(info.kind, raw)
-        probe = getattr(self.settings, section).model_copy()
+        probe = copy.copy(getattr(self.settings, section))
         try:
             setattr(probe, name, value)
-        except ValidationError as exc:
-            reason = exc.errors()[0].get("msg", "invalid value")
+        except InvalidSetting as exc:
+            reason = exc.reason
             raise SettingsError(f"Invalid value {raw!r} for '{key}': {reason}.", f"It must be {info.bounds}.") from None
         return getattr(probe, name)
 
@@ -229,7 +209,7 @@ class SettingsStore:
         """Validate every change first; apply and save all or none."""
         with self._lock:
             typed = {key: self.validate(key, raw) for key, raw in changes.items()}
-            new = self.settings.model_copy(deep=True)
+            new = copy.deepcopy(self.settings)
             raw = json.loads(json.dumps(self._raw)) if self._raw else {}
             for key, value in typed.items():
                 section, name, _ = self._split(key)

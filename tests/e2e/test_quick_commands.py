@@ -52,6 +52,17 @@ def test_help_through_the_program_exits_0(tmp_path):
     assert r.returncode == 0 and "usage: mnemo" in r.stdout, r.stderr
 
 
+def test_settings_load_and_check_values_without_pydantic(tmp_path):
+    code = ("import sys\nfrom core.settings import SettingsStore\nfrom core.errors import SettingsError\n"
+            f"s = SettingsStore(__import__('pathlib').Path({str(tmp_path / 'settings.json')!r}))\n"
+            "s.set('retrieval.top_k', '30')\n"
+            "try:\n    s.set('retrieval.top_k', '5000')\nexcept SettingsError as e:\n    print('REFUSED', e)\n"
+            "print('PYDANTIC', 'pydantic' in sys.modules, 'pydantic_core' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "REFUSED Invalid value '5000' for 'retrieval.top_k'" in r.stdout and "PYDANTIC False False" in r.stdout
+
+
 @pytest.mark.slow
 def test_search_builds_only_documents_and_an_import_reaches_the_persona(tmp_path, shared_embedder):
     home = tmp_path / "home"
@@ -65,9 +76,10 @@ def test_search_builds_only_documents_and_an_import_reaches_the_persona(tmp_path
         assert s.persona.facts.get("email") is not None
     code = ("import sys\nfrom app.cli.main import main\nrc = main(['search', 'Which day is bin collection?'])\n"
             "print('LOADED', *(m in sys.modules for m in ('core.chat.service', 'core.persona.facts', "
-            "'core.memory.service', 'core.autofill', 'sqlmodel', 'sqlalchemy', 'keyring')))\nsys.exit(rc)")
+            "'core.memory.service', 'core.autofill', 'sqlmodel', 'sqlalchemy', 'keyring', 'pydantic')))\nsys.exit(rc)")
     env = {**_env(home), "MNEMO_ONNX_EXPORT": "0"}
     r = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert "LOADED False False False False False False False" in r.stdout, r.stdout + r.stderr  # nor SQLAlchemy, keyring
+    # nor SQLAlchemy, keyring, pydantic (the settings schema is dataclasses: core/settings/fields.py)
+    assert "LOADED False False False False False False False False" in r.stdout, r.stdout + r.stderr
     assert " 1. " in r.stdout
