@@ -7,7 +7,7 @@ hybrid: the paper's "reranker starts as the retriever" is β·p), b_kind a bias 
 kind (memory, raw turn, passage), f the candidate's retrieval signals (``SIGNALS``: where each
 ranking placed it, how much of the question's wording it holds, whether its speaker is the one
 asked about, whether it is next to a strong hit, whether it holds a time when the question asks
-when, ...) and w their weights. W_q, W_m, b and w start at zero and β at ``beta0``, so the
+when, whether the turn before it holds the question's wording, ...) and w their weights. W_q, W_m, b and w start at zero and β at ``beta0``, so the
 untrained reranker gives exactly the fused order and learning can only move away from it: the
 adapters enter as q'·m' − q·m, which is zero for zero matrices (the plain similarity q·m is
 one of the signals, ``cosine``, whose weight is learnt like the others).
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 KINDS = ("memory", "turn", "passage")
 # The retrieval signals of a candidate, each in [0, 1] (``core.memory.retrieval.signals``; the cosine in [-1, 1]).
 SIGNALS = ("mem_kw", "mem_dense", "turn_kw", "turn_dense", "turns", "speaker", "overlap", "cosine", "neighbour",
-           "length", "question", "when_time", "rank")
+           "length", "question", "when_time", "rank", "after_match")
 SIGNAL_LR = 0.1   # the pairwise step of β, b and w (chosen on the training side of the development questions)
 FORM = "delta"    # s holds q'·m' − q·m (an older file's matrices were learnt with q'·m': they load as they are)
 

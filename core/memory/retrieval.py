@@ -19,8 +19,8 @@ Both were chosen on the development conversations' training-side questions (B@5 
 The fused score becomes the reranker's prior p in [0, 1]; what can tell a cited candidate
 from another on any question, whatever its topic, are its signals (``signals``: where each
 ranking placed it, the question's words it holds, whether its speaker is the one asked about,
-whether it is next to a strong hit, whether it holds a time when asked when, ...), whose
-weights the reranker learns from citations.
+whether it is next to a strong hit, whether it holds a time when asked when, whether the turn
+before it holds the question's words, ...), whose weights the reranker learns from citations.
 """
 from __future__ import annotations
 
@@ -119,7 +119,9 @@ def signals(cands: list[Candidate], ranks: list[dict[tuple[str, int], float]], q
     spoken by someone the query names; the share of the query's words (speakers' names and stopwords left
     out, five-letter stems, weighted by how few candidates hold them) its own words hold; its cosine with the
     query; whether it is the turn next to one of the fused top 5; its length; whether it is a question;
-    whether it holds a time when the query asks when; its fused place."""
+    whether it holds a time when the query asks when; its fused place; and the query's words the turn just
+    before it holds (its overlap, when that turn is a candidate too): a reply to a line that asked or said what
+    the question asks about is where the answer usually is."""
     words = {w for w in _WORD.findall(query.lower())}
     who = [speakers_of(c) for c in cands]
     names = {w for ws in who for s in ws for w in _WORD.findall(s.lower())}
@@ -146,7 +148,14 @@ def signals(cands: list[Candidate], ranks: list[dict[tuple[str, int], float]], q
                   min(len(_WORD.findall(said[n])), _LONG) / _LONG,
                   float(said[n].rstrip().endswith("?")),
                   float(when and bool(_TIME.search(said[n]))),
-                  1.0 - n / K]
+                  1.0 - n / K, 0.0]
+    ov, aft = SIGNALS.index("overlap"), SIGNALS.index("after_match")
+    at = {(c.meta.get("conversation_id"), c.id): n for n, c in enumerate(cands)
+          if c.kind == "turn" and c.meta.get("conversation_id") is not None}
+    for n, c in enumerate(cands):
+        before = at.get((c.meta.get("conversation_id"), c.id - 1)) if c.kind == "turn" else None
+        if before is not None:
+            out[n, aft] = out[before, ov]
     return out
 
 
