@@ -13,13 +13,17 @@ import numpy as np
 from core.labels.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
-from core.labels.synonyms_more import APPLICANT, BARE_DATES, EXACT_ONLY, IF_DIFFERENT, NEVER_BY_LANGUAGE
+from core.labels.synonyms_more import (ADDRESS_HEADS, APPLICANT, BARE_DATES, EMPLOYER_WORDS, EXACT_ONLY, IF_DIFFERENT,
+                                       LEAVING_ADDRESS, NEVER_BY_LANGUAGE, NEW_ADDRESS, NUMBERED_NOT_PERSON,
+                                       SECOND_ORDINALS)
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 
 
 _KIND_KEYS = {"email": "email", "tel": "tel", "url": "url"}
 _IF_DIFFERENT = [normalize(p).split() for p in IF_DIFFERENT]
+_LEAVING = [normalize(p).split() for p in LEAVING_ADDRESS]
+_NEW_ADDRESS = [normalize(p).split() for p in NEW_ADDRESS]
 _APPLICANT = [normalize(p).split() for p in APPLICANT]
 _NOT_THE_APPLICANT = {"co", "second", "joint", "mit", "zweiter", "zweite", "other", "weitere", "weiterer"}
 
@@ -35,6 +39,15 @@ def _applicants(section: str) -> bool:
                     and not any(w.startswith(("med", "mit", "co")) and w.endswith(words[i]) for w in words):
                 return True   # not "Sökande 2 (medsökande)", not "co-applicant"
     return False
+def _second_person(section: str) -> bool:
+    """A section of a second person of the same role: "Zweite Kontoinhaberin", "Responsable légal 2"."""
+    words = section.split()
+    if any(w in SECOND_ORDINALS for w in words):
+        return True
+    return any(w in ("2", "3", "4") and i and words[i - 1].isalpha() and words[i - 1] not in NUMBERED_NOT_PERSON
+               for i, w in enumerate(words))
+
+
 _QUALIFIERS = {"shipping", "billing", "home", "work", "mobile", "pager", "webauthn"}
 
 
@@ -215,10 +228,13 @@ class Matcher:
         named_in = [normalize(name_path(t)[0]) for t in (field.html_name, field.name)] + [
             _bare_name(t) for t in (field.html_name, field.html_id)]
         section = [] if _applicants(normalize(field.section)) else [normalize(field.section)]
-        if any(about_someone_else(t) for t in human + section + [n for n in named_in if n]):
+        if any(about_someone_else(t) for t in human + section + [n for n in named_in if n]) or (
+                section and _second_person(section[0])):
             return None
         if any(contains_phrase(t.split(), p) for t in human for p in _IF_DIFFERENT):
             return None   # asked only when it differs from a value the form already has
+        if any(t.split()[0] in ADDRESS_HEADS and EMPLOYER_WORDS & set(t.split()) for t in human):
+            return None   # the employer's address
         if human and human[0] in BARE_DATES:
             return None   # the day of signing, not a birthday
         unit = _date_part(human[0] if human else "", field.section)
@@ -275,11 +291,17 @@ class Matcher:
 def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -> None:
     """Form-wide fixes: "Name" beside a given-name field means the family name (German/French forms);
     "Straße" beside a house-number field means the street's name alone."""
+    texts = {f.name: [normalize(t) for t in (f.section, f.label, f.aria_label) if t] for f in fields}
+    if any(contains_phrase(t.split(), p) for ts in texts.values() for t in ts for p in _LEAVING):
+        for f in fields:   # a move not made yet: the new address is not the one the documents know
+            if f.name in matches and any(contains_phrase(t.split(), p) for t in texts[f.name] for p in _NEW_ADDRESS):
+                matches[f.name] = None
     keys = {m.key for m in matches.values() if m}
-    if "house-number" in keys:
-        for m in matches.values():
-            if m and m.key == "street-address" and m.how != "autocomplete":
-                m.key = "street-name"
+    numbered = {f.section for f in fields if (m := matches.get(f.name)) and m.key == "house-number"}
+    for f in fields:   # "Straße" beside "Hausnummer" (in the same part of the form)
+        m = matches.get(f.name)
+        if m and m.key == "street-address" and m.how != "autocomplete" and f.section in numbered:
+            m.key = "street-name"
     if "given-name" in keys and "family-name" not in keys:
         for m in matches.values():
             if m and m.key == "name" and m.how != "autocomplete":

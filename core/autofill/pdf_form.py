@@ -78,8 +78,8 @@ def _page_labels(reader: Any) -> tuple[dict[str, str], dict[str, str]]:
             for x, y, t in texts:
                 if y0 - 4 <= y <= y1 + 2 and x < x0:  # same line, left of the box
                     d = x0 - x
-                elif 0 < y - y1 <= 16 and x0 - 20 <= x <= x1:  # just above the box
-                    d = 40 + (y - y1)
+                elif 0 < y - y1 <= 16 and x0 - 20 <= x <= x1:  # just above the box, when nothing is left of it
+                    d = 1e6 + (y - y1)
                 else:
                     continue
                 if d < best_d:

@@ -20,6 +20,7 @@ from core.labels.lexicon import SENSITIVE_KEYS, normalize
 from core.autofill.matcher import KeyMatch, Matcher, refusal, resolve_form
 from core.autofill.model import Form, FormField, Proposal
 from core.autofill.formats import user_region
+from core.persona.regions import postal_fits
 from core.autofill.language import form_language
 from core.autofill.shaping import shape_value
 from core.autofill.values import derive
@@ -124,7 +125,12 @@ class AutofillService:
         if why:
             p.status, p.note = ("no-option" if why.startswith("no option") else "invalid"), why
             return
-        conf = m.score * (float(rec.confidence or 1.0) if rec is not None else 1.0) * (0.8 if guessed else 1.0)
+        # a country read off the phone's country code, where the postal code has that country's shape too, is
+        # what both say; from the phone alone, or from the two fitting together, it is a guess
+        agreed = guessed and values.get("tel", "").strip().startswith(("+", "00")) and postal_fits(
+            values.get("postal-code", ""), user_region(values))
+        conf = m.score * (float(rec.confidence or 1.0) if rec is not None else 1.0) * (
+            0.8 if guessed and not agreed else 1.0)
         if conf < cfg.min_confidence:
             p.status, p.note = "unknown", f"confidence {conf:.2f} below autofill.min_confidence"
             return
@@ -133,7 +139,7 @@ class AutofillService:
         if guessed:
             national = not values.get("tel", "").strip().startswith(("+", "00"))
             p.note = ("the one country where your postal code and phone number both fit" if national
-                      else "country of your phone number")
+                      else "country of your phone number and postal code" if agreed else "country of your phone number")
 
     def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings,
                      region: str, lang: str) -> None:

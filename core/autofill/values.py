@@ -107,7 +107,8 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
 
 _UNIT_AFTER = re.compile(r"(?:(?<=\d)|(?<=\d[a-zA-Z]))[,\s]+(?:lgh|lägenhet|apt|apartment|flat|unit|suite|whg|wohnung|"
                          r"\d{1,2}\.\s?(?:og|stock|etage)|og|stock|etage|bus|bte|boîte|piso|planta|pta|puerta|esc|"
-                         r"int|interno|scala|app|appartement|tr|trappor)\b\.?\s?[\w.º°ª-]*.*$", re.I)
+                         r"int|interno|scala|app|appartement|tr|trappor|stiege|stg|tür|top)\b\.?\s?[\w.º°ª-]*.*$"
+                         r"|(?<=\d)/\d{1,3}/\d{1,4}$", re.I)   # Austria's "48/2/7": house 48, staircase 2, door 7
 
 
 def split_street(address: str) -> tuple[str, str] | None:

@@ -7,6 +7,10 @@ Written as they read after ``lexicon.normalize`` (lower case, accents folded, pu
 from __future__ import annotations
 
 MORE_SYNONYMS: dict[str, list[str]] = {
+    # known so that no look-alike key is guessed for it ("Familienstand" is not "Familienname")
+    "marital-status": ["marital status", "civil status", "familienstand", "zivilstand", "etat civil",
+                       "situation familiale", "situation de famille", "estado civil", "stato civile",
+                       "burgerlijke staat", "burgerlijke stand", "civilstand"],
     "diet": ["regime alimentare", "preferenze alimentari", "esigenze alimentari", "tipo di dieta", "dieet",
              "dieetwensen", "voedingswensen", "maaltijdvoorkeur", "voedingsvoorkeur", "kost", "specialkost",
              "matpreferens", "kostpreferens", "kostavvikelser"],
@@ -43,7 +47,7 @@ MORE_SYNONYMS: dict[str, list[str]] = {
                        "libelle de la voie", "voie", "folkbokforingsadress", "folkbokforing adress",
                        "via piazza", "via viale piazza", "via piazza corso", "via e n civico", "via n civico",
                        "via e nr civico"],
-    "address-line2": ["interno", "scala", "toevoeging", "c o", "co adress", "lagenhetsnummer", "batiment",
+    "address-line2": ["interno", "scala", "toevoeging", "lagenhetsnummer", "batiment",
                       "etage", "escalera", "puerta", "stockwerk", "adresserganzung", "adressergaenzung",
                       "hausnummerzusatz", "zusatz", "huisnummertoevoeging", "line 2", "street line 2",
                       "address line 2 of 2", "line 2 of 2"],
@@ -136,9 +140,27 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "van het kind", "barnets", "ouder", "ouders", "ouder verzorger", "verzorger", "conviviente", "convivientes", "otro conviviente", "additional driver",
                      "second driver", "extra driver", "zusatzfahrer", "conducteur supplementaire", "conductor adicional",
                      "conducente aggiuntivo", "extra bestuurder", "extra forare", "varvare", "varvarens", "varvad av",
-                     "ten name van", "t n v", "tnv", "titular de la cuenta", "titulaire du compte", "intestatario del conto",
-                     "kontoinhaber", "kontohavare", "account holder", "arbetsplats", "arbetsplatsens", "lieu de travail",
-                     "lugar de trabajo", "luogo di lavoro", "werkplek", "arbeitsstatte", "workplace",
+                     "arbetsplats", "arbetsplatsens", "lieu de travail",
+                     "lugar de trabajo", "luogo di lavoro", "sede di lavoro", "werkplek", "arbeitsstatte", "workplace",
+                     "preferred location", "preferred work location",
+                     # the workplace's numbers are not the user's own phone
+                     "work phone", "work telephone", "business phone", "office phone", "telephone professionnel",
+                     "tel professionnel", "telephone travail", "telefon geschaftlich", "telefon dienstlich",
+                     "diensttelefon", "telefono del lavoro", "telefono lavoro", "telefono ufficio", "telefono laboral",
+                     "telefono del trabajo", "telefono trabajo", "telefoon werk", "zakelijk telefoonnummer",
+                     "telefon arbete", "arbetstelefon", "telefon arbetet",
+                     # the doctor's practice
+                     "gp", "gp practice", "gp surgery", "family doctor", "doctor", "physician", "hausarzt", "hausarztin",
+                     "hausarztpraxis", "medecin traitant", "medecin", "medico de cabecera", "medico di base",
+                     "medico di famiglia", "vardcentral",
+                     # who lives there next, and a "care of" name
+                     "new occupant", "new tenant", "next tenant", "nieuwe bewoner", "nieuwe huurder", "nachmieter",
+                     "nachmieterin", "neuer mieter", "nouvel occupant", "nouveau locataire", "nuevo inquilino",
+                     "nuevo ocupante", "nuovo inquilino", "nuovo occupante", "ny hyresgast", "c o", "care of",
+                     "co adress",
+                     # someone filling the form for the user
+                     "someone else", "on behalf of", "im auftrag von", "pour le compte de", "en nombre de",
+                     "per conto di", "pa uppdrag av",
                      # another time: a previous address or a maiden name is not the profile's value
                      "previous", "former", "maiden", "prior", "fruhere", "fruherer", "fruheren", "vorherige",
                      "vorheriger", "bisherige", "bisheriger", "ehemalige", "ehemaliger", "geburtsname", "ancien",
@@ -162,7 +184,34 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
 IF_DIFFERENT = ["if different", "if not the same", "if other than", "falls abweichend", "sofern abweichend",
                 "wenn abweichend", "falls verschieden", "si different", "si differente", "si elle differe",
                 "si es distinto", "si es distinta", "si difiere", "si es diferente", "se diverso", "se diversa",
-                "se differente", "indien afwijkend", "als anders dan", "om annan", "om annat", "om den skiljer sig"]
+                "se differente", "indien afwijkend", "indien anders", "indien verschillend", "indien niet", "als anders dan",
+                "if not the", "si ce n est pas", "si no es", "se non e", "falls nicht", "om inte", "om annan", "om annat", "om den skiljer sig"]
+# A section of a second person of the same role ("Zweite Kontoinhaberin", "Responsable légal 2", "Parent 2"):
+# someone else's; the ordinals, and the words before a number that only count steps or pages.
+SECOND_ORDINALS = {"second", "seconde", "deuxieme", "2nd", "2e", "2eme", "zweite", "zweiter", "zweites", "zweiten",
+                   "segundo", "segunda", "secondo", "seconda", "tweede", "andra", "third", "dritte", "dritter",
+                   "troisieme", "tercero", "tercera", "terzo", "terza", "derde", "tredje"}
+NUMBERED_NOT_PERSON = {"step", "page", "part", "section", "line", "schritt", "seite", "teil", "abschnitt", "zeile",
+                       "etape", "partie", "ligne", "paso", "pagina", "parte", "seccion", "linea", "fase", "sezione",
+                       "stap", "deel", "regel", "steg", "sida", "del", "rad", "adresse", "address",
+                       "anschrift", "adres", "adress", "indirizzo", "direccion", "telefon", "telephone", "phone",
+                       "of", "von", "sur", "de", "di", "su", "van", "av", "aus", "und", "and", "et", "y", "e", "en", "och"}
+# A label that starts with an address word and names the employer asks for the employer's address, in any
+# wording ("Indirizzo della sede dell'attuale datore di lavoro", "Address of your current employer").
+ADDRESS_HEADS = {"address", "adresse", "anschrift", "indirizzo", "direccion", "domicilio", "adres", "adress", "sede"}
+EMPLOYER_WORDS = {"employer", "employers", "company", "arbeitgeber", "arbeitgebers", "firma", "employeur", "entreprise",
+                  "empleador", "empresa", "datore", "azienda", "werkgever", "bedrijf", "arbetsgivare", "arbetsgivaren",
+                  "foretag", "foretaget"}
+# A form for a move not made yet names the address being left ("Adres dat u verlaat"); its new address
+# ("Uw nieuwe adres") is then not the one the documents know. (A form that only asks the new address, or the
+# previous one, is filled after the move: its new address is the current one.)
+LEAVING_ADDRESS = ["dat u verlaat", "die u verlaat", "you are leaving", "you are moving out of", "moving out of",
+                   "address you are leaving", "que vous quittez", "que vous allez quitter", "die sie verlassen",
+                   "aus der sie ausziehen", "auszugsadresse", "que deja", "que abandona", "che lascia",
+                   "che stai lasciando", "som du lamnar", "som du flyttar fran", "waar u vertrekt", "vertrekadres"]
+NEW_ADDRESS = ["nieuwe adres", "nieuw adres", "new address", "neue adresse", "neue anschrift", "neue wohnung",
+               "nouvelle adresse", "nueva direccion", "nuevo domicilio", "nuovo indirizzo", "ny adress",
+               "nya adressen", "moving to", "nieuwe woning"]
 # A label that names a date and nothing else is the day of signing or of the form, not a birthday.
 BARE_DATES = {"date", "datum", "fecha", "data", "dato", "date du jour", "todays date", "today s date", "heutiges datum",
               "datum ondertekening", "date of signature", "fecha de firma", "data di firma", "datum underskrift"}

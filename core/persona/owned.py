@@ -20,7 +20,7 @@ from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
                                 fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues, user_turns)
 from core.persona.values import parse_date
-from core.persona.people import RELATIONS, Person, relation_mentions
+from core.persona.people import RELATIONS, Person, note_relation, relation_mentions
 from core.persona.rules import (COUNTRIES, _postal_city, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
                                 label_key, labelled_fields, looks_like_iban, parse_address)
 
@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from core.documents.model import ChunkView, DocumentInfo
 
 TITLE_WORDS = re.compile(
-    r"\b(?:engineer|manager|editor|director|head|lead|leader|developer|consultant|designer|officer|analyst|nurse|"
+    # German, Dutch and Swedish titles are compounds: "Produktmanagerin", "Vertriebsleiter", "Planningsmedewerker"
+    r"\b(?:[A-Za-zÄÖÜäöüßåé]{3,}(?:manager(?:in)?|leiter(?:in)?|entwickler(?:in)?|berater(?:in)?|ingenieur(?:in)?|"
+    r"referent(?:in)?|techniker(?:in)?|designer(?:in)?|assistent(?:in)?|kauffrau|kaufmann|medewerker|leider|adviseur|"
+    r"ledare|ansvarig)|engineer|manager|editor|director|head|lead|leader|developer|consultant|designer|officer|analyst|nurse|"
     r"teacher|professor|lecturer|researcher|scientist|architect|specialist|coordinator|assistant|founder|owner|ceo|"
     r"cto|cfo|coo|intern|student|lawyer|attorney|accountant|administrator|advisor|adviser|associate|executive|"
     r"president|chair|partner|principal|technician|representative|librarian|pharmacist|physician|doctor|"
@@ -73,6 +76,10 @@ BDAY_LABELS = re.compile(r"^\s*(?:date of birth|birth ?date|dob|born|geburtsdatu
                          r"date de naissance|née? le|fecha de nacimiento|nacid[oa] el|födelsedatum|född)\s*[:.]?\s*(.{6,40})$",
                          re.I | re.M)
 
+
+# An address book's notes column ("Notes", "Notizen", "Notas", …): a note that only names a relation counts as one.
+NOTE_COLUMNS = {"notes", "note", "notizen", "notiz", "notas", "nota", "note personali", "opmerkingen", "notities",
+                "anteckningar", "anteckning"}
 
 # What only a partner calls someone, in a chat line addressed to the owner (a parent's "tesoro" is not here).
 ENDEARMENT = re.compile(r"\b(?:amore mio|amore|ti amo|schat|schatje|lieverd|hou van je|mi amor|cariño|te quiero|"
@@ -276,10 +283,10 @@ _BORN = re.compile(rf"[,(]?\s*(?:geb\.?(?: am)?|geboren(?: am)?|born(?: on)?|b\.
                    rf"\s*{_DATE_TEXT}\)?", re.I)
 # "nacida en Huesca el 17 de abril de 1992", "né à Angers le 3 novembre 1988", "nato a Ravenna il 29/07/1985",
 # "geboren am 22.09.1986 in Chemnitz", "born on 3 May 1980 in Cork", "född 1990-06-14 i Sundsvall"
-_BORN_AT = [re.compile(rf",?\s*(?i:nacid[oa] en|née? à|nat[oa] a|geboren in|born in|född i) {_PLACE_TEXT},? "
-                       rf"(?i:el|le|il|am|on|den)? ?{_DATE_TEXT}"),
-            re.compile(rf",?\s*(?i:nacid[oa] el|née? le|nat[oa] il|geboren am|born on|född(?: den)?) {_DATE_TEXT},? "
-                       rf"(?i:en|à|a|in|i) {_PLACE_TEXT}")]
+_BORN_AT = [re.compile(rf",?\s*(?i:nacid[oa] en|née? à|nat[oa] a|geboren in|geboren te|born in|född i) {_PLACE_TEXT},? "
+                       rf"(?i:el|le|il|am|on|op|den)? ?{_DATE_TEXT}"),
+            re.compile(rf",?\s*(?i:nacid[oa] el|née? le|nat[oa] il|geboren am|geboren op|born on|född(?: den)?) {_DATE_TEXT},? "
+                       rf"(?i:en|à|a|in|te|i) {_PLACE_TEXT}")]
 
 
 def born_after_name(text: str, owner: Owner, conf: float) -> list[Candidate]:
@@ -289,6 +296,9 @@ def born_after_name(text: str, owner: Owner, conf: float) -> list[Candidate]:
     out: list[Candidate] = []
 
     def owners(m: re.Match[str]) -> bool:
+        lines = text[:m.start() + len(m.group(0)) - len(m.group(0).lstrip(", \n\t"))].split("\n")
+        if not lines[-1].strip(" ,") and any(owner.is_name(ln.strip()) and len(ln.split()) >= 2 for ln in lines[-4:-1]):
+            return True   # a CV's header: "Wouter De Smedt" / contacts / "Geboren te Aalst op 8 februari 1983"
         before = re.split(r"[:;\n]|\b(?:und|and|et|y|e|en|och)\b", text[max(0, m.start() - 60):m.start()])[-1].strip(" ,")
         parts = [p.strip() for p in before.split(",")]
         # "…, como ARRENDATARIA, Dña. Lucía Navarro Gil" or "Patientin: Hofstetter, Miriam"
@@ -450,6 +460,7 @@ def read_chunk(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, heade
             elif name or email:
                 rel = next((v for k, v in cells.items() if k in ("relation", "relationship", "beziehung", "relación",
                                                                  "relacion", "relation to me")), "")
+                rel = rel or next((nr for k, v in cells.items() if k in NOTE_COLUMNS and (nr := note_relation(v))), "")
                 tel = next((v for k, v in cells.items() if any(w in k for w in ("phone", "tel", "mobile", "handy",
                                                                                 "móvil", "mobil"))), "")
                 org = next((v for k, v in cells.items() if k in ("company", "organization", "organisation", "firma",

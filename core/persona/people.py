@@ -33,6 +33,7 @@ RELATIONS: dict[str, str] = {
     "aunt": "aunt", "uncle": "uncle", "grandmother": "grandmother", "grandma": "grandmother",
     "grandfather": "grandfather", "grandpa": "grandfather", "niece": "niece", "nephew": "nephew",
     "landlord": "landlord", "landlady": "landlord", "doctor": "doctor", "dentist": "dentist", "gp": "doctor",
+    "other half": "partner", "better half": "partner",
     # German
     "frau": "partner", "mann": "partner", "freundin": "friend", "freund": "friend", "partnerin": "partner",
     "ehefrau": "partner", "ehemann": "partner", "schwester": "sister", "bruder": "brother", "mutter": "mother",
@@ -93,6 +94,16 @@ class Person:
     tel: str = ""
     organization: str = ""
     sources: tuple[str, ...] = ()
+
+
+_NOTE_RELATION = re.compile(rf"^\W*(?:(?i:{_POSSESSIVE})\s+)?((?i:{_REL_WORDS}))\b\W*$")
+
+
+def note_relation(note: str) -> str:
+    """An address book's note that only names the relation ("my other half", "mijn vriendin ❤", "zus"):
+    the relation, else ""."""
+    m = _NOTE_RELATION.match(note.strip())
+    return RELATIONS.get(m.group(1).casefold(), "") if m else ""
 
 
 def relation_mentions(text: str) -> list[Person]:

@@ -55,14 +55,20 @@ def region_from_contacts(postal_code: str, tel: str) -> str | None:
     code = " ".join(postal_code.upper().split())
     if not code or not tel.strip() or tel.strip().startswith(("+", "00")):
         return None
+    shaped = [region for region, shape in POSTAL_CODES.items() if re.fullmatch(shape, code)]
     fits = []
-    for region, shape in POSTAL_CODES.items():
-        if not re.fullmatch(shape, code):
-            continue
+    for region in shaped:
         try:
             num = phonenumbers.parse(tel, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(num):
+        # a postal code of one country's shape alone ("M21 9EG") needs a number of that country's length only
+        if phonenumbers.is_valid_number(num) or (len(shaped) == 1 and phonenumbers.is_possible_number(num)):
             fits.append(region)
     return fits[0] if len(fits) == 1 else None
+
+
+def postal_fits(postal_code: str, region: str) -> bool:
+    """Whether ``postal_code`` has the shape of ``region``'s postal codes."""
+    shape = POSTAL_CODES.get(region.upper())
+    return bool(shape and re.fullmatch(shape, " ".join(postal_code.upper().split())))

@@ -93,8 +93,8 @@ DOUBLE_SURNAME_REGIONS = ("ES", "MX", "AR", "CO", "CL", "PE", "UY", "VE", "EC", 
 
 
 def split_name(name: str, region: str | None = None) -> list[Candidate]:
-    """Given and family name of a full name: the family name starts at a lower-case particle ("Thijs | van der
-    Meulen", "María | de la Fuente"), is the last two words where the region writes two family names ("Javier |
+    """Given and family name of a full name: the family name starts at a particle ("Thijs | van der Meulen",
+    "María | de la Fuente", "Wouter | De Smedt"), is the last two words where the region writes two family names ("Javier |
     Moreno Castillo"), else the last word; a leading title is dropped."""
     words = [w for w in re.split(r"\s+", name.strip()) if w]
     if words and words[0].rstrip(".").lower() in TITLES:
@@ -102,8 +102,11 @@ def split_name(name: str, region: str | None = None) -> list[Candidate]:
     if not 2 <= len(words) <= 6 or not words[0][:1].isupper() or not words[-1][:1].isupper() or any(
             not w[:1].isupper() and w not in NAME_PARTICLES for w in words):
         return []
+    if words[0].lower() in NAME_PARTICLES:
+        return []   # "De Smedt Wouter": family name first, no telling where it ends
     given = words[0]
-    particle = next((i for i, w in enumerate(words[1:], 1) if w in NAME_PARTICLES), None)
+    # "Thijs van der Meulen", and a particle written with a capital: "Wouter De Smedt", "Sofie Van Acker"
+    particle = next((i for i, w in enumerate(words[1:-1], 1) if w.lower() in NAME_PARTICLES), None)
     if particle is not None:
         family = " ".join(words[particle:])
     elif len(words) >= 3 and (region or "").upper() in DOUBLE_SURNAME_REGIONS:
@@ -131,6 +134,11 @@ def parse_address(text: str) -> list[Candidate]:
             break
     street_idx = next((i for i, p in enumerate(parts) if re.search(r"\d", p) and re.search(r"[A-Za-zÀ-ž]{3}", p)
                        and not _postal_city(p)), None)
+    unit = None
+    if street_idx is not None and street_idx + 1 < len(parts) and _LEAD_UNIT.fullmatch(parts[street_idx]) \
+            and re.search(r"\d", parts[street_idx + 1]) and not _postal_city(parts[street_idx + 1]):
+        unit, street_idx = parts[street_idx], street_idx + 1   # "Flat 2, 27 Beech Road": the street, and its flat
+    loose: list[str] = []
     for i, p in enumerate(parts):
         if i == street_idx:
             continue
@@ -143,10 +151,13 @@ def parse_address(text: str) -> list[Candidate]:
             elif city:
                 out.append(Candidate("address-level2", _city(city), 0, "address"))
         elif street_idx is not None and i > street_idx and not re.search(r"\d|@|://|www\.", p) and len(p.split()) <= 4:
-            if not any(c.key == "address-level2" for c in out):
-                out.append(Candidate("address-level2", p, 0, "address"))
+            loose.append(p)   # a city without its postal code, or a district before "Manchester M21 9EG"
+    if loose and not any(c.key == "address-level2" for c in out):
+        out.append(Candidate("address-level2", loose[0], 0, "address"))
     if street_idx is not None:
         out.append(Candidate("street-address", parts[street_idx], 0, "address"))
+    if unit is not None:
+        out.append(Candidate("address-line2", unit, 0, "address"))
     # "Springfield, IL 62704": the city is the part before "IL 62704"
     if any(c.key == "address-level1" for c in out) and not any(c.key == "address-level2" for c in out):
         for p in parts:
@@ -157,6 +168,9 @@ def parse_address(text: str) -> list[Candidate]:
 
 
 _HOUSE_NO = re.compile(r"(?:n[º°o.]?\s*|nr\.?\s*|no\.?\s*)?\d{1,5}\s?[A-Za-z]?(?:\s?[-/]\s?\d{1,4}[A-Za-z]?)?", re.I)
+# a flat written before the street ("Flat 2, 27 Beech Road", "Apartment 4B", "Wohnung 3", "Top 5")
+_LEAD_UNIT = re.compile(r"(?i:flat|apartment|apt\.?|unit|suite|wohnung|whg\.?|top|appartement|appt\.?|app\.?|"
+                        r"lägenhet|lgh\.?|appartamento|interno|int\.?)\s?\d{1,4}\s?[A-Za-z]?")
 _UNIT = re.compile(r"(?:\d{1,3}\s?[.ºª°]*\s?[A-Za-z]?|(?:pta|puerta|piso|planta|esc|escalera|int|interno|scala|sc|"
                    r"piano|p|apt|apto|app|bus|bte|etage|étage|et|stock|og|lgh|tr|hg|bis)\.?\s?[\dA-Za-zºª°.]{1,5}"
                    r"(?:\s?[A-Za-z])?)", re.I)
@@ -494,7 +508,11 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?:[Ii]k ben (?:op )?{_DATE} geboren|[Gg]eboren op {_DATE})"), "bday", 0.9, False),
     (re.compile(rf"\b[Ss]ono nat[oa] (?:a|in) {_NAME}"), "birthplace", 0.7, False),
     (re.compile(rf"\b[Ss]ono nat[oa] (?:all'|al |nell'|nel |presso l'|presso )ospedale[^.]{{0,40}}?\s(?:di|a)\s+{_NAME}"), "birthplace", 0.7, False),
-    (re.compile(rf"\b[Ii]k ben (?:geboren(?: en getogen)?|opgegroeid en geboren) in {_NAME}"), "birthplace", 0.7, False),
+    (re.compile(rf"\b[Ii]k ben (?:geboren(?: en getogen)?|opgegroeid en geboren) (?:in|te) {_NAME}"), "birthplace", 0.7, False),
+    # the place before the day, in every language: "I was born in Lancaster on 14 May 1991", "geboren te Aalst op …"
+    (re.compile(rf"\b(?:I was born|[Jj]e suis née?|[Nn]ací|[Ss]ono nat[oa]|[Ii]k ben geboren|[Jj]ag (?:föddes|är född)) "
+                rf"(?:in|à|en|a|te|i) [A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+){{0,2}},? (?:on |le |el |il |op |den )?{_DATE}"),
+     "bday", 0.9, False),
     (re.compile(r"\b([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?),?\s*\(?(?:where I was born|wo ich geboren|où je suis née?|"
                 r"donde nací|dove sono nat[oa]|waar ik (?:ben )?geboren|där jag (?:föddes|är född))\b"), "birthplace", 0.7, False),
     (re.compile(rf"\b(?:[Aa]bito|[Vv]ivo|[Aa]bitiamo|[Vv]iviamo)(?: ora| adesso)? (?:a|ad) {_NAME}"), "address-level2", 0.75, False),
