@@ -15,6 +15,12 @@ the reranker before (the fused order, exactly) and after online training from ci
 weights) on the questions about the earlier
 sessions (``core.evals.split``: evidence disjoint from the test questions'; reward: a shown
 item holds an evidence turn, standing in for the model's citation).
+
+Two figures say what a reranker change is worth without looking at the held-out questions: the
+best order of the candidates (those holding evidence first: the most any reranking of the same
+K candidates can reach, so the share of that gap the trained reranker closes), and a forward
+check on the training side (``FORWARD_CUTS``): a fresh reranker trained on the earlier training
+questions and tested on the later ones, as the held-out questions are later than the training ones.
 """
 from __future__ import annotations
 
@@ -39,8 +45,8 @@ from core.evals.split import Split, split_by_time
 from core.evals.locomo_data import CATEGORIES, Conversation, Question, load_locomo
 from core.jobs import CancelToken, Progress, ProgressFn, no_progress
 from core.memory.reflect import ReflectionStats
-from core.memory.reranker import SIGNAL_LR
-from core.memory.retrieval import Candidate, embed_query, features
+from core.memory.reranker import SIGNAL_LR, Reranker
+from core.memory.retrieval import Candidate, Retrieved, embed_query, features
 from core.memory.store import TURNS
 from core.search.fusion import rrf
 
@@ -52,7 +58,10 @@ if TYPE_CHECKING:
 
 KS = (5, 10, 20)
 METHODS = ("dense turns (baseline)", "hybrid turns", "mnemo fused", "mnemo reranked, untrained",
-           "mnemo reranked, trained", "mnemo fused, whole memories")
+           "mnemo reranked, trained", "mnemo fused, whole memories", "best order of the candidates")
+# the cuts of the training questions (by session time) of the forward check: it trains a fresh reranker on the
+# earlier ones and tests it on the later ones, so that reranker changes can be chosen without the held-out half
+FORWARD_CUTS = (0.35, 0.5, 0.65)
 
 
 def recall(order: Sequence[Item], evidence: set[str], k: int) -> float:
@@ -127,6 +136,7 @@ class _Tally:
     scores: _Scores = field(default_factory=_Scores)        # held-out questions
     scores_all: _Scores = field(default_factory=_Scores)    # every question, no reranker training
     scores_train: _Scores = field(default_factory=_Scores)  # the training questions, before and after training
+    scores_forward: _Scores = field(default_factory=_Scores)  # training side: earlier questions train, later test
     timing: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     refl: ReflectionStats = field(default_factory=ReflectionStats)
     latency_ms: list[float] = field(default_factory=list)   # query embedding + hybrid search + rerank
@@ -258,12 +268,14 @@ def _score_baselines(mem: MemoryService, refs: _Refs, qs: list[Question], test: 
         finally:
             mem.retriever.through_memories = mode
         whole_order = refs.order(whole.candidates, range(len(whole.candidates)))
+        best = _best_order(fused_order, q.evidence)
         for sc in ([tally.scores_all] + ([tally.scores] if id(q) in test_ids else [])):
             sc.add(METHODS[0], q.category, dense, q.evidence)
             sc.add(METHODS[1], q.category, hybrid, q.evidence)
             sc.add(METHODS[2], q.category, fused_order, q.evidence)
             sc.add(METHODS[3], q.category, untrained, q.evidence)
             sc.add(METHODS[5], q.category, whole_order, q.evidence)
+            sc.add(METHODS[6], q.category, best, q.evidence)
         if id(q) in train_ids:
             tally.scores_train.add(METHODS[3], q.category, untrained, q.evidence)
 
@@ -282,25 +294,76 @@ def _answer_words(mem: MemoryService, refs: _Refs, qs: list[Question], conv: Con
                                [text_of[d] for d in q.evidence if d in text_of])
 
 
-def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvecs: dict[str, np.ndarray],
-                    p: _Params, rng: np.random.Generator) -> int:
-    """Online REINFORCE on the training questions, in time order, ``epochs`` passes: reward +1 for a shown
-    item holding an evidence turn (the citation a right answer makes), -1 for one shown and not; returns the
-    number of updates."""
+def _best_order(order: Sequence[Item], evidence: set[str]) -> list[Item]:
+    """The candidates holding evidence first (each group in its order): the most a reranking can reach."""
+    return sorted(order, key=lambda it: not set(it.turns) & evidence)
+
+
+@dataclass
+class _Asked:
+    """One question's candidates as the reranker sees them (they do not depend on its weights)."""
+
+    q: Question
+    got: Retrieved
+    feats: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # features(got.candidates)
+    cited: list[bool]                                               # holds an evidence turn
+
+    @classmethod
+    def of(cls, mem: MemoryService, refs: _Refs, q: Question, qvec: np.ndarray, p: _Params) -> "_Asked":
+        got = mem.retriever.retrieve(q.question, k=p.k, qvec=qvec)
+        return cls(q, got, features(got.candidates) if got.candidates else (np.zeros(0),) * 4,  # type: ignore[arg-type]
+                   [bool(set(refs.dias(c.turn_refs)) & q.evidence) for c in got.candidates])
+
+    def order(self, reranker: Reranker) -> list[int]:
+        if not self.got.candidates:
+            return []
+        return [int(i) for i in np.argsort(-reranker.scores(self.got.query_vec, *self.feats), kind="stable")]
+
+
+def _train(reranker: Reranker, asked: Sequence[_Asked], p: _Params, rng: np.random.Generator) -> int:
+    """Online learning on the training questions, in time order, ``epochs`` passes: reward +1 for a shown item
+    holding an evidence turn (the citation a right answer makes), -1 for one shown and not; returns the number
+    of updates."""
     n = 0
     for _ in range(p.epochs):
-        for q in train:
-            got = mem.retriever.retrieve(q.question, k=p.k, qvec=qvecs[q.question])
-            if not got.candidates:
+        for a in asked:
+            if not a.got.candidates:
                 continue
-            shown = mem.reranker.sample(got.scores, min(p.m, len(got.candidates)), p.tau, rng)
-            rewards = [1.0 if set(refs.dias(got.candidates[i].turn_refs)) & q.evidence else -1.0 for i in shown]
-            M, prior, kinds, sig = features(got.candidates)
-            mem.reranker.update(got.query_vec, M, prior, shown, rewards, lr=p.lr, baseline=p.baseline, tau=p.tau,
-                                kinds=kinds, signals=sig)
+            M, prior, kinds, sig = a.feats
+            scores = reranker.scores(a.got.query_vec, M, prior, kinds, sig)
+            shown = reranker.sample(scores, min(p.m, len(a.got.candidates)), p.tau, rng)
+            rewards = [1.0 if a.cited[i] else -1.0 for i in shown]
+            reranker.update(a.got.query_vec, M, prior, shown, rewards, lr=p.lr, baseline=p.baseline, tau=p.tau,
+                            kinds=kinds, signals=sig)
             n += 1
+    return n
+
+
+def _train_reranker(mem: MemoryService, refs: _Refs, train: list[Question], qvecs: dict[str, np.ndarray],
+                    p: _Params, rng: np.random.Generator) -> int:
+    """The user's reranker trained on the training questions (``_train``) and saved; returns the updates."""
+    n = _train(mem.reranker, [_Asked.of(mem, refs, q, qvecs[q.question], p) for q in train], p, rng)
     mem.reranker.save()
     return n
+
+
+def _forward_check(mem: MemoryService, refs: _Refs, train: list[Question], conv: Conversation,
+                   qvecs: dict[str, np.ndarray], p: _Params, tally: _Tally) -> None:
+    """Training side only: at each of ``FORWARD_CUTS`` (by session time, evidence disjoint), a fresh reranker
+    learns from the earlier training questions and is scored on the later ones, before and after."""
+    asked = {id(q): _Asked.of(mem, refs, q, qvecs[q.question], p) for q in train}
+    rng = np.random.default_rng(p.seed + 1)   # its own draws: the held-out figures do not depend on it
+    for frac in FORWARD_CUTS:
+        split = split_by_time(train, conv.sessions, frac)
+        if not split.train or not split.test:
+            continue
+        fresh = Reranker(mem.reranker.dim, beta0=mem.reranker.beta0, signal_lr=mem.reranker.signal_lr)
+        _train(fresh, [asked[id(q)] for q in split.train], p, rng)
+        for q in split.test:
+            a = asked[id(q)]
+            cands = a.got.candidates
+            tally.scores_forward.add(METHODS[3], q.category, refs.order(cands, range(len(cands))), q.evidence)
+            tally.scores_forward.add(METHODS[4], q.category, refs.order(cands, a.order(fresh)), q.evidence)
 
 
 def _test_trained(mem: MemoryService, refs: _Refs, test: list[Question], embedder: TextEmbedder,
@@ -342,6 +405,7 @@ def _evaluate_conversation(conv: Conversation, workdir: Path, embedder: TextEmbe
             _answer_words(mem, refs, qs, conv, tally)
         with tally.timed("train reranker"):
             tally.updates += _train_reranker(mem, refs, train, qvecs, p, rng)
+            _forward_check(mem, refs, train, conv, qvecs, p, tally)
             for q in train:   # how well it fits what it learnt from (not a held-out figure)
                 got = mem.retriever.retrieve(q.question, k=p.k, qvec=qvecs[q.question])
                 tally.scores_train.add(METHODS[4], q.category, refs.order(got.candidates, got.order()), q.evidence)
@@ -399,6 +463,9 @@ def _result(path: Path, convs: list[Conversation], p: _Params, model: bool, tall
                                "(the model's own citations are not used to train it here)"},
         "test": tally.scores.summary(), "all_questions": tally.scores_all.summary(),
         "training_questions": tally.scores_train.summary(),
+        "forward_check": {"cuts": list(FORWARD_CUTS), "methods": tally.scores_forward.summary(),
+                          "what": "training side only: a fresh reranker trained on the earlier training questions, "
+                                  "scored on the later ones (no held-out question is used)"},
         "latency_ms": _pct(tally.latency_ms), "search_ms": _pct(tally.search_ms),
         "load_average": load,
         "answer_words": tally.answer_words.summary(),
@@ -464,6 +531,19 @@ def format_table(result: dict[str, Any]) -> str:
             o = res["overall"]
             lines.append(f"  on its own training questions (fit, not held-out): {method:26s} B@5 {o['budget@5']:.3f} "
                          f"B@10 {o['budget@10']:.3f} B@20 {o['budget@20']:.3f}")
+        fwd = result.get("forward_check", {}).get("methods", {})
+        for method, res in fwd.items():
+            o = res["overall"]
+            lines.append(f"  forward check, training side (earlier questions train, later ones test; {o['n']} tests over "
+                         f"cuts {result['forward_check']['cuts']}): {method:26s} B@5 {o['budget@5']:.3f} "
+                         f"B@10 {o['budget@10']:.3f} B@20 {o['budget@20']:.3f}")
+        test = result.get("test", {})
+        if all(m in test for m in (METHODS[3], METHODS[4], METHODS[6])):
+            u, t, c = (test[m]["overall"] for m in (METHODS[3], METHODS[4], METHODS[6]))
+            share = [(t[f"budget@{b}"] - u[f"budget@{b}"]) / (c[f"budget@{b}"] - u[f"budget@{b}"])
+                     if c[f"budget@{b}"] > u[f"budget@{b}"] else 0.0 for b in BUDGETS]
+            lines.append("  held-out: of the gap between the untrained order and the best order of the same candidates "
+                         "the trained reranker closes " + ", ".join(f"B@{b} {x:.0%}" for b, x in zip(BUDGETS, share)))
     if "answer_words" in result:
         aw = result["answer_words"]
         lines.append(f"answer words (all {aw['questions']} questions) in the notes of the memories made from the "
