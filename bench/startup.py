@@ -2,7 +2,8 @@
 
 Each command runs as a fresh process (interpreter, imports, data folder, work, exit), timed
 by this parent; "before" runs the code of a git revision (a temporary worktree, ``--before``,
-default the revision before the fast query path) and "after" the working tree, alternating
+default the revision before the fast query path) and "after" the working tree (or, with
+``--after REV``, another revision: a change of its own, without others' uncommitted work), alternating
 run by run on the same data folder so machine load hits both alike. Medians, and their ratio.
 
 "window to ready" is from the window's first paint to model and embedder ready
@@ -15,7 +16,7 @@ to read the prompt (``first_piece_s`` of the answer's meta) for the target 2 x t
 The data folder is made once: a persona's documents imported by the working tree's code
 (which also makes the embedder's ONNX graph, as ``mnemo import`` does for a user).
 
-    .venv/bin/python bench/startup.py [--runs 5] [--before b56903f] [--home DIR]
+    .venv/bin/python bench/startup.py [--runs 5] [--before b56903f] [--after REV] [--home DIR] [--only help search]
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ COMMANDS = {
 }
 
 
-def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> float:
+def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> tuple[float, float]:
+    """Wall seconds (to the first byte for ``first_byte``) and the CPU seconds (user + system) the process used."""
     # as a user runs it: byte code cached (a shell with PYTHONDONTWRITEBYTECODE=1 compiles every module each run)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env = {**env, "MNEMO_HOME": str(home), "PYTHONPATH": str(code_dir), "HF_HUB_OFFLINE": "1",
@@ -55,11 +57,13 @@ def run_once(code_dir: Path, home: Path, args: list[str], first_byte: bool) -> f
         if p.stdout.read(1):
             first = time.perf_counter() - t0
     p.stdout.read()
-    rc = p.wait()
+    p.stdout.close()
+    _, status, usage = os.wait4(p.pid, 0)
     total = time.perf_counter() - t0
+    p.returncode = rc = os.waitstatus_to_exitcode(status)
     if rc != 0:
         raise SystemExit(f"{' '.join(args)} failed in {code_dir} (exit {rc})")
-    return first if first is not None else total
+    return (first if first is not None else total), usage.ru_utime + usage.ru_stime
 
 
 def last_prompt_seconds(home: Path) -> float | None:
@@ -95,6 +99,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--before", default="b56903f", help="git revision to compare with")
+    ap.add_argument("--after", help="git revision to time instead of the working tree")
     ap.add_argument("--home", type=Path, help="data folder to use (default: a new one with a persona imported)")
     ap.add_argument("--only", nargs="*", help="command names to time (default: all)")
     args = ap.parse_args()
@@ -102,6 +107,11 @@ def main() -> int:
     before = tmp / "before"
     subprocess.run(["git", "worktree", "add", "--detach", str(before), args.before], cwd=REPO, check=True,
                    capture_output=True)
+    after = REPO
+    if args.after:
+        after = tmp / "after"
+        subprocess.run(["git", "worktree", "add", "--detach", str(after), args.after], cwd=REPO, check=True,
+                       capture_output=True)
     try:
         home = args.home
         if home is None:
@@ -112,20 +122,24 @@ def main() -> int:
                            env=env, check=True, capture_output=True)
             print(f"data folder: {home} (persona imported and the ONNX graph made in {time.perf_counter() - t0:.1f} s)")
         names = [n for n in (args.only or list(COMMANDS)) if n in COMMANDS]
-        print(f"{'command':<22} {'before s':>9} {'after s':>9} {'after/before':>13}   ({args.runs} runs each, "
-              f"before = {args.before}, load average {os.getloadavg()[0]:.1f})")
+        # CPU seconds are the check on a loaded machine: other processes stretch the wall time, far less the CPU time
+        print(f"{'command':<22} {'before s':>9} {'after s':>9} {'after/before':>13} {'CPU before':>11} "
+              f"{'CPU after':>10} {'CPU a/b':>8}   ({args.runs} runs each, "
+              f"before = {args.before}, after = {args.after or 'the working tree'}, "
+              f"load average {os.getloadavg()[0]:.1f})")
         for name in names:
             cmd = COMMANDS[name]
             first = name.startswith("chat")
-            b: list[float] = []
-            a: list[float] = []
-            run_once(REPO, home, cmd, first)  # warm the file cache for both
+            b: list[tuple[float, float]] = []
+            a: list[tuple[float, float]] = []
+            run_once(after, home, cmd, first)  # warm the file cache for both
             run_once(before, home, cmd, first)
             for _ in range(args.runs):
                 b.append(run_once(before, home, cmd, first))
-                a.append(run_once(REPO, home, cmd, first))
-            mb, ma = statistics.median(b), statistics.median(a)
-            print(f"{name:<22} {mb:>9.2f} {ma:>9.2f} {ma / mb:>13.2f}")
+                a.append(run_once(after, home, cmd, first))
+            mb, ma = statistics.median(x[0] for x in b), statistics.median(x[0] for x in a)
+            cb, ca = statistics.median(x[1] for x in b), statistics.median(x[1] for x in a)
+            print(f"{name:<22} {mb:>9.2f} {ma:>9.2f} {ma / mb:>13.2f} {cb:>11.2f} {ca:>10.2f} {ca / cb:>8.2f}")
             if first:
                 pp = last_prompt_seconds(home)
                 if pp is not None:
@@ -133,7 +147,7 @@ def main() -> int:
                           f"2 x {pp:.2f} + 0.5 = {2 * pp + 0.5:.2f} s, after = {ma:.2f} s")
         if not args.only or "window" in args.only:
             b_w = [window_ready(before, home) for _ in range(max(1, args.runs // 2))]
-            a_w = [window_ready(REPO, home) for _ in range(max(1, args.runs // 2))]
+            a_w = [window_ready(after, home) for _ in range(max(1, args.runs // 2))]
             a_med = statistics.median([x for x in a_w if x is not None])
             if b_w[0] is None:
                 print(f"{'window to ready':<22} {'n/a':>9} {a_med:>9.2f}   (after the first paint; the revision before "
@@ -143,7 +157,9 @@ def main() -> int:
                 print(f"{'window to ready':<22} {b_med:>9.2f} {a_med:>9.2f} {a_med / b_med:>13.2f}")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=REPO, capture_output=True)
+        for tree in (before, after):
+            if tree != REPO:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
