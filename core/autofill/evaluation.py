@@ -149,7 +149,7 @@ def score_form(form: Form, proposals: list[Proposal], expected: dict[str, str | 
                 s.errors.append(f"{label} {f.name}: FORBIDDEN field filled with {p.value!r}")  # type: ignore[union-attr]
             continue
         wants = truth_values(key, truth) if key else []
-        if wants and not f.value.strip():
+        if wants and (not f.value.strip() or f.kind == "select"):   # a select's chosen option is the page's default
             s.answerable += 1
         if not filled:
             if wants:

@@ -133,8 +133,8 @@ def read_html(path: Path) -> Form:
                 label = _clean(o.get_text(" "))
                 value = o.get("value", label)
                 f.options.append(Option(value, label))
-                # a select's pre-selected option is the page's default ("France" on a French form), not an
-                # answer: it is filled like an empty field (as browsers' autofill does), and kept when nothing is known
+                if o.has_attr("selected") and value:
+                    f.value = value
             f.label = _label_for(soup, el)
         elif kind in ("radio", "checkbox"):
             for b in els:

@@ -83,7 +83,9 @@ class AutofillService:
             if why:
                 p.status, p.note = "refused", why
                 continue
-            if f.value.strip() and not overwrite:
+            # a select always has an option chosen, mostly the page's default ("France" on a French form): it is
+            # filled like an empty field, as browsers' autofill does
+            if f.value.strip() and not overwrite and f.kind != "select":
                 p.status, p.note = "kept", "the form already has a value"
                 continue
             if f.kind == "checkbox" and len(f.options) <= 1:

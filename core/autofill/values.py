@@ -12,6 +12,7 @@ from core.autofill.countries import country_code, country_names, language_code, 
 from core.labels.lexicon import normalize
 from core.autofill.model import Option
 from core.persona.diet import DIET_NAMES, KEY as DIET_KEY
+from core.persona.rules import UNIT_WORDS
 
 # ---- dates --------------------------------------------------------------------------------
 _MONTHS = {  # EN, DE, FR, ES, IT, NL, SV (folded)
@@ -105,10 +106,8 @@ def derive(key: str, facts: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-_UNIT_AFTER = re.compile(r"(?:(?<=\d)|(?<=\d[a-zA-Z]))[,\s]+(?:lgh|lägenhet|apt|apartment|flat|unit|suite|whg|wohnung|"
-                         r"\d{1,2}\.\s?(?:og|stock|etage)|og|stock|etage|bus|bte|boîte|piso|planta|pta|puerta|esc|"
-                         r"int|interno|scala|app|appartement|tr|trappor|stiege|stg|tür|top)\b\.?\s?[\w.º°ª-]*.*$"
-                         r"|(?<=\d)/\d{1,3}/\d{1,4}$", re.I)   # Austria's "48/2/7": house 48, staircase 2, door 7
+_UNIT_AFTER = re.compile(rf"(?:(?<=\d)|(?<=\d[a-zA-Z]))[,\s]+(?:{UNIT_WORDS}|\d{{1,2}}\.\s?(?:og|stock|etage))\b\.?"
+                         r"\s?[\w.º°ª-]*.*$|(?<=\d)/\d{1,3}/\d{1,4}$", re.I)   # Austria's "48/2/7": house 48, staircase 2, door 7
 
 
 def split_street(address: str) -> tuple[str, str] | None:

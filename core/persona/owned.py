@@ -21,7 +21,7 @@ from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_W
                                 fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues, user_turns)
 from core.persona.values import parse_date
 from core.persona.people import RELATIONS, Person, note_relation, relation_mentions
-from core.persona.rules import (COUNTRIES, _postal_city, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
+from core.persona.rules import (COUNTRIES, DATE_TEXT, _postal_city, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
                                 label_key, labelled_fields, looks_like_iban, parse_address)
 
 if TYPE_CHECKING:
@@ -277,15 +277,14 @@ def _contact(part: str) -> bool:
                 or (PHONE_RE.fullmatch(p) and not re.search(r"[A-Za-z]", p)))
 
 
-_DATE_TEXT = r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.?(?: de)? [A-Za-zÀ-ÿ]{3,10}\.?(?: de)? \d{4})"
 _PLACE_TEXT = r"([A-ZÀ-Ž][\w'’-]+(?:[ -][A-ZÀ-Ž][\w'’-]+){0,2})"
 _BORN = re.compile(rf"[,(]?\s*(?:geb\.?(?: am)?|geboren(?: am)?|born(?: on)?|b\.|née? le|née?|nacid[oa] el|nat[oa] il|född(?: den)?)"
-                   rf"\s*{_DATE_TEXT}\)?", re.I)
+                   rf"\s*{DATE_TEXT}\)?", re.I)
 # "nacida en Huesca el 17 de abril de 1992", "né à Angers le 3 novembre 1988", "nato a Ravenna il 29/07/1985",
 # "geboren am 22.09.1986 in Chemnitz", "born on 3 May 1980 in Cork", "född 1990-06-14 i Sundsvall"
 _BORN_AT = [re.compile(rf",?\s*(?i:nacid[oa] en|née? à|nat[oa] a|geboren in|geboren te|born in|född i) {_PLACE_TEXT},? "
-                       rf"(?i:el|le|il|am|on|op|den)? ?{_DATE_TEXT}"),
-            re.compile(rf",?\s*(?i:nacid[oa] el|née? le|nat[oa] il|geboren am|geboren op|born on|född(?: den)?) {_DATE_TEXT},? "
+                       rf"(?i:el|le|il|am|on|op|den)? ?{DATE_TEXT}"),
+            re.compile(rf",?\s*(?i:nacid[oa] el|née? le|nat[oa] il|geboren am|geboren op|born on|född(?: den)?) {DATE_TEXT},? "
                        rf"(?i:en|à|a|in|te|i) {_PLACE_TEXT}")]
 
 

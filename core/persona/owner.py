@@ -171,7 +171,7 @@ def normal_name(name: str) -> str:
 
 
 SALUTATION = re.compile(
-    r"^(?:(?:dr|mr|mrs|ms|prof|dipl|ing|herr|frau|hr|fr|m|mme|mlle|monsieur|madame|sr|sra|srta|don|doña|dña|d|"
+    r"^(?:(?:dr|mr|mrs|ms|prof|dipl|ing|herr|frau|hr|fr|m|mme|mlle|monsieur|madame|sr|sra|srta|doña|dña|d|"
     r"de heer|mevrouw|mevr|dhr|mw|sig|sig\.ra|signor|signora|gentile|egregio|egregia|spett\.le|dott|dott\.ssa|avv|"
     r"herrn)\.?\s+)+", re.I)
 

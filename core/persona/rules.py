@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from core.documents.importers.vcard import read_cards
 from core.persona.diet import KEY as DIET_KEY, stated_diets
 from core.labels.lexicon import key_of_label
-from core.persona.owner import NAME_PARTICLES, NAME_RE, normal_name
+from core.persona.owner import NAME_PARTICLES, NAME_RE, normal_name, strip_salutation
 from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
 from core.persona.values import birth_date_of_id, looks_like_card, looks_like_iban, parse_date
 
@@ -88,7 +88,6 @@ def clean_phone(value: str) -> str | None:
     return re.sub(r"\s+", " ", value.strip(" .-/"))
 
 
-TITLES = ("dr", "mr", "mrs", "ms", "prof", "herr", "frau", "m", "mme", "sr", "sra", "dott", "dott.ssa", "ing", "avv")
 DOUBLE_SURNAME_REGIONS = ("ES", "MX", "AR", "CO", "CL", "PE", "UY", "VE", "EC", "BO", "PY", "CR", "GT", "PT", "BR")
 
 
@@ -96,9 +95,7 @@ def split_name(name: str, region: str | None = None) -> list[Candidate]:
     """Given and family name of a full name: the family name starts at a particle ("Thijs | van der Meulen",
     "María | de la Fuente", "Wouter | De Smedt"), is the last two words where the region writes two family names ("Javier |
     Moreno Castillo"), else the last word; a leading title is dropped."""
-    words = [w for w in re.split(r"\s+", name.strip()) if w]
-    if words and words[0].rstrip(".").lower() in TITLES:
-        words = words[1:]
+    words = [w for w in re.split(r"\s+", strip_salutation(name)) if w]   # "Dr. Anna Berg": no title
     if not 2 <= len(words) <= 6 or not words[0][:1].isupper() or not words[-1][:1].isupper() or any(
             not w[:1].isupper() and w not in NAME_PARTICLES for w in words):
         return []
@@ -168,11 +165,15 @@ def parse_address(text: str) -> list[Candidate]:
 
 
 _HOUSE_NO = re.compile(r"(?:n[º°o.]?\s*|nr\.?\s*|no\.?\s*)?\d{1,5}\s?[A-Za-z]?(?:\s?[-/]\s?\d{1,4}[A-Za-z]?)?", re.I)
+# The words of a flat, floor, staircase or door, in every language read here ("Flat 2", "lgh 1203", "3. OG",
+# "pta. 8", "bus 3", "Stiege 2, Tür 7"); autofill's house-number split reads the same words.
+UNIT_WORDS = (r"lgh|lägenhet|apt|apto|apartment|appartement|appartamento|appt|app|flat|unit|suite|whg|wohnung|"
+              r"stiege|stg|tür|top|og|stock|etage|étage|et|hg|bus|bte|boîte|piso|planta|pta|puerta|esc|escalera|"
+              r"int|interno|scala|sc|piano|p|tr|trappor")
 # a flat written before the street ("Flat 2, 27 Beech Road", "Apartment 4B", "Wohnung 3", "Top 5")
-_LEAD_UNIT = re.compile(r"(?i:flat|apartment|apt\.?|unit|suite|wohnung|whg\.?|top|appartement|appt\.?|app\.?|"
-                        r"lägenhet|lgh\.?|appartamento|interno|int\.?)\s?\d{1,4}\s?[A-Za-z]?")
-_UNIT = re.compile(r"(?:\d{1,3}\s?[.ºª°]*\s?[A-Za-z]?|(?:pta|puerta|piso|planta|esc|escalera|int|interno|scala|sc|"
-                   r"piano|p|apt|apto|app|bus|bte|etage|étage|et|stock|og|lgh|tr|hg|bis)\.?\s?[\dA-Za-zºª°.]{1,5}"
+_LEAD_UNIT = re.compile(rf"(?i:{UNIT_WORDS})\.?\s?\d{{1,4}}\s?[A-Za-z]?")
+# a part after the house number that is a flat ("3.º", "pta. 8", "bis 2")
+_UNIT = re.compile(rf"(?:\d{{1,3}}\s?[.ºª°]*\s?[A-Za-z]?|(?:{UNIT_WORDS}|bis)\.?\s?[\dA-Za-zºª°.]{{1,5}}"
                    r"(?:\s?[A-Za-z])?)", re.I)
 
 
@@ -449,7 +450,8 @@ def _typed_raw(key: str, value: str, conf: float, rule: str, change: bool = Fals
 
 
 _NAME = r"([A-ZÀ-Ž][\w'-]+(?:\s+[A-ZÀ-Ž][\w'-]+){0,3})"
-_DATE = r"((?:\d{1,2}\.\s?\d{1,2}\.\s?\d{4})|(?:\d{4}-\d{2}-\d{2})|(?:\d{1,2}(?:st|nd|rd|th|er)?\.?\s+(?:of\s+|de\s+)?[A-Za-zÀ-ÿ]{3,10}\.?,?\s+(?:de\s+)?\d{4})|(?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}))"
+# a written date: "22.09.1986", "29/07/1985", "1990-06-14", "14 May 1991", "17 de abril de 1992", "May 14, 1991"
+DATE_TEXT = r"((?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?(?:\d{4}|\d{2}))|(?:\d{4}-\d{2}-\d{2})|(?:\d{1,2}(?:st|nd|rd|th|er)?\.?\s+(?:of\s+|de\s+)?[A-Za-zÀ-ÿ]{3,10}\.?,?\s+(?:de\s+)?\d{4})|(?:[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}))"
 _PHONE = r"(\+?[\d][\d ()./-]{5,20}\d)"
 _PHRASE = r"([^\n.;!?]{2,80}?)"
 _END = r"(?=\s*(?:[.;!?\n(]|,\s|\s+(?:and|but|since|because|which|where|so)\b|$))"
@@ -480,14 +482,14 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\bI(?:'m| am) allergic to {_PHRASE}{_END}", re.I), "allergy", 0.8, False),
     (re.compile(rf"\b(?i:my) passport (?:number|no\.?) is {_PHRASE}{_END}", re.I), "passport-number", 0.95, False),
     # dates with dots, and the same statements in German, French, Spanish and Swedish
-    (re.compile(rf"\b(?:I was born|[Bb]orn) on {_DATE}"), "bday", 0.9, False),
-    (re.compile(rf"\b(?:[Ii]ch bin am {_DATE} geboren|[Ii]ch wurde am {_DATE} geboren|[Gg]eboren am {_DATE})"), "bday", 0.9, False),
-    (re.compile(rf"\b(?:[Jj]e suis née? le|[Nn]ée? le) {_DATE}"), "bday", 0.9, False),
-    (re.compile(rf"\b(?:[Nn]ací el|[Nn]acid[oa] el) {_DATE}"), "bday", 0.9, False),
-    (re.compile(rf"\b(?:[Jj]ag (?:föddes|är född)(?: den)?|[Ff]ödd(?: den)?) {_DATE}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:I was born|[Bb]orn) on {DATE_TEXT}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ii]ch bin am {DATE_TEXT} geboren|[Ii]ch wurde am {DATE_TEXT} geboren|[Gg]eboren am {DATE_TEXT})"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Jj]e suis née? le|[Nn]ée? le) {DATE_TEXT}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Nn]ací el|[Nn]acid[oa] el) {DATE_TEXT}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Jj]ag (?:föddes|är född)(?: den)?|[Ff]ödd(?: den)?) {DATE_TEXT}"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Jj]e suis née? à|[Nn]ací en|[Jj]ag (?:föddes|är född) i) {_NAME}"), "birthplace", 0.7, False),
     (re.compile(r"\b(?:[Ii]ch bin|[Ii]ch wurde)(?: \d{4}| am \d{1,2}\.\s?\d{1,2}\.\s?\d{4}| am [^\n.]{3,20})?\s+in\s+([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?)\s+geboren"), "birthplace", 0.75, False),
-    (re.compile(rf"\b(?:[Ii]ch bin|[Ii]ch wurde) am {_DATE} in [A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)? geboren"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ii]ch bin|[Ii]ch wurde) am {DATE_TEXT} in [A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)? geboren"), "bday", 0.9, False),
     (re.compile(rf"\b(?:[Ii]ch |[Ww]ir )?(?:wohne|lebe|wohnen|leben)(?: jetzt| seit \w+)? in {_NAME}"), "address-level2", 0.75, False),
     (re.compile(rf"\b(?:[Bb]orn|geboren|[Nn]ée?|[Nn]ací|nacid[oa]|föddes|född)\b[^.\n]{{0,40}}?\d{{4}},? (?:in|à|en|i) {_NAME}"), "birthplace", 0.7, False),
     (re.compile(rf"\b(?:[Ii]ch bin|[Ww]ir sind)(?: jetzt| gerade| endlich)? nach {_NAME} (?:gezogen|umgezogen)"), "address-level2", 0.9, True),
@@ -504,14 +506,14 @@ FIRST_PERSON: list[tuple[re.Pattern[str], str, float, bool]] = [
     (re.compile(rf"\b(?:[Ii]ch arbeite(?: als \w+)? bei|[Jj]e travaille chez|[Jj]e travaille pour|[Tt]rabajo en|[Tt]rabajo para|[Jj]ag (?:jobbar|arbetar) (?:på|för|hos)) {_NAME}"), "organization", 0.8, False),
     (re.compile(rf"\b(?:[Ii]ch arbeite als|[Jj]e travaille comme|[Jj]e suis|[Tt]rabajo como|[Ss]oy|[Jj]ag (?:jobbar|arbetar) som) ((?:[a-zà-ÿ]+ )?(?i:{'|'.join(sorted(PROFESSIONS_INTL))}))\b"), "organization-title", 0.75, False),
     # Italian and Dutch
-    (re.compile(rf"\b(?:[Ss]ono nat[oa]|[Nn]at[oa]) il {_DATE}"), "bday", 0.9, False),
-    (re.compile(rf"\b(?:[Ii]k ben (?:op )?{_DATE} geboren|[Gg]eboren op {_DATE})"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ss]ono nat[oa]|[Nn]at[oa]) il {DATE_TEXT}"), "bday", 0.9, False),
+    (re.compile(rf"\b(?:[Ii]k ben (?:op )?{DATE_TEXT} geboren|[Gg]eboren op {DATE_TEXT})"), "bday", 0.9, False),
     (re.compile(rf"\b[Ss]ono nat[oa] (?:a|in) {_NAME}"), "birthplace", 0.7, False),
     (re.compile(rf"\b[Ss]ono nat[oa] (?:all'|al |nell'|nel |presso l'|presso )ospedale[^.]{{0,40}}?\s(?:di|a)\s+{_NAME}"), "birthplace", 0.7, False),
     (re.compile(rf"\b[Ii]k ben (?:geboren(?: en getogen)?|opgegroeid en geboren) (?:in|te) {_NAME}"), "birthplace", 0.7, False),
     # the place before the day, in every language: "I was born in Lancaster on 14 May 1991", "geboren te Aalst op …"
     (re.compile(rf"\b(?:I was born|[Jj]e suis née?|[Nn]ací|[Ss]ono nat[oa]|[Ii]k ben geboren|[Jj]ag (?:föddes|är född)) "
-                rf"(?:in|à|en|a|te|i) [A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+){{0,2}},? (?:on |le |el |il |op |den )?{_DATE}"),
+                rf"(?:in|à|en|a|te|i) [A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+){{0,2}},? (?:on |le |el |il |op |den )?{DATE_TEXT}"),
      "bday", 0.9, False),
     (re.compile(r"\b([A-ZÀ-Ž][\w'-]+(?:[ -][A-ZÀ-Ž][\w'-]+)?),?\s*\(?(?:where I was born|wo ich geboren|où je suis née?|"
                 r"donde nací|dove sono nat[oa]|waar ik (?:ben )?geboren|där jag (?:föddes|är född))\b"), "birthplace", 0.7, False),

