@@ -55,12 +55,22 @@ class Desktop:
         self.opening = Job(self.window, self._build, "Opening the data folder").success(self._attach).failure(self._failed)
         self.opening.start()
 
-    @staticmethod
-    def _build(_ctx: Any) -> Services:
+    def _build(self, _ctx: Any) -> Services:
+        import threading
+
         from app.services import Services
 
         services = Services()
         services.preload_model()   # beside the features and panes; the window's model job waits for it
+
+        def warm_embedder() -> None:   # the query graph loads in native code too, beside the features
+            try:
+                services.embedder.embed(["warm-up"])
+                self.embedder_ready_at = self.embedder_ready_at or _process_age()
+            except Exception:  # the first search meets the same error and reports it
+                pass
+
+        threading.Thread(target=warm_embedder, name="mnemo-embedder-warm-up", daemon=True).start()
         services.build_features()  # here, not on the UI thread when the panes first ask for them
         return services
 
@@ -75,7 +85,7 @@ class Desktop:
         # middle of the first question or import; then keep the watched folders in sync.
         def warm_up(ctx: Any) -> None:
             services.embedder.embed(["warm-up"])  # the ONNX graph when it is made, else torch
-            self.embedder_ready_at = _process_age()
+            self.embedder_ready_at = self.embedder_ready_at or _process_age()
             if not ctx.cancel.cancelled:
                 services.documents.start_watching()
             if not ctx.cancel.cancelled and services.fast_queries_missing():

@@ -60,6 +60,7 @@ class Services:
         self._llm_lock = threading.Lock()
         self._llm: ChatModel | None = None
         self._embedder: TextEmbedder | None = None
+        self._embedder_lock = threading.Lock()   # the window warms it up in a thread of its own
         try:
             self.settings_store = SettingsStore(self.paths.settings)
             for w in self.settings_store.warnings:
@@ -312,17 +313,18 @@ class Services:
     @property
     def embedder(self) -> TextEmbedder:
         """On the CPU, torch for batches and the model's cached ONNX graph for queries (``models.dual_embedder``)."""
-        if self._embedder is None:
-            m = self.settings.model
-            if m.embedder_device == "cpu":
-                from models.dual_embedder import DualEmbedder
+        with self._embedder_lock:
+            if self._embedder is None:
+                m = self.settings.model
+                if m.embedder_device == "cpu":
+                    from models.dual_embedder import DualEmbedder
 
-                self._embedder = DualEmbedder(m.embedder_path or None, self.paths.models / "onnx")
-            else:
-                from models.embedder import Embedder
+                    self._embedder = DualEmbedder(m.embedder_path or None, self.paths.models / "onnx")
+                else:
+                    from models.embedder import Embedder
 
-                self._embedder = Embedder(m.embedder_path or None, device=m.embedder_device)
-        return self._embedder
+                    self._embedder = Embedder(m.embedder_path or None, device=m.embedder_device)
+            return self._embedder
 
     def fast_queries_missing(self) -> bool:
         """True when queries could skip torch but the embedder's ONNX graph is not made yet (and may be made)."""
