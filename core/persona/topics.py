@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import json
 import logging
 import re
@@ -149,21 +150,29 @@ class TopicStore:
 
     @_locked
     def remove(self, refs: Sequence[str] = (), document_id: int | None = None) -> set[int]:
-        """Drop items (of a forgotten document or message); return the topics that changed."""
-        with self.db.session() as s:
-            s.connection().exec_driver_sql("PRAGMA secure_delete=ON")
-            q = select(PersonaTopicItem)
-            q = q.where(PersonaTopicItem.document_id == document_id) if document_id is not None else \
-                q.where(col(PersonaTopicItem.ref).in_(list(refs)))
-            rows = list(s.exec(q))
-            touched = {r.topic_id for r in rows if r.topic_id is not None}
-            gone = [r.ref for r in rows]
-            for r in rows:
-                s.delete(r)
-        if gone:
-            self.vectors.delete(COLLECTION, gone)
+        """Drop items (of a forgotten document or message), ``UPDATE_BATCH`` at a time (a mailbox's million items
+        are never held at once); return the topics that changed."""
+        touched: set[int] = set()
+        with self.db.read() as conn:
+            conn.execute("PRAGMA secure_delete=ON")
+        if document_id is not None:
+            pages: Iterator[tuple[str, tuple[Any, ...]]] = itertools.repeat(("document_id = ?", (document_id,)))
+        else:
+            wanted = list(refs)
+            pages = ((f"ref IN ({','.join('?' * len(part))})", tuple(part))
+                     for part in (wanted[i:i + UPDATE_BATCH] for i in range(0, len(wanted), UPDATE_BATCH)))
+        for where, params in pages:
+            with self.db.write() as conn:
+                rows = conn.execute(f"SELECT rowid, ref, topic_id FROM persona_topic_item WHERE {where} LIMIT ?",
+                                    (*params, UPDATE_BATCH)).fetchall()
+                conn.executemany("DELETE FROM persona_topic_item WHERE rowid = ?", [(r[0],) for r in rows])
+            if rows:
+                touched |= {t for _, _, t in rows if t is not None}
+                self.vectors.delete(COLLECTION, [r for _, r, _ in rows])
+            if document_id is not None and len(rows) < UPDATE_BATCH:
+                break
         self._recount(touched)
-        return touched  # type: ignore[return-value]
+        return touched
 
     @_locked
     def scrub(self, values: Sequence[str]) -> None:

@@ -54,3 +54,23 @@ def test_beyond_the_cluster_limit_a_sample_forms_topics_and_the_rest_joins_them(
     assert len(topics) == 2   # cycling and cooking, formed from the 6 sampled notes
     # the sample's 6 and the near-copies of them outside it joined; a note far from both centroids stays loose
     assert 12 <= sum(t.size for t in topics) <= 18
+
+
+def test_forgetting_a_document_drops_its_items_a_page_at_a_time(counted, monkeypatch):
+    store, _ = counted
+    texts = [f"{t} (note {i})" for i, t in enumerate((CYCLING + COOKING) * 2)]   # 12 items
+    store.add_items([(f"chunk:{i}", t, 1 if i < 9 else 2) for i, t in enumerate(texts)])
+    store.update()
+    monkeypatch.setattr(topics_mod, "UPDATE_BATCH", 4)   # 9 items of document 1: three pages
+    deleted: list[int] = []
+    real_delete = store.vectors.delete
+    monkeypatch.setattr(store.vectors, "delete", lambda c, ids: (deleted.append(len(ids)), real_delete(c, ids))[1])
+    store.remove(document_id=1)
+    assert deleted == [4, 4, 1]
+    with store.db.read() as conn:
+        left = [r for r, in conn.execute("SELECT ref FROM persona_topic_item ORDER BY ref")]
+    assert left == ["chunk:10", "chunk:11", "chunk:9"]
+    assert sum(t.size for t in store.list()) <= 3   # the topics count what is left
+    store.remove(refs=["chunk:9", "chunk:10"])
+    with store.db.read() as conn:
+        assert [r for r, in conn.execute("SELECT ref FROM persona_topic_item")] == ["chunk:11"]
