@@ -15,6 +15,7 @@ import functools
 import itertools
 import json
 import logging
+import random
 import re
 import threading
 from array import array
@@ -292,14 +293,14 @@ class TopicStore:
         return {t for t, _ in joined}
 
     def _cluster(self, rest: array, cancel: CancelToken) -> set[int]:
-        """Form new topics from the loose items at rowids ``rest`` (all of them, or an evenly spread sample of
+        """Form new topics from the loose items at rowids ``rest`` (all of them, or a spread sample of
         ``CLUSTER_AT_MOST``); beyond the sample, the other loose items join the nearest new topic or stay loose."""
         if len(rest) < MIN_TOPIC:
             return set()
         from sklearn.cluster import AgglomerativeClustering
 
         step = -(-len(rest) // CLUSTER_AT_MOST)
-        wanted = rest[::step]
+        wanted = spread_sample(rest, CLUSTER_AT_MOST)
         sample: builtins.list[str] = []
         with self.db.read() as conn:
             for i in range(0, len(wanted), 500):
@@ -418,6 +419,17 @@ class TopicStore:
         if not any(w in grounded for w in re.findall(r"[a-zà-ž]{4,}", name.casefold())):
             return fallback  # a name none of whose words the notes use is made up
         return name, desc or fallback[1]
+
+
+def spread_sample(rowids: array, at_most: int) -> array:
+    """At most ``at_most`` of ``rowids``: one from each run of ``len // at_most`` (rounded up), at a random place in
+    it, seeded by the count (the same items give the same topics). Spread over the whole import like every k-th
+    item, without falling in step with data that repeats every k items."""
+    step = -(-len(rowids) // at_most)
+    if step <= 1:
+        return rowids
+    rng = random.Random(len(rowids))
+    return array("q", (rowids[min(i + rng.randrange(step), len(rowids) - 1)] for i in range(0, len(rowids), step)))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

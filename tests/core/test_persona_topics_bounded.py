@@ -74,3 +74,16 @@ def test_forgetting_a_document_drops_its_items_a_page_at_a_time(counted, monkeyp
     store.remove(refs=["chunk:9", "chunk:10"])
     with store.db.read() as conn:
         assert [r for r, in conn.execute("SELECT ref FROM persona_topic_item")] == ["chunk:11"]
+
+
+def test_the_clustered_sample_does_not_fall_in_step_with_repeating_data():
+    from array import array
+
+    from core.persona.topics import spread_sample
+
+    rowids = array("q", range(1, 2001))   # odd rowids one kind of note, even the other: every 2nd sees one kind
+    sample = spread_sample(rowids, 1000)
+    assert len(sample) == 1000 and len(set(sample)) == 1000
+    assert 350 < sum(r % 2 for r in sample) < 650
+    assert sample == spread_sample(rowids, 1000)   # the same items, the same sample
+    assert spread_sample(array("q", [1, 2, 3]), 10) == array("q", [1, 2, 3])
