@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from pydantic import ValidationError
+from core.settings import InvalidSetting as ValidationError
 
 from core.autofill.api import MAX_BODY_BYTES, MAX_FIELDS, MAX_LABEL_CHARS, BodyLimit, create_app
 from core.autofill.forms import fields_from_json

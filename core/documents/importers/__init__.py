@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from pathlib import PurePath
 from typing import Callable
 
@@ -55,10 +56,21 @@ def register(importer: Importer) -> None:
             bucket.append(importer)
 
 
+_loading = threading.Lock()
+_loaded = False
+
+
 def _ensure_loaded() -> None:
-    if not _registry:
-        for name in BUILTINS:
-            register(importlib.import_module(f"{__name__}.{name}").IMPORTER)
+    """Register the built-in importers once; a second thread waits for them all (the import job and its planner
+    scan at once, and a half-filled registry would call a .md file an unsupported format)."""
+    global _loaded
+    if _loaded:
+        return
+    with _loading:
+        if not _loaded:
+            for name in BUILTINS:
+                register(importlib.import_module(f"{__name__}.{name}").IMPORTER)
+            _loaded = True
 
 
 # Files with no extension that are still a format: a mail program's mailbox ("Inbox", "Sent" in Thunderbird's
