@@ -13,9 +13,9 @@ import numpy as np
 from core.labels.lexicon import (FIELD_TOKENS, SYNONYMS, about_someone_else, contains_phrase, is_never_filled,
                                    normalize)
 from core.autofill.model import FormField
-from core.labels.synonyms_more import (ADDRESS_HEADS, APPLICANT, BARE_DATES, EMPLOYER_WORDS, EXACT_ONLY, IF_DIFFERENT,
-                                       LEAVING_ADDRESS, NEVER_BY_LANGUAGE, NEW_ADDRESS, NUMBERED_NOT_PERSON,
-                                       SECOND_ORDINALS)
+from core.labels.synonyms_more import (ACCOUNT_HOLDER, ADDRESS_HEADS, APPLICANT, BARE_DATES, EMPLOYER_WORDS,
+                                       EXACT_ONLY, IF_DIFFERENT, LEAVING_ADDRESS, NEVER_BY_LANGUAGE, NEW_ADDRESS,
+                                       NUMBERED_NOT_PERSON, SECOND_ORDINALS, SIGNING_PLACE, THIRD_PERSON_FIRST, YES_NO)
 from core.ports import EmbedderLoader, TextEmbedder
 from core.store.embedding import embed_texts
 
@@ -23,6 +23,11 @@ from core.store.embedding import embed_texts
 _KIND_KEYS = {"email": "email", "tel": "tel", "url": "url"}
 _IF_DIFFERENT = [normalize(p).split() for p in IF_DIFFERENT]
 _LEAVING = [normalize(p).split() for p in LEAVING_ADDRESS]
+_HOLDER = [normalize(p).split() for p in ACCOUNT_HOLDER]
+_YES_NO = [normalize(p).split() for p in YES_NO]
+_CHOICE_KINDS = {"select", "radio", "checkbox"}
+_SIGNATURE = [normalize(p).split() for p in ("signature", "unterschrift", "handtekening", "firma", "underskrift",
+                                              "namnteckning", "signatur")]
 _NEW_ADDRESS = [normalize(p).split() for p in NEW_ADDRESS]
 _APPLICANT = [normalize(p).split() for p in APPLICANT]
 _NOT_THE_APPLICANT = {"co", "second", "joint", "mit", "zweiter", "zweite", "other", "weitere", "weiterer"}
@@ -39,6 +44,24 @@ def _applicants(section: str) -> bool:
                     and not any(w.startswith(("med", "mit", "co")) and w.endswith(words[i]) for w in words):
                 return True   # not "Sökande 2 (medsökande)", not "co-applicant"
     return False
+def _names_at_end(name: str, key: str) -> bool:
+    """A field's name says its key in its last words ("rl1_voie": the street), not in a prefix ("cp_num_permis")."""
+    words = name.split()
+    return any((m := synonym_match(" ".join(words[-k:]))) is not None and m.key == key and m.score >= 0.97
+               for k in range(1, min(3, len(words)) + 1))
+
+
+def _conditional(field: FormField) -> bool:
+    """A text field asked only after a question ("Ook een gezinslid aanmelden? Naam gezinslid", "If yes, which
+    language?"), or asking a yes/no question itself ("… mind. 8 Std.? (ja/nein)")."""
+    for raw in (field.label, field.aria_label):
+        q = raw.rfind("?") if raw else -1
+        if q >= 0 and (len(raw[q + 1:].strip(" )(:")) >= 2 or any(contains_phrase(normalize(raw).split(), p)
+                                                                   for p in _YES_NO)):
+            return True
+    return bool(field.label) and any(contains_phrase(normalize(field.label).split(), p) for p in _YES_NO)
+
+
 def _second_person(section: str) -> bool:
     """A section of a second person of the same role: "Zweite Kontoinhaberin", "Responsable légal 2"."""
     words = section.split()
@@ -235,6 +258,11 @@ class Matcher:
             return None   # asked only when it differs from a value the form already has
         if any(t.split()[0] in ADDRESS_HEADS and EMPLOYER_WORDS & set(t.split()) for t in human):
             return None   # the employer's address
+        if any(contains_phrase(t.split(), p) for t in human for p in _HOLDER) \
+                or any(t.split()[0] in THIRD_PERSON_FIRST for t in human):
+            return None   # the bank account's holder; "sa date de naissance" (his or hers)
+        if field.kind not in _CHOICE_KINDS and _conditional(field):
+            return None   # "Ook een gezinslid aanmelden? Naam gezinslid", "… mind. 8 Std.? (ja/nein)"
         if human and human[0] in BARE_DATES:
             return None   # the day of signing, not a birthday
         unit = _date_part(human[0] if human else "", field.section)
@@ -248,6 +276,8 @@ class Matcher:
             m = synonym_match(t)
             if m is not None:
                 if t not in human:  # only the name/id said it
+                    if human and m.score < 0.97 and not _names_at_end(t, m.key):
+                        continue   # a label that names nothing known, beside "cp_num_permis": "cp" is no postal code
                     m.score = min(m.score, 0.9)
                 return m
         if field.kind in _KIND_KEYS:
@@ -288,6 +318,23 @@ class Matcher:
         return KeyMatch(key, "embedding", min(0.9, s1))
 
 
+def _birthday_parts(fields: list[FormField], matches: dict[str, KeyMatch | None]) -> None:
+    """"Geboortedatum: dag" then "maand" then "jaar" (three boxes in a row): the birthday's day, month and year."""
+    for i, f in enumerate(fields):
+        m = matches.get(f.name)
+        words = normalize(f.label).split()
+        units = [w for w in words if any(w in ws for ws in _DATE_UNITS.values())]
+        if not (m and m.key == "bday" and len(words) >= 2 and units == [words[-1]]
+                and words[-1] in _DATE_UNITS["bday-day"]):
+            continue   # not "Födelsedatum (ÅÅÅÅ-MM-DD)": a format names all three
+        m.key = "bday-day"
+        for g in fields[i + 1:i + 3]:
+            unit = next((k for k, ws in _DATE_UNITS.items() if normalize(g.label) in ws), "")
+            if unit not in ("bday-month", "bday-year") or g.name not in matches:
+                break
+            matches[g.name] = KeyMatch(unit, "synonym", 0.9)
+
+
 def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -> None:
     """Form-wide fixes: "Name" beside a given-name field means the family name (German/French forms);
     "Straße" beside a house-number field means the street's name alone."""
@@ -296,6 +343,13 @@ def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -
         for f in fields:   # a move not made yet: the new address is not the one the documents know
             if f.name in matches and any(contains_phrase(t.split(), p) for t in texts[f.name] for p in _NEW_ADDRESS):
                 matches[f.name] = None
+    # "Plaats" / "Datum" / "Handtekening": a bare place beside the signing date or the signature is where it is signed
+    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES or any(
+        contains_phrase(normalize(f.label).split(), p) for p in _SIGNATURE))}
+    for f in fields:
+        if f.name in matches and normalize(f.label) in SIGNING_PLACE and f.section in signing:
+            matches[f.name] = None
+    _birthday_parts(fields, matches)
     keys = {m.key for m in matches.values() if m}
     numbered = {f.section for f in fields if (m := matches.get(f.name)) and m.key == "house-number"}
     for f in fields:   # "Straße" beside "Hausnummer" (in the same part of the form)

@@ -76,7 +76,7 @@ def _page_labels(reader: Any) -> tuple[dict[str, str], dict[str, str]]:
         for w, x0, y0, x1, y1 in widgets:
             best, best_d, best_y = "", 1e9, 0.0
             for x, y, t in texts:
-                if y0 - 4 <= y <= y1 + 2 and x < x0:  # same line, left of the box
+                if y0 - 2 <= y <= y1 + 2 and x < x0:  # same line, left of the box
                     d = x0 - x
                 elif 0 < y - y1 <= 16 and x0 - 20 <= x <= x1:  # just above the box, when nothing is left of it
                     d = 1e6 + (y - y1)
@@ -91,7 +91,7 @@ def _page_labels(reader: Any) -> tuple[dict[str, str], dict[str, str]]:
         # title ("GMS1 - Family doctor services registration"), not a section
         top = max((y for _, y, _ in texts), default=None)
         headings = [(y, t) for x, y, t in texts if y != top and (y, t) not in used
-                    and not any(y0 - 4 <= y <= y1 + 2 for _, _, y0, _, y1 in widgets)]
+                    and not any(y0 - 2 <= y <= y1 + 2 for _, _, y0, _, y1 in widgets)]
         for w, _x0, _y0, _x1, y1 in widgets:
             name = _qualified_name(w)
             above = [(y, t) for y, t in headings if y > y1 + 2]

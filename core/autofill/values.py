@@ -113,7 +113,10 @@ _UNIT_AFTER = re.compile(rf"(?:(?<=\d)|(?<=\d[a-zA-Z]))[,\s]+(?:{UNIT_WORDS}|\d{
 def split_street(address: str) -> tuple[str, str] | None:
     """("Wiesentalstraße", "8") from "Wiesentalstraße 8"; ("rue des Capucins", "14") from "14 rue des Capucins"."""
     line = address.strip().splitlines()[0].strip() if address.strip() else ""
-    line = _UNIT_AFTER.sub("", line)   # "Svartbäcksgatan 38 lgh 1203", "Hauptstr. 5, 3. OG": the flat is no house number
+    if not line[:1].isdigit():   # "Svartbäcksgatan 38 lgh 1203", "Hauptstr. 5, 3. OG": the flat is no house number
+        line = _UNIT_AFTER.sub("", line)
+    # the number first, the flat at the end ("2418 W Cortland St, Apt 4B", "10 Downing St #5"): no part of the street
+    line = re.sub(rf"(?i)^(\d.*?)[,\s]+(?:(?:{UNIT_WORDS})\.?\s?#?|#)(?:(?=[\w-]*\d)[\w-]{{1,6}}|[A-Z])$", r"\1", line)
     # "Calle de Sueca, 41, 3.º, pta. 8" / "Via Saragozza, 58": the number after the street's name, the unit after it
     m = re.fullmatch(r"([^\d,]*[^\W\d][^\d,]*),\s*(\d{1,5}\s?[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?)(?:,.*)?", line)
     if m:
@@ -121,7 +124,9 @@ def split_street(address: str) -> tuple[str, str] | None:
     m = re.fullmatch(r"(.*\D)\s+(\d+\s?[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?)", line)
     if m:
         return m[1].strip(" ,"), m[2]
-    m = re.fullmatch(r"(\d+\s?[a-zA-Z]?(?:[-/]\d+)?)(?:,|\s)\s*(\D.*)", line)
+    # "2418 W Cortland St, Apt 4B", "27B Baker Street": the number first; a letter written apart is the street's
+    # direction ("W"), not part of the number
+    m = re.fullmatch(r"(\d+[a-zA-Z]?(?:[-/]\d+)?)(?:,|\s)\s*(\D.*)", line)
     if m:
         return m[2].strip(" ,"), m[1]
     return None

@@ -7,6 +7,12 @@ Written as they read after ``lexicon.normalize`` (lower case, accents folded, pu
 from __future__ import annotations
 
 MORE_SYNONYMS: dict[str, list[str]] = {
+    # a sensitive ID: filled only from the user's own sensitive fact, when sensitive filling is on
+    "driver-license": ["driver s license", "drivers license", "driver license", "driving licence", "driving license",
+                       "licence number", "license number", "fuhrerschein", "fuhrerscheinnummer", "permis de conduire",
+                       "numero du permis", "numero de permis", "permiso de conducir", "carnet de conducir",
+                       "patente di guida", "numero patente", "rijbewijs", "rijbewijsnummer", "korkort",
+                       "korkortsnummer"],
     # known so that no look-alike key is guessed for it ("Familienstand" is not "Familienname")
     "marital-status": ["marital status", "civil status", "familienstand", "zivilstand", "etat civil",
                        "situation familiale", "situation de famille", "estado civil", "stato civile",
@@ -92,7 +98,7 @@ MORE_SYNONYMS: dict[str, list[str]] = {
                     "libelle voie", "tipo y nombre de via", "nombre de la via", "nombre de via", "nome via",
                     "denominazione via"],
     "house-number": ["hausnummer", "hausnr", "nr", "no", "numero", "n", "numero civico", "n civico", "nr civico",
-                     "civico", "huisnummer",
+                     "civico", "huisnummer", "huisnr", "husnr",
                      "gatunummer", "house number", "house no", "numero de rue", "numero de calle"],
     "iban": ["conto corrente", "rekeningnummer", "bankrekening", "bankrekeningnummer", "kontonummer iban",
              "bankkonto", "iban kontonummer"],
@@ -153,6 +159,16 @@ MORE_OTHER_PERSON = ["contatto di emergenza", "emergenza", "coniuge", "madre", "
                      "gp", "gp practice", "gp surgery", "family doctor", "doctor", "physician", "hausarzt", "hausarztin",
                      "hausarztpraxis", "medecin traitant", "medecin", "medico de cabecera", "medico di base",
                      "medico di famiglia", "vardcentral",
+                     # the people the user lives with, a supervisor, a second driver
+                     "occupants", "other occupants", "live with you", "lives with you", "weitere personen",
+                     "im gleichen haushalt", "haushaltsmitglied", "haushaltsmitglieder", "household member",
+                     "household members", "membres du foyer", "personnes vivant", "miembros del hogar",
+                     "nucleo familiare", "componenti del nucleo", "gezinslid", "gezinsleden", "huisgenoot",
+                     "huisgenoten", "hushallsmedlem", "hushallsmedlemmar", "medboende", "supervisor",
+                     "supervisor s", "vorgesetzter", "vorgesetzte", "vorgesetzten", "responsable hierarchique",
+                     "superieur hierarchique", "jefe directo", "responsabile diretto", "leidinggevende",
+                     "narmaste chef", "conducteur secondaire", "conductrice secondaire", "second conducteur",
+                     "conductor secundario", "conducente secondario", "tweede bestuurder", "zweiter fahrer",
                      # who lives there next, and a "care of" name
                      "new occupant", "new tenant", "next tenant", "nieuwe bewoner", "nieuwe huurder", "nachmieter",
                      "nachmieterin", "neuer mieter", "nouvel occupant", "nouveau locataire", "nuevo inquilino",
@@ -212,6 +228,18 @@ LEAVING_ADDRESS = ["dat u verlaat", "die u verlaat", "you are leaving", "you are
 NEW_ADDRESS = ["nieuwe adres", "nieuw adres", "new address", "neue adresse", "neue anschrift", "neue wohnung",
                "nouvelle adresse", "nueva direccion", "nuevo domicilio", "nuovo indirizzo", "ny adress",
                "nya adressen", "moving to", "nieuwe woning"]
+# A field's label (not its section) naming the holder of the bank account: it belongs with the bank details, which
+# the user fills in themselves ("Ten name van", "Kontoinhaber/in", "Titulaire du compte").
+ACCOUNT_HOLDER = ["ten name van", "t n v", "tnv", "rekeninghouder", "titular de la cuenta", "titulaire du compte",
+                  "intestatario del conto", "intestatario", "kontoinhaber", "kontoinhaberin", "kontoinhaber in",
+                  "kontohavare", "account holder", "account holder s name", "name of account holder",
+                  "name on the account"]
+# A question answered yes or no is no value of the profile ("… mind. 8 Std.? (ja/nein)").
+YES_NO = ["ja nein", "yes no", "oui non", "si no", "ja nee", "ja nej", "y n", "j n"]
+# French labels that speak of "his/her" someone else ("Sa date de naissance" after the second driver's name).
+THIRD_PERSON_FIRST = {"sa", "son", "ses", "leur", "leurs"}
+# A bare place beside the signing date or the signature is where the form is signed ("Plaats" / "Datum").
+SIGNING_PLACE = {"ort", "plaats", "lieu", "luogo", "lugar", "place", "ort datum", "plats"}
 # A label that names a date and nothing else is the day of signing or of the form, not a birthday.
 BARE_DATES = {"date", "datum", "fecha", "data", "dato", "date du jour", "todays date", "today s date", "heutiges datum",
               "datum ondertekening", "date of signature", "fecha de firma", "data di firma", "datum underskrift"}

@@ -104,3 +104,38 @@ def test_austria_s_staircase_and_door_are_no_house_number():
 def test_the_country_from_a_postal_code_of_one_country_s_shape():
     assert region_from_contacts("M21 9EG", "07700 900417") == "GB"   # a number of the right length there
     assert postal_fits("9000", "BE") and not postal_fits("M21 9EG", "BE")
+
+
+def test_hold_out_6_s_shapes_stay_empty_or_find_their_key():
+    assert _match("Date d'obtention du permis B", name="cp_date_permis") is None   # "cp" here is no postal code
+    assert _match("Type et libellé de la voie (rue, avenue…)", name="rl1_voie") is not None   # the name's last word
+    assert _match("Ook een gezinslid aanmelden? Naam gezinslid") is None
+    assert _match("Wöchentliche Arbeitszeit beim gleichen Arbeitgeber mind. 8 Std.? (ja/nein)") is None
+    assert _match("Supervisor name") is None and _match("Nom et prénom du conducteur secondaire") is None
+    assert _match("Sa date de naissance") is None and _match("Ten name van") is None
+    assert _match("Name, Vorname", "4  Weitere Personen im gleichen Haushalt, die versichert werden sollen") is None
+    assert _match("Huisnr.") == "house-number"
+    assert _match("Driver's license / state ID #") == "driver-license"   # a sensitive ID, never a state
+
+
+def test_a_birthday_in_three_boxes_and_a_place_of_signing():
+    fields = [FormField(name="d", kind="text", label="Geboortedatum: dag", section="Aanvrager"),
+              FormField(name="m", kind="text", label="maand", section="Aanvrager"),
+              FormField(name="y", kind="text", label="jaar", section="Aanvrager"),
+              FormField(name="f", kind="text", label="Födelsedatum (ÅÅÅÅ-MM-DD)", section="Aanvrager"),
+              FormField(name="p", kind="text", label="Plaats", section="Machtiging"),
+              FormField(name="t", kind="text", label="Datum", section="Machtiging"),
+              FormField(name="c", kind="text", label="Plaats", section="Adres")]
+    matcher = Matcher()
+    matches = {f.name: matcher.match(f) for f in fields}
+    resolve_form(fields, matches)
+    keys = {n: (m.key if m else None) for n, m in matches.items()}
+    assert keys["d"] == "bday-day" and keys["m"] == "bday-month" and keys["y"] == "bday-year"
+    assert keys["f"] == "bday" and keys["p"] is None and keys["c"] == "address-level2"
+
+
+def test_a_number_first_street_keeps_its_direction_and_drops_its_flat():
+    assert split_street("2418 W CORTLAND ST APT 4B") == ("W CORTLAND ST", "2418")
+    assert split_street("2418 W Cortland St, Apt 4B") == ("W Cortland St", "2418")
+    assert split_street("27B Baker Street") == ("Baker Street", "27B")
+    assert split_street("1 Flat Lane") == ("Flat Lane", "1") and split_street("10 Downing St #5") == ("Downing St", "10")
