@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from core.documents.importers.mail import mail_parts
 from core.persona.owner import (EMAIL_RE, INVOICE_WORDS, MAIL_FORMATS, PAYSLIP_WORDS, VALEDICTIONS, Owner, _cells,
                                 fold, letter_signer, person_name, row_email, row_is_me, row_name, statement_clues, user_turns)
+from core.persona.keys import SENSITIVE_KEYS
 from core.persona.values import parse_date
 from core.persona.people import RELATIONS, Person, note_relation, relation_mentions
 from core.persona.rules import (COUNTRIES, DATE_TEXT, _postal_city, IBAN_RE, PHONE_RE, URL_RE, Candidate, _typed, clean_phone, extract_rules, first_person,
@@ -31,7 +32,7 @@ TITLE_WORDS = re.compile(
     # German, Dutch and Swedish titles are compounds: "Produktmanagerin", "Vertriebsleiter", "Planningsmedewerker"
     r"\b(?:[A-Za-zÄÖÜäöüßåé]{3,}(?:manager(?:in)?|leiter(?:in)?|entwickler(?:in)?|berater(?:in)?|ingenieur(?:in)?|"
     r"referent(?:in)?|techniker(?:in)?|designer(?:in)?|assistent(?:in)?|kauffrau|kaufmann|medewerker|leider|adviseur|"
-    r"ledare|ansvarig)|engineer|manager|editor|director|head|lead|leader|developer|consultant|designer|officer|analyst|nurse|"
+    r"ledare|ansvarig|utvecklare|ingenjör|tekniker|handläggare|samordnare|analytiker|arkitekt|konsult|säljare|chef)|engineer|manager|editor|director|head|lead|leader|developer|consultant|designer|officer|analyst|nurse|"
     r"teacher|professor|lecturer|researcher|scientist|architect|specialist|coordinator|assistant|founder|owner|ceo|"
     r"cto|cfo|coo|intern|student|lawyer|attorney|accountant|administrator|advisor|adviser|associate|executive|"
     r"president|chair|partner|principal|technician|representative|librarian|pharmacist|physician|doctor|"
@@ -69,6 +70,10 @@ FORWARDED = re.compile(r"^.{0,20}(?:forwarded message|begin forwarded message|we
                        r"message transféré|mensaje reenviado|vidarebefordrat meddelande|original message|"
                        r"ursprüngliche nachricht|message d'origine|mensaje original|ursprungligt meddelande).{0,20}$",
                        re.I | re.M)
+# The header Outlook and other mailers write above a quoted reply: "From: … / Sent: …", "Von: … / Gesendet: …",
+# "De : … / Envoyé : …", "Da: … / Inviato: …", "Van: … / Verzonden: …", "Från: … / Skickat: …"
+REPLY_HEADER = re.compile(r"^\s*(?:from|von|de|da|van|från|fra)\s?:[^\n]+\n\s*(?:sent|gesendet|envoyé|enviado|inviato|"
+                          r"verzonden|verstuurd|skickat|sendt|date|datum|fecha|data)\s?:", re.I | re.M)
 FAX = re.compile(r"\bfax\b", re.I)
 _DELIM = re.compile(r"^\s*(?:--\s*|—|_{2,}|-{2,})\s*$")
 YOU_WORDS = {"you", "du", "vous", "tú", "tu", "du (ich)", "ich", "me", "moi", "yo", "jag"}
@@ -266,7 +271,7 @@ def owner_row(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
-MASKED = re.compile(r"[*•●]{2,}|x{4,}", re.I)
+MASKED = re.compile(r"[*•●]{2,}|x{4,}|\bx{2,3}[-. ]x{2}\b", re.I)   # "****5672K", "XXXXXX8812", "XXX-XX-6093"
 
 
 def _contact(part: str) -> bool:
@@ -318,6 +323,43 @@ def born_after_name(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
+def born_unnamed(text: str, conf: float) -> list[Candidate]:
+    """"Född 29 augusti 1990 i Borås.", "Born in Cork on 3 May 1980.": a sentence of a CV or an about-me note that
+    names nobody (it starts with the word for born) is about the one the document is about: the owner."""
+    out: list[Candidate] = []
+
+    def unnamed(m: re.Match[str]) -> bool:
+        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip(", \n\t"))
+        return text[start:start + 1].isupper() and not re.match(r"(?i)b\.", text[start:start + 2]) \
+            and bool(re.search(r"(?:^|[.!?:]\s|\n)\s*$", text[:start]))
+
+    for i, pattern in enumerate(_BORN_AT):
+        for m in pattern.finditer(text):
+            if unnamed(m):
+                place, day = (m.group(1), m.group(2)) if i == 0 else (m.group(2), m.group(1))
+                out += _typed("bday", day, conf, "born-unnamed") + _typed("birthplace", place, conf, "born-unnamed")
+    if not out:
+        out += [c for m in _BORN.finditer(text) if unnamed(m) for c in _typed("bday", m.group(1), conf, "born-unnamed")]
+    return out
+
+
+# "Form asks place of birth exactly as on the old one: MILWAUKEE, WISCONSIN": the owner's note of their birthplace
+_BIRTHPLACE_NOTE = re.compile(r"(?i:place of birth|birthplace|birth place|lieu de naissance|geburtsort|lugar de nacimiento|"
+                              r"luogo di nascita|geboorteplaats|födelseort)\b((?:[^:\n.;]|\n(?!\s*\n|\s*[-*•#]\s)){0,60}):\s*([A-ZÀ-Ž][^,\n;(]{1,40})")
+_SOMEONE_ELSE = re.compile(rf"\w['’]s\b|\b(?i:his|her|their|sein[e]?|ihr[e]?|son|sa|ses|su|sus|hans|hennes|deras|zijn|"
+                           rf"haar|suo|sua|{'|'.join(re.escape(k) for k in RELATIONS)})\b")
+
+
+def birthplace_note(text: str, conf: float) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _BIRTHPLACE_NOTE.finditer(text):
+        line = text[text.rfind("\n", 0, m.start()) + 1:m.start()] + m.group(1)
+        prev = text[:m.start()].rstrip().rsplit("\n", 1)[-1] if not line.strip(" -*•") else ""
+        if not _SOMEONE_ELSE.search(line + " " + prev):
+            out += _typed("birthplace", m.group(2).strip(), conf, "birthplace-note")
+    return out
+
+
 def _stacked(text: str) -> str:
     """A table read out of a PDF one cell per line ("Assicurato" / "LOMBARDI DAVIDE" / "Codice fiscale" / "…"):
     a line that is a label alone, followed by a line that is not, becomes "Label: value"."""
@@ -355,19 +397,30 @@ def owner_block(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
+_CONTACT_KEYS = {"street-address", "address-line1", "address-line2", "postal-code", "address-level1", "address-level2",
+                 "country-name", "tel", "email", "url"}
+
+
 def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
     """Labelled fields of a payslip, invoice or form that names the owner, and their birthday."""
-    out = labelled_fields(text, conf)
+    # "Job title" / "Senior Data Engineer": a PDF's cells one per line. A sensitive number is read only where it is
+    # written beside its label ("Personnummer: …"), never paired with the next line; an address or a phone under a
+    # label may be the employer's block ("Employer" / "Acme" / "Address" / "1 Corp Way"): the owner's address is
+    # the block under their name (``address_after``)
+    stacked = _stacked(text)
+    out = [c for c in labelled_fields(text, conf) if not MASKED.search(c.value)]
+    out += [c for c in labelled_fields(stacked, conf) if c.key not in SENSITIVE_KEYS and c.key not in _CONTACT_KEYS
+            and not MASKED.search(c.value)]
     if PAYSLIP_WORDS.search(text) and not any(c.key == "organization" for c in out):
         for ln in [x.strip() for x in text.splitlines() if x.strip()][:6]:   # the employer heads the payslip
-            head = re.split(r"\s{3,}|\t|,\s", ln)[0].strip()
+            head = re.split(r"\s{3,}|\t|,\s(?!(?:Inc|Ltd|LLC|LLP|Corp|Co|PLC|GmbH|AG|AB|S\.?A|B\.?V)\b)", ln)[0].strip()
             if ORG_WORDS.search(head) and not owner.is_name(head) and len(head.split()) <= 6:
                 out.extend(_typed("organization", head, conf * 0.9, "payslip-employer"))
                 break
     for m in IBAN_RE.finditer(text):   # the account the salary or refund goes to
         if looks_like_iban(m.group(0)):
             out.append(Candidate("iban", m.group(0), conf, "form-iban"))
-    for m in BDAY_LABELS.finditer(text):
+    for m in BDAY_LABELS.finditer(stacked):
         out.extend(_typed("bday", re.split(r"\s{3,}|\t", m.group(1))[0], conf, "label"))
     out += address_after(text, owner, conf) + owner_row(text, owner, conf) + born_after_name(text, owner, conf)
     return out
@@ -382,9 +435,46 @@ _CURRENT = re.compile(r"^\s*[-•*]?\s*([^,\n|]{3,60}?)\s*(?:,|\||–| - | at | 
                       re.I | re.M)
 
 
+_NOW_WORDS = (r"present|now|today|current|heute|jetzt|aujourd'hui|présent|actualidad|hoy|nu|idag|oggi|presente|"
+              r"heden|nuvarande|dato")
+_SINCE = r"(?:since|seit|depuis|desde|sedan|från|dal|sinds)"
+_WHEN = r"(?:\d{1,2}[/.]\s?)?(?:\d{4})"
+# the dates of a CV's current position, before or after it: "2021 to present", "(2016 – heute)", "seit 04/2020",
+# "2019–" (a range left open), "since 2019:"
+_CURRENT_DATES = [
+    re.compile(rf"^\s*(?i:{_SINCE})\s+{_WHEN}\s*[:–—-]?\s+"),
+    re.compile(rf"^\s*{_WHEN}\s*(?:[-–—]|\s(?i:to|bis|à|a|till|tot|al)\s)\s*(?i:{_NOW_WORDS})?\s*[:–—-]?\s+(?=\D)"),
+    re.compile(rf"[\s,(–—-]*\(?(?i:{_SINCE})\s+{_WHEN}\)?\s*$"),
+    re.compile(rf"[\s,(–—-]*\(?{_WHEN}\s*(?:[-–—]|\s(?i:to|bis|à|a|till|tot|al)\s)\s*(?i:{_NOW_WORDS})\)?\s*$"),
+]
+_JOB_SPLIT = re.compile(r",\s(?!(?:Inc|Ltd|LLC|LLP|Corp|Co|PLC|GmbH|AG|AB|S\.?A|B\.?V|S\.?r\.?l|S\.?p\.?A)\b)|\s\|\s|"
+                        r"\s(?:at|bei|chez|en|på|presso|bij)\s|\s[–—]\s")
+
+
+def _current_line(line: str) -> str:
+    """The position of a CV line dated up to now, without its dates ("" for a past or undated line)."""
+    for i, pat in enumerate(_CURRENT_DATES):
+        m = pat.search(line)
+        if not m:
+            continue
+        if i == 1 and re.search(r"\d{4}", line[m.end():m.end() + 12]) and not re.search(_NOW_WORDS, m.group(0), re.I):
+            continue   # "2014–2020  Business Analystin": a closed range
+        rest = line[m.end():] if i < 2 else line[:m.start()]
+        return re.split(r"(?<=[a-zäöüåé])\.\s", rest.strip())[0].strip(" .,:")   # "…, Göteborg. Styrsystem för …"
+    return ""
+
+
 def current_job(text: str) -> list[Candidate]:
-    """A CV's current position: "Registered Nurse, Providence Medical Center, Portland (2016 - present)"."""
+    """A CV's current position: "Registered Nurse, Providence Medical Center, Portland (2016 - present)",
+    "Senior Data Engineer, Lakeshore Freight Analytics, Inc., Chicago, IL — 2021 to present",
+    "seit 04/2020  Projektleiterin Digitalisierung, Sihltal Logistik AG, Zürich"."""
     out: list[Candidate] = []
+    for line in text.splitlines():
+        pos = _current_line(line.strip(" -•*\t"))
+        parts = [p.strip() for p in _JOB_SPLIT.split(pos) if p.strip()] if pos else []
+        if len(parts) >= 2 and len(parts[0].split()) <= 6 and _is_title(parts[0]) and not _is_title(parts[1]) \
+                and parts[1][:1].isupper() and len(parts[1].split()) <= 6:
+            return _typed("organization-title", parts[0], 0.7, "cv") + _typed("organization", parts[1], 0.7, "cv")
     for m in _CURRENT.finditer(text):
         line = m.group(0)
         if not re.search(r"(?:present|now|today|current|heute|jetzt|aujourd'hui|présent|actualidad|hoy|\bnu\b|idag|"
@@ -480,6 +570,7 @@ def _mail(ch: ChunkView, owner: Owner, mine: bool, r: Reading) -> Reading:
     by_owner = owner.is_email(sender) or (not owner.emails and owner.is_name(sender_name) and bool(sender_name))
     if by_owner or (mine and not owner.known):
         body = FORWARDED.split(mail.body)[0]   # a forwarded mail below is someone else's
+        body = REPLY_HEADER.split(body)[0]     # and so is the mail quoted below "Von: … / Gesendet: …"
         r.candidates += first_person(body, 1.0)
         sig = signature_block(body, owner.is_name)
         if sig and (not owner.name or owner.is_name(re.split(r"\s[|·•–]\s|,\s", sig[0])[0].strip())):
@@ -537,8 +628,11 @@ def _document(ch: ChunkView, doc: DocumentInfo, owner: Owner, mine: bool, r: Rea
             # contact-like keys (a phone, an address) may be anyone's and stay weak
             r.candidates += [Candidate(c.key, c.value, 0.6 if c.key in PERSONAL_LABELS else 0.45, c.rule, c.change)
                              for c in labelled_fields(text, 0.45)]
-        if about_owner or mine:
-            r.candidates += current_job(text)
+        # a CV: its header names the owner, or a table of it does ("Name | Corinne Baumgartner")
+        if about_owner or mine or any(c.key == "name" and owner.is_name(c.value) for c in labelled_fields(text, 0.5)):
+            r.candidates += current_job(text) + born_unnamed(text, 0.7)
+        elif not other_author:
+            r.candidates += birthplace_note(text, 0.6)
         r.candidates += address_after(text, owner, 0.75) + owner_row(text, owner, 0.75) + born_after_name(text, owner, 0.75)
         r.candidates += owner_block(text, owner, 0.75)
         sig = signature_block(text)

@@ -71,7 +71,8 @@ NAME_STATEMENTS: list[tuple[re.Pattern[str], float]] = [
 VALEDICTIONS = re.compile(
     r"^\s*(?:yours sincerely|yours faithfully|sincerely(?: yours)?|kind regards|best regards|warm regards|best wishes|"
     r"regards|best|cheers|thanks|many thanks|all the best|mit freundlichen grüßen|mit freundlichen grüssen|"
-    r"freundliche grüße|viele grüße|liebe grüße|beste grüße|herzliche grüße|lg|vg|cordialement|bien cordialement|"
+    r"freundliche grüße|viele grüße|liebe grüße|beste grüße|herzliche grüße|lg|vg|"
+    r"(?:freundliche |liebe |viele |beste |herzliche |en )?(?:grüsse|gruss|gruess|grüess)|cordialement|bien cordialement|"
     r"bien à vous|salutations distinguées|veuillez agréer[^\n]*|amicalement|bises|atentamente|saludos(?: cordiales)?|"
     r"un saludo|un abrazo|cordialmente|med vänliga hälsningar|vänliga hälsningar|hälsningar|mvh|hälsar)[,.!]?\s*$",
     re.I | re.M)
@@ -133,6 +134,9 @@ class Owner:
         n = plain(fold(strip_salutation(normal_name(name))))   # "MME FONTAINE AURELIE" is Aurélie Fontaine
         full = plain(fold(self.name))
         words = full.split()
+        middle = re.fullmatch(r"(\S+)\s+[^\W\d_]\.?\s+(.+)", n)   # "Renee M Kowalczyk", "Renee M. Kowalczyk"
+        if middle and len(words) >= 2 and middle.group(1) == words[0] and middle.group(2) == " ".join(words[1:]):
+            return True
         initial = re.fullmatch(r"([^\W\d_])\.?\s+(.+)", n)   # "T. van der Meulen", "J. Moreno Castillo"
         if initial and len(words) >= 2 and initial.group(1) == words[0][0] and initial.group(2) in {
                 " ".join(words[k:]) for k in range(1, len(words))}:
@@ -146,6 +150,10 @@ class Owner:
     def mentioned_in(self, text: str) -> bool:
         """The owner's full name or one of their e-mails occurs in ``text``."""
         low = text.casefold()
+        words = fold(self.name).split()
+        if len(words) >= 2 and re.search(rf"(?<!\w){re.escape(words[0])}\s+\w\.?\s+{re.escape(' '.join(words[1:]))}(?!\w)",
+                                         fold(text)):
+            return True   # "Renee M Kowalczyk": a middle initial between the given and the family name
         return (bool(self.name) and " " in self.name and fold(self.name) in fold(text)) or any(
             e.casefold() in low for e in self.emails)
 
@@ -237,7 +245,8 @@ def csv_header(first_line: str) -> list[str]:
     """The column names when a table's first row is a header the importer did not recognise
     (``Name; E-mail; Phone; Relation``), else []."""
     cells = [c.strip() for c in first_line.split("; ")]
-    if len(cells) >= 2 and all(c and not re.search(r"[\d@]", c) and len(c.split()) <= 4 for c in cells) and any(
+    # Google's and Outlook's numbered columns ("E-mail 1 - Value", "Phone 2 - Type") are names, not data
+    if len(cells) >= 2 and all(c and not re.search(r"[\d@]", re.sub(r"\s\d{1,2}(?=\s-\s|$)", "", c)) and len(c.split()) <= 4 for c in cells) and any(
             c.casefold() in NAME_COLUMNS + GIVEN_COLUMNS or "mail" in c.casefold() for c in cells):
         return [c.casefold() for c in cells]
     return []
@@ -246,11 +255,13 @@ def csv_header(first_line: str) -> list[str]:
 def _cells(row_text: str, header: Sequence[str] = ()) -> dict[str, str]:
     """One table row as {column: value}: ``col: v; col: v`` rows, rows under a known header, or (when
     empty cells were dropped) cells recognised by their content."""
+    from core.persona.people import note_relation   # people reads owner's names: imported when first needed
+
     cells: dict[str, str] = {}
     parts = row_text.split("; ")
     for part in parts:
         k, sep, v = part.partition(": ")
-        if sep and len(k) <= 40:
+        if sep and len(k) <= 40 and re.fullmatch(r"[^\W_][\w .()/&+'-]*", k.strip()):   # not "* myContacts ::: Family"
             cells[k.strip().casefold()] = v.strip()
     if cells or not header:
         return cells
@@ -260,10 +271,12 @@ def _cells(row_text: str, header: Sequence[str] = ()) -> dict[str, str]:
         low = v.casefold()
         if EMAIL_RE.fullmatch(v):
             cells.setdefault("email", v)
-        elif re.fullmatch(r"\+?[\d ()./-]{7,22}", v):
+        elif re.fullmatch(r"\+?[\d ()./-]{7,22}", v) and not re.fullmatch(r"\d{4}-\d\d-\d\d|\d{1,2}[./]\d{1,2}[./]\d{2,4}", v):
             cells.setdefault("phone", v)
         elif low in ME_WORDS:
             cells["relation"] = low
+        elif "relation" not in cells and note_relation(v):   # a note that names the relation: "my boyfriend :)"
+            cells["relation"] = note_relation(v)
         elif person_name(v) and "name" not in cells:
             cells["name"] = v
         elif re.fullmatch(r"[a-zà-ÿ -]{2,20}", v) and "relation" not in cells:

@@ -30,6 +30,21 @@ POSTAL_CODES: dict[str, str] = {
 }
 
 
+# The codes of states, provinces and territories that an address writes before its postal code ("Chicago, IL 60647").
+STATE_REGIONS: dict[str, frozenset[str]] = {
+    "US": frozenset("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
+                    "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split()),
+    "CA": frozenset("AB BC MB NB NL NS NT NU ON PE QC SK YT".split()),
+    "AU": frozenset("NSW VIC QLD WA SA TAS ACT NT".split()),
+}
+
+
+def region_from_state(state: str, postal_code: str) -> str | None:
+    """The country whose state or province ``state`` is, where ``postal_code`` has that country's shape."""
+    fits = [r for r, codes in STATE_REGIONS.items() if state.strip().upper() in codes and postal_fits(postal_code, r)]
+    return fits[0] if len(fits) == 1 else None
+
+
 def region_hint(*texts: str) -> str | None:
     """A region code from country names or e-mail top-level domains in ``texts`` (the first that fits)."""
     for t in texts:

@@ -16,6 +16,7 @@ from core.persona.diet import KEY as DIET_KEY, stated_diets
 from core.labels.lexicon import key_of_label
 from core.persona.owner import NAME_PARTICLES, NAME_RE, normal_name, strip_salutation
 from core.persona.keys import ALIASES, AUTOCOMPLETE_TOKENS, SENSITIVE_KEYS, normalize_key
+from core.persona.regions import STATE_REGIONS
 from core.persona.values import birth_date_of_id, looks_like_card, looks_like_iban, parse_date
 
 COUNTRIES = {
@@ -143,6 +144,11 @@ def parse_address(text: str) -> list[Candidate]:
         if pc:
             postal, city = pc
             out.append(Candidate("postal-code", postal, 0, "address"))
+            state = re.fullmatch(r"(.*\S)\s+([A-Z]{2,3})", city) if p.rstrip().endswith(postal) else None
+            if state and state.group(2) in STATE_CODES and not re.search(r"\d", state.group(1)):
+                # "CHICAGO IL 60647-4410", "Sydney NSW 2000": the city, then the state's code before the postal code
+                out.append(Candidate("address-level1", state.group(2), 0, "address"))
+                city = state.group(1)
             if city and re.fullmatch(r"[A-Z]{2}", city):
                 out.append(Candidate("address-level1", city, 0, "address"))
             elif city:
@@ -164,6 +170,9 @@ def parse_address(text: str) -> list[Candidate]:
     return out
 
 
+# The states and territories written as a code before the postal code: the United States ("Chicago, IL 60647"),
+# Canada ("Toronto ON M5V 2T6") and Australia ("Sydney NSW 2000").
+STATE_CODES = frozenset().union(*STATE_REGIONS.values())
 _HOUSE_NO = re.compile(r"(?:n[º°o.]?\s*|nr\.?\s*|no\.?\s*)?\d{1,5}\s?[A-Za-z]?(?:\s?[-/]\s?\d{1,4}[A-Za-z]?)?", re.I)
 # The words of a flat, floor, staircase or door, in every language read here ("Flat 2", "lgh 1203", "3. OG",
 # "pta. 8", "bus 3", "Stiege 2, Tür 7"); autofill's house-number split reads the same words.
@@ -182,6 +191,13 @@ def _city(name: str) -> str:
     return name.title() if name.isupper() and len(name) > 3 else name
 
 
+# A street written after its house number, as in North America, Britain and Australia: a compass letter before
+# the name ("2418 W Cortland St") or a street word after it ("1600 Amphitheatre Pkwy", "42 Harbour Road").
+_NUMBERED_STREET = re.compile(r"^(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\.?\s+\S|\s(?i:st|street|ave|avenue|rd|road|"
+                              r"blvd|boulevard|dr|drive|ln|lane|way|ct|court|pl|place|pkwy|parkway|hwy|highway|ter|"
+                              r"terrace|cir|circle|sq|square|crescent|cres|close|row|trail|walk)\.?$")
+
+
 def _postal_city(part: str) -> tuple[str, str] | None:
     part = part.strip()
     for pat in POSTAL_PATTERNS:
@@ -191,6 +207,8 @@ def _postal_city(part: str) -> tuple[str, str] | None:
         rest = (part[:m.start()] + " " + part[m.end():]).strip(" ,-")
         if re.search(r"\d", rest) or len(rest.split()) > 4:
             continue
+        if not part[:m.start()].strip() and _NUMBERED_STREET.search(rest):
+            return None   # "2418 W Cortland St", "1600 Amphitheatre Pkwy": a house number before its street
         return m.group(0), rest
     return None
 
@@ -257,6 +275,8 @@ LABEL_ALIASES: dict[str, str] = {
     "assicurata": "name", "contraente": "name", "intestatario": "name", "paziente": "name", "conduttore": "name",
     "verzekerde": "name", "verzekeringnemer": "name", "huurder": "name", "patiënt": "name", "rekeninghouder": "name",
     "försäkringstagare": "name", "försäkrad": "name", "hyresgäst": "name", "kontoinnehavare": "name",
+    "subscriber": "name", "subscriber name": "name", "member name": "name", "insured name": "name",
+    "versicherte person": "name", "assurée principale": "name", "assuré principal": "name", "arbetstagare": "name",
     # a new address the owner gives
     "new address": "street-address", "neue anschrift": "street-address", "neue adresse": "street-address",
     "nouvelle adresse": "street-address", "nueva dirección": "street-address", "nuevo domicilio": "street-address",
@@ -319,6 +339,9 @@ def labelled_fields(text: str, confidence: float) -> list[Candidate]:
     out: list[Candidate] = []
     lines: list[str] = []
     for line in text.splitlines():
+        row = line.split(" | ")
+        if len(row) == 2 and ":" not in row[0] and len(row[0].split()) <= 5 and label_key(row[0]):
+            line = f"{row[0].strip()}: {row[1].strip()}"   # a table's row: "Geburtsort | Winterthur ZH"
         segments = _SEGMENT_SPLIT.split(line) if _SEGMENT_SPLIT.search(line) else [line]
         for i, seg in enumerate(segments):   # "Födelseort:            Sundsvall": the gap after a label is no column
             if i and lines and lines[-1].rstrip().endswith(":"):

@@ -31,7 +31,7 @@ from core.persona.owner import (EMAIL_RE, Owner, OwnerStore, document_clues, fol
 from core.persona.answers import FactAnswers
 from core.persona.people import PeopleStore, Person, relation_mentions
 from core.persona.phones import phone_e164
-from core.persona.regions import region_from_contacts, region_hint
+from core.persona.regions import region_from_contacts, region_from_state, region_hint
 from core.persona.rules import Candidate, _typed, clean_phone, dedupe, extract_rules, from_vcard, split_name
 from core.persona.tables import PersonaSeen, now_s
 from core.persona.topics import TopicStore
@@ -453,8 +453,9 @@ class PersonaService:
         hint = region_hint(country.value if country else "", *owner.emails)
         if hint:
             return hint
-        postal, tel = self.facts.get("postal-code"), self.facts.get("tel")
-        return region_from_contacts(postal.value, tel.value) if postal and tel else None
+        postal, tel, state = self.facts.get("postal-code"), self.facts.get("tel"), self.facts.get("address-level1")
+        by_state = region_from_state(state.value, postal.value) if postal and state else None   # "Chicago, IL 60647"
+        return by_state or (region_from_contacts(postal.value, tel.value) if postal and tel else None)
 
     def _extract_chunk(self, ch: ChunkView, doc: DocumentInfo | None, use_model: bool | None) -> None:
         """Read one chunk of an imported document for what it says about the owner and other people."""
