@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata as md
 import platform
 
 
@@ -17,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _version(name: str) -> str:
+    import importlib.metadata as md   # here: every other command would pay for it at start
+
     try:
         return md.version(name)
     except md.PackageNotFoundError:
