@@ -26,8 +26,6 @@ _LEAVING = [normalize(p).split() for p in LEAVING_ADDRESS]
 _HOLDER = [normalize(p).split() for p in ACCOUNT_HOLDER]
 _YES_NO = [normalize(p).split() for p in YES_NO]
 _CHOICE_KINDS = {"select", "radio", "checkbox"}
-_SIGNATURE = [normalize(p).split() for p in ("signature", "unterschrift", "handtekening", "firma", "underskrift",
-                                              "namnteckning", "signatur")]
 _NEW_ADDRESS = [normalize(p).split() for p in NEW_ADDRESS]
 _APPLICANT = [normalize(p).split() for p in APPLICANT]
 _NOT_THE_APPLICANT = {"co", "second", "joint", "mit", "zweiter", "zweite", "other", "weitere", "weiterer"}
@@ -56,10 +54,10 @@ def _conditional(field: FormField) -> bool:
     language?"), or asking a yes/no question itself ("… mind. 8 Std.? (ja/nein)")."""
     for raw in (field.label, field.aria_label):
         q = raw.rfind("?") if raw else -1
-        if q >= 0 and (len(raw[q + 1:].strip(" )(:")) >= 2 or any(contains_phrase(normalize(raw).split(), p)
-                                                                   for p in _YES_NO)):
+        if (q >= 0 and len(raw[q + 1:].strip(" )(:")) >= 2) or (
+                raw and any(contains_phrase(normalize(raw).split(), p) for p in _YES_NO)):
             return True
-    return bool(field.label) and any(contains_phrase(normalize(field.label).split(), p) for p in _YES_NO)
+    return False
 
 
 def _second_person(section: str) -> bool:
@@ -344,8 +342,8 @@ def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -
             if f.name in matches and any(contains_phrase(t.split(), p) for t in texts[f.name] for p in _NEW_ADDRESS):
                 matches[f.name] = None
     # "Plaats" / "Datum" / "Handtekening": a bare place beside the signing date or the signature is where it is signed
-    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES or any(
-        contains_phrase(normalize(f.label).split(), p) for p in _SIGNATURE))}
+    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES
+                                                          or is_never_filled(f.kind, [], [f.label]))}
     for f in fields:
         if f.name in matches and normalize(f.label) in SIGNING_PLACE and f.section in signing:
             matches[f.name] = None

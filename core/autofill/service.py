@@ -113,8 +113,9 @@ class AutofillService:
                     values: dict[str, str], cfg: AutofillSettings, lang: str) -> None:
         got = derive(m.key, values)
         guessed = False
-        if got is None and m.key in _COUNTRY_KEYS and user_region(values):
-            got, guessed = (user_region(values), "tel"), True  # the country of the user's phone number
+        region = user_region(values)
+        if got is None and m.key in _COUNTRY_KEYS and region:
+            got, guessed = (region, "tel"), True  # the country of the user's phone number
         if got is None:
             return
         value, src_key = got
@@ -123,14 +124,14 @@ class AutofillService:
         if sensitive and not cfg.fill_sensitive:
             p.status, p.sensitive, p.note = "sensitive", True, "sensitive fact: allow autofill.fill_sensitive to propose it"
             return
-        value, why = shape_value(value, f, m.key, user_region(values), "fact", lang)
+        value, why = shape_value(value, f, m.key, region, "fact", lang)
         if why:
             p.status, p.note = ("no-option" if why.startswith("no option") else "invalid"), why
             return
         # a country read off the phone's country code, where the postal code has that country's shape too, is
         # what both say; from the phone alone, or from the two fitting together, it is a guess
-        agreed = guessed and values.get("tel", "").strip().startswith(("+", "00")) and postal_fits(
-            values.get("postal-code", ""), user_region(values))
+        international = values.get("tel", "").strip().startswith(("+", "00"))
+        agreed = guessed and international and postal_fits(values.get("postal-code", ""), region)
         conf = m.score * (float(rec.confidence or 1.0) if rec is not None else 1.0) * (
             0.8 if guessed and not agreed else 1.0)
         if conf < cfg.min_confidence:
@@ -139,9 +140,8 @@ class AutofillService:
         p.value, p.status, p.source, p.confidence, p.sensitive = value, "filled", "fact", conf, sensitive
         p.source_ref = f"fact:{rec.id if rec is not None else ''} {src_key}".strip()
         if guessed:
-            national = not values.get("tel", "").strip().startswith(("+", "00"))
-            p.note = ("the one country where your postal code and phone number both fit" if national
-                      else "country of your phone number and postal code" if agreed else "country of your phone number")
+            p.note = ("country of your phone number and postal code" if agreed else "country of your phone number"
+                      if international else "the one country where your postal code and phone number both fit")
 
     def _from_memory(self, f: FormField, p: Proposal, llm: ChatModel, search: SearchFn, cfg: AutofillSettings,
                      region: str, lang: str) -> None:

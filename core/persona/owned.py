@@ -397,6 +397,8 @@ def owner_block(text: str, owner: Owner, conf: float) -> list[Candidate]:
     return out
 
 
+# after a comma, a legal form belongs to the name before it ("Lakeshore Freight Analytics, Inc.")
+_NOT_LEGAL = r"(?!(?:Inc|Ltd|LLC|LLP|Corp|Co|PLC|GmbH|AG|AB|S\.?A|B\.?V|S\.?r\.?l|S\.?p\.?A)\b)"
 _CONTACT_KEYS = {"street-address", "address-line1", "address-line2", "postal-code", "address-level1", "address-level2",
                  "country-name", "tel", "email", "url"}
 
@@ -413,7 +415,7 @@ def form_fields(text: str, owner: Owner, conf: float) -> list[Candidate]:
             and not MASKED.search(c.value)]
     if PAYSLIP_WORDS.search(text) and not any(c.key == "organization" for c in out):
         for ln in [x.strip() for x in text.splitlines() if x.strip()][:6]:   # the employer heads the payslip
-            head = re.split(r"\s{3,}|\t|,\s(?!(?:Inc|Ltd|LLC|LLP|Corp|Co|PLC|GmbH|AG|AB|S\.?A|B\.?V)\b)", ln)[0].strip()
+            head = re.split(rf"\s{{3,}}|\t|,\s{_NOT_LEGAL}", ln)[0].strip()
             if ORG_WORDS.search(head) and not owner.is_name(head) and len(head.split()) <= 6:
                 out.extend(_typed("organization", head, conf * 0.9, "payslip-employer"))
                 break
@@ -447,8 +449,7 @@ _CURRENT_DATES = [
     re.compile(rf"[\s,(–—-]*\(?(?i:{_SINCE})\s+{_WHEN}\)?\s*$"),
     re.compile(rf"[\s,(–—-]*\(?{_WHEN}\s*(?:[-–—]|\s(?i:to|bis|à|a|till|tot|al)\s)\s*(?i:{_NOW_WORDS})\)?\s*$"),
 ]
-_JOB_SPLIT = re.compile(r",\s(?!(?:Inc|Ltd|LLC|LLP|Corp|Co|PLC|GmbH|AG|AB|S\.?A|B\.?V|S\.?r\.?l|S\.?p\.?A)\b)|\s\|\s|"
-                        r"\s(?:at|bei|chez|en|på|presso|bij)\s|\s[–—]\s")
+_JOB_SPLIT = re.compile(rf",\s{_NOT_LEGAL}|\s\|\s|\s(?:at|bei|chez|en|på|presso|bij)\s|\s[–—]\s")
 
 
 def _current_line(line: str) -> str:
@@ -477,8 +478,7 @@ def current_job(text: str) -> list[Candidate]:
             return _typed("organization-title", parts[0], 0.7, "cv") + _typed("organization", parts[1], 0.7, "cv")
     for m in _CURRENT.finditer(text):
         line = m.group(0)
-        if not re.search(r"(?:present|now|today|current|heute|jetzt|aujourd'hui|présent|actualidad|hoy|\bnu\b|idag|"
-                         r"since|seit|depuis|desde|sedan)", line, re.I):
+        if not re.search(rf"\b(?:{_NOW_WORDS})\b|{_SINCE}", line, re.I):
             continue
         title, org = m.group(1).strip(), m.group(2).strip()
         if _is_title(title) and not _is_title(org):

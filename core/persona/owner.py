@@ -275,8 +275,8 @@ def _cells(row_text: str, header: Sequence[str] = ()) -> dict[str, str]:
             cells.setdefault("phone", v)
         elif low in ME_WORDS:
             cells["relation"] = low
-        elif "relation" not in cells and note_relation(v):   # a note that names the relation: "my boyfriend :)"
-            cells["relation"] = note_relation(v)
+        elif "relation" not in cells and (rel := note_relation(v)):   # a note that names it: "my boyfriend :)"
+            cells["relation"] = rel
         elif person_name(v) and "name" not in cells:
             cells["name"] = v
         elif re.fullmatch(r"[a-zà-ÿ -]{2,20}", v) and "relation" not in cells:
