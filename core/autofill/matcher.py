@@ -342,8 +342,8 @@ def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -
             if f.name in matches and any(contains_phrase(t.split(), p) for t in texts[f.name] for p in _NEW_ADDRESS):
                 matches[f.name] = None
     # "Plaats" / "Datum" / "Handtekening": a bare place beside the signing date or the signature is where it is signed
-    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES
-                                                          or is_never_filled(f.kind, [], [f.label]))}
+    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES or (
+        f.kind != "password" and is_never_filled(f.kind, [], [f.label])))}   # a signature, not a password box
     for f in fields:
         if f.name in matches and normalize(f.label) in SIGNING_PLACE and f.section in signing:
             matches[f.name] = None

@@ -139,3 +139,11 @@ def test_a_number_first_street_keeps_its_direction_and_drops_its_flat():
     assert split_street("2418 W Cortland St, Apt 4B") == ("W Cortland St", "2418")
     assert split_street("27B Baker Street") == ("Baker Street", "27B")
     assert split_street("1 Flat Lane") == ("Flat Lane", "1") and split_street("10 Downing St #5") == ("Downing St", "10")
+
+
+def test_a_city_beside_a_password_box_is_no_signing_place():
+    fields = [FormField(name="ort", kind="text", label="Ort"), FormField(name="pw", kind="password", label="Lösenord")]
+    matcher = Matcher()
+    matches = {f.name: matcher.match(f) for f in fields}
+    resolve_form(fields, matches)
+    assert matches["ort"] is not None and matches["ort"].key == "address-level2"
