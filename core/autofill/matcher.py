@@ -26,6 +26,9 @@ _LEAVING = [normalize(p).split() for p in LEAVING_ADDRESS]
 _HOLDER = [normalize(p).split() for p in ACCOUNT_HOLDER]
 _YES_NO = [normalize(p).split() for p in YES_NO]
 _CHOICE_KINDS = {"select", "radio", "checkbox"}
+# a signature's label in the seven languages ("firma" is left out: in German it is the company)
+_SIGNATURE = [normalize(p).split() for p in ("signature", "unterschrift", "handtekening", "underskrift",
+                                              "namnteckning", "signatur", "firma del", "firma dell")]
 _NEW_ADDRESS = [normalize(p).split() for p in NEW_ADDRESS]
 _APPLICANT = [normalize(p).split() for p in APPLICANT]
 _NOT_THE_APPLICANT = {"co", "second", "joint", "mit", "zweiter", "zweite", "other", "weitere", "weiterer"}
@@ -342,8 +345,8 @@ def resolve_form(fields: list[FormField], matches: dict[str, KeyMatch | None]) -
             if f.name in matches and any(contains_phrase(t.split(), p) for t in texts[f.name] for p in _NEW_ADDRESS):
                 matches[f.name] = None
     # "Plaats" / "Datum" / "Handtekening": a bare place beside the signing date or the signature is where it is signed
-    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES or (
-        f.kind != "password" and is_never_filled(f.kind, [], [f.label])))}   # a signature, not a password box
+    signing = {f.section for f in fields if f.label and (normalize(f.label) in BARE_DATES or any(
+        contains_phrase(normalize(f.label).split(), p) for p in _SIGNATURE))}   # a signature, not a card or password
     for f in fields:
         if f.name in matches and normalize(f.label) in SIGNING_PLACE and f.section in signing:
             matches[f.name] = None
